@@ -40,7 +40,10 @@ impl Credentials {
 
     /// Credentials for `username` with the password read as the first line of `reader` (the
     /// line ending is removed).
-    pub fn from_reader(username: impl Into<String>, mut reader: impl BufRead) -> Result<Self, Error> {
+    pub fn from_reader(
+        username: impl Into<String>,
+        mut reader: impl BufRead,
+    ) -> Result<Self, Error> {
         let mut line = String::new();
         reader
             .read_line(&mut line)

@@ -17,7 +17,7 @@
 //! # Using it from a progenitor client
 //! Generate with the session as the inner type and `HooksMode::Expected`, then:
 //!
-//! ```ignore
+//! ```text
 //! impl progenitor_client::ClientHooks<Session<VbrAuth>> for Client {
 //!     async fn pre<E>(&self, request: &mut reqwest::Request, _info: &OperationInfo)
 //!         -> Result<(), progenitor_client::Error<E>> {

@@ -42,8 +42,11 @@ pub trait Authenticator: Send + Sync + 'static {
     }
 
     /// Ends the session on the server so that `token` is refused afterwards.
-    fn logout(&self, cx: &AuthContext<'_>, token: &Token)
-    -> impl Future<Output = Result<()>> + Send;
+    fn logout(
+        &self,
+        cx: &AuthContext<'_>,
+        token: &Token,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Keeps an idle session alive with a cheap authenticated request. The default does
     /// nothing.
@@ -453,7 +456,10 @@ impl<A: Authenticator> Session<A> {
             match inner
                 .auth
                 .refresh(&cx, token)
-                .instrument(tracing::debug_span!("restpoint.refresh", product = self.product()))
+                .instrument(tracing::debug_span!(
+                    "restpoint.refresh",
+                    product = self.product()
+                ))
                 .await
             {
                 Ok(Some(mut new)) => {
@@ -483,10 +489,17 @@ impl<A: Authenticator> Session<A> {
         let mut token = inner
             .auth
             .logon(&cx)
-            .instrument(tracing::debug_span!("restpoint.logon", product = self.product()))
+            .instrument(tracing::debug_span!(
+                "restpoint.logon",
+                product = self.product()
+            ))
             .await?;
         token.issued_at = issued_at;
-        tracing::debug!(product = self.product(), relogon = after_refusal, "logged on");
+        tracing::debug!(
+            product = self.product(),
+            relogon = after_refusal,
+            "logged on"
+        );
         Ok(token)
     }
 
@@ -520,9 +533,7 @@ impl<A: Authenticator> Session<A> {
     pub async fn send(&self, request: reqwest::Request) -> Result<reqwest::Response> {
         let operation = operation_of(&request);
         let span = call_span(self.product(), &operation);
-        self.send_inner(request, operation)
-            .instrument(span)
-            .await
+        self.send_inner(request, operation).instrument(span).await
     }
 
     async fn send_inner(
@@ -650,7 +661,10 @@ impl<A: Authenticator> Session<A> {
             inner
                 .auth
                 .logout(&self.auth_context(), &token)
-                .instrument(tracing::debug_span!("restpoint.logout", product = self.product()))
+                .instrument(tracing::debug_span!(
+                    "restpoint.logout",
+                    product = self.product()
+                ))
                 .await?;
             tracing::debug!(product = self.product(), "logged out");
         }
