@@ -1,0 +1,554 @@
+//! Where VBR logs on: the OAuth2 token endpoint of the Veeam Backup & Replication REST API,
+//! written against raw reqwest so the protocol is readable in one place.
+//!
+//! - Logon: `POST /api/oauth2/token`, form-urlencoded, `grant_type=password` with `username`
+//!   and `password` (VBR-01), or `authorization_code` with `code` (VBR-05), or `vbr_token`.
+//!   The answer is `{access_token, token_type, refresh_token, expires_in, .issued, .expires}`
+//!   (VBR-02); the access token lives `expires_in` seconds (900).
+//! - MFA (VBR-09): the password grant may answer with an `mfa_token` instead; the logon is
+//!   completed with `grant_type=Mfa`, `mfa_token` and `mfa_code` from the configured provider.
+//! - Every request carries `Authorization: Bearer <access_token>` (VBR-03) and
+//!   `x-api-version` (set once per client as a default header, VBR-08).
+//! - Refresh (VBR-04, VBR-10): `grant_type=refresh_token`; a refresh token works once. The session
+//!   core refreshes `expiry_margin` before `expires_in` runs out and falls back to a password
+//!   logon when the refresh is refused.
+//! - Logout (VBR-06): `POST /api/oauth2/logout`, authenticated; both tokens are refused
+//!   afterwards.
+//!
+//! ```ignore
+//! let vbr = VbrSession::builder("https://vbr.example:9419")
+//!     .credentials(Credentials::from_env("RESTPOINT_VBR_USER", "RESTPOINT_VBR_PASSWORD")?)
+//!     .ca_pem(std::fs::read("ca.pem")?)
+//!     .api_version("1.2-rev1")
+//!     .build()
+//!     .await?;
+//! // ... vbr.send(request) or the generated client with vbr as its inner type ...
+//! vbr.logout().await?;
+//! ```
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use restpoint_session::{
+    ApiError, AuthContext, AuthError, Authenticator, ConfigError, Context, Credentials, Error,
+    ExposeSecret, HttpOptions, ProtocolViolation, Result, SecretString, Session, SessionOptions,
+    SharedClock, Token, decode_json,
+};
+use serde::Deserialize;
+
+/// The product name in errors and spans.
+pub const PRODUCT: &str = "vbr";
+/// The `x-api-version` sent when none is chosen.
+pub const DEFAULT_API_VERSION: &str = "1.2-rev1";
+/// The name of the header that carries the API version (VBR-08).
+pub const API_VERSION_HEADER: &str = "x-api-version";
+
+/// Gives the one-time code of a multi-factor logon (VBR-09), e.g. from a TOTP generator.
+pub type MfaCodeProvider = Arc<dyn Fn() -> Option<SecretString> + Send + Sync>;
+
+/// How the session logs on.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum VbrGrant {
+    /// `grant_type=password` with a username and password.
+    Password(Credentials),
+    /// `grant_type=authorization_code` with a code made by another session (VBR-05). A code
+    /// works once: when the tokens it gave are gone, the session cannot log on again.
+    AuthorizationCode(SecretString),
+    /// `grant_type=vbr_token` with a token issued by the VBR console.
+    VbrToken(SecretString),
+}
+
+impl std::fmt::Debug for VbrGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VbrGrant::Password(c) => f.debug_tuple("Password").field(c).finish(),
+            VbrGrant::AuthorizationCode(_) => f.write_str("AuthorizationCode([redacted])"),
+            VbrGrant::VbrToken(_) => f.write_str("VbrToken([redacted])"),
+        }
+    }
+}
+
+/// The VBR logon protocol, for the session core.
+pub struct VbrAuth {
+    base_url: url::Url,
+    grant: VbrGrant,
+    mfa: Option<MfaCodeProvider>,
+    short_term_refresh: bool,
+}
+
+impl std::fmt::Debug for VbrAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VbrAuth")
+            .field("base_url", &self.base_url.as_str())
+            .field("grant", &self.grant)
+            .field("mfa", &self.mfa.is_some())
+            .field("short_term_refresh", &self.short_term_refresh)
+            .finish()
+    }
+}
+
+/// The token endpoint's answer (VBR-02, VBR-09). Unknown fields (`.issued`, `.expires`,
+/// `token_type`) are ignored.
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: Option<SecretString>,
+    refresh_token: Option<SecretString>,
+    expires_in: Option<u64>,
+    mfa_token: Option<SecretString>,
+}
+
+/// VBR's error model (VBR-07).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody {
+    error_code: Option<String>,
+    message: Option<String>,
+}
+
+impl VbrAuth {
+    /// A VBR authenticator for the server at `base_url` (e.g. `https://vbr:9419`).
+    pub fn new(base_url: url::Url, grant: VbrGrant) -> Self {
+        Self {
+            base_url,
+            grant,
+            mfa: None,
+            short_term_refresh: false,
+        }
+    }
+
+    /// Gives MFA codes when the server asks for one.
+    pub fn with_mfa(mut self, provider: MfaCodeProvider) -> Self {
+        self.mfa = Some(provider);
+        self
+    }
+
+    /// Asks for a short-term refresh token (`use_short_term_refresh=true`, VBR-04).
+    pub fn with_short_term_refresh(mut self, on: bool) -> Self {
+        self.short_term_refresh = on;
+        self
+    }
+
+    /// The server's base URL.
+    pub fn base_url(&self) -> &url::Url {
+        &self.base_url
+    }
+
+    fn url(&self, path: &str) -> Result<url::Url> {
+        self.base_url
+            .join(path.trim_start_matches('/'))
+            .map_err(|_| Error::Config(ConfigError::InvalidUrl))
+    }
+
+    /// Posts a grant to the token endpoint and reads the answer.
+    async fn grant(
+        &self,
+        cx: &AuthContext<'_>,
+        operation: &'static str,
+        form: &[(&str, &str)],
+    ) -> Result<(Context, TokenResponse)> {
+        let mut form = form.to_vec();
+        if self.short_term_refresh {
+            form.push(("use_short_term_refresh", "true"));
+        }
+        let request = cx
+            .http()
+            .post(self.url("/api/oauth2/token")?)
+            .form(&form)
+            .build()
+            .map_err(|e| Error::from_reqwest(cx.context(operation), e))?;
+        let response = cx.execute(operation, request).await?;
+        let status = response.status();
+        let context = cx.context(operation).with_status(status);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        if !status.is_success() {
+            return Err(error_from(context, status, &body, operation));
+        }
+        Ok((context.clone(), decode_json(&context, &body)?))
+    }
+
+    fn token_from(context: &Context, body: TokenResponse) -> Result<Token> {
+        let access = body.access_token.ok_or_else(|| {
+            Error::protocol(
+                context.clone(),
+                ProtocolViolation::Missing {
+                    what: "access_token",
+                },
+            )
+        })?;
+        let mut token = Token::new(access);
+        if let Some(refresh) = body.refresh_token {
+            token = token.with_refresh_token(refresh);
+        }
+        if let Some(seconds) = body.expires_in {
+            token = token.with_lifetime(Duration::from_secs(seconds));
+        }
+        Ok(token)
+    }
+
+    /// Completes an MFA logon with `grant_type=Mfa` (VBR-09).
+    async fn complete_mfa(&self, cx: &AuthContext<'_>, mfa_token: SecretString) -> Result<Token> {
+        let Some(code) = self.mfa.as_ref().and_then(|provider| provider()) else {
+            return Err(Error::auth(cx.context("logon"), AuthError::MfaRequired));
+        };
+        let result = self
+            .grant(
+                cx,
+                "logon mfa",
+                &[
+                    ("grant_type", "Mfa"),
+                    ("mfa_token", mfa_token.expose_secret()),
+                    ("mfa_code", code.expose_secret()),
+                ],
+            )
+            .await;
+        let (context, body) = match result {
+            Err(Error::Auth {
+                context,
+                kind: AuthError::WrongCredentials,
+            }) => return Err(Error::auth(context, AuthError::MfaRefused)),
+            other => other?,
+        };
+        Self::token_from(&context, body)
+    }
+}
+
+/// Maps a refused token-endpoint or API answer to a typed error.
+fn error_from(context: Context, status: StatusCode, body: &[u8], operation: &str) -> Error {
+    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+    match status {
+        StatusCode::UNAUTHORIZED => {
+            let kind = if operation == "refresh" {
+                AuthError::RefreshRefused
+            } else {
+                AuthError::WrongCredentials
+            };
+            Error::auth(context, kind)
+        }
+        StatusCode::FORBIDDEN => Error::auth(context, AuthError::Forbidden),
+        _ => {
+            let (code, message) = parsed
+                .map(|b| (b.error_code, b.message))
+                .unwrap_or((None, None));
+            // A refused refresh grant may come back as 400 (invalid grant).
+            if operation == "refresh" && status == StatusCode::BAD_REQUEST {
+                return Error::auth(context, AuthError::RefreshRefused);
+            }
+            Error::Api {
+                context,
+                error: ApiError::new(code, message),
+            }
+        }
+    }
+}
+
+impl Authenticator for VbrAuth {
+    fn product(&self) -> &'static str {
+        PRODUCT
+    }
+
+    async fn logon(&self, cx: &AuthContext<'_>) -> Result<Token> {
+        let (context, body) = match &self.grant {
+            VbrGrant::Password(credentials) => {
+                self.grant(
+                    cx,
+                    "logon",
+                    &[
+                        ("grant_type", "password"),
+                        ("username", credentials.username()),
+                        ("password", credentials.password().expose_secret()),
+                    ],
+                )
+                .await?
+            }
+            VbrGrant::AuthorizationCode(code) => {
+                self.grant(
+                    cx,
+                    "logon",
+                    &[
+                        ("grant_type", "authorization_code"),
+                        ("code", code.expose_secret()),
+                    ],
+                )
+                .await?
+            }
+            VbrGrant::VbrToken(token) => {
+                self.grant(
+                    cx,
+                    "logon",
+                    &[
+                        ("grant_type", "vbr_token"),
+                        ("vbr_token", token.expose_secret()),
+                    ],
+                )
+                .await?
+            }
+        };
+        if body.access_token.is_none()
+            && let Some(mfa_token) = body.mfa_token
+        {
+            return self.complete_mfa(cx, mfa_token).await;
+        }
+        Self::token_from(&context, body)
+    }
+
+    async fn refresh(&self, cx: &AuthContext<'_>, token: &Token) -> Result<Option<Token>> {
+        let Some(refresh) = token.refresh_token() else {
+            return Ok(None);
+        };
+        let (context, body) = self
+            .grant(
+                cx,
+                "refresh",
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh.expose_secret()),
+                ],
+            )
+            .await?;
+        Self::token_from(&context, body).map(Some)
+    }
+
+    async fn logout(&self, cx: &AuthContext<'_>, token: &Token) -> Result<()> {
+        let mut request = cx
+            .http()
+            .post(self.url("/api/oauth2/logout")?)
+            .build()
+            .map_err(|e| Error::from_reqwest(cx.context("logout"), e))?;
+        self.authorize(&mut request, token)?;
+        let response = cx.execute("logout", request).await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let context = cx.context("logout").with_status(status);
+        let body = response.bytes().await.unwrap_or_default();
+        Err(error_from(context, status, &body, "logout"))
+    }
+
+    fn authorize(&self, request: &mut reqwest::Request, token: &Token) -> Result<()> {
+        let value = token.bearer_header_value().ok_or_else(|| {
+            Error::protocol(
+                Context::new(PRODUCT, "authorize"),
+                ProtocolViolation::InvalidHeader {
+                    name: "access_token",
+                },
+            )
+        })?;
+        request.headers_mut().insert(AUTHORIZATION, value);
+        Ok(())
+    }
+}
+
+/// A VBR session: the session core over [`VbrAuth`]. Derefs to [`Session`] for `send`,
+/// `authorize`, `execute_with_relogon`, `logout`, `stats`.
+#[derive(Clone, Debug)]
+pub struct VbrSession {
+    session: Session<VbrAuth>,
+    api_version: String,
+}
+
+impl std::ops::Deref for VbrSession {
+    type Target = Session<VbrAuth>;
+
+    fn deref(&self) -> &Session<VbrAuth> {
+        &self.session
+    }
+}
+
+impl VbrSession {
+    /// Starts building a session with the server at `base_url` (e.g. `https://vbr:9419`).
+    pub fn builder(base_url: impl AsRef<str>) -> VbrSessionBuilder {
+        VbrSessionBuilder {
+            base_url: base_url.as_ref().to_owned(),
+            grant: None,
+            mfa: None,
+            api_version: DEFAULT_API_VERSION.to_owned(),
+            http: Ok(HttpOptions::new()),
+            options: SessionOptions::new(),
+            short_term_refresh: false,
+            lazy: false,
+        }
+    }
+
+    /// The session core underneath.
+    pub fn session(&self) -> &Session<VbrAuth> {
+        &self.session
+    }
+
+    /// The `x-api-version` this session sends.
+    pub fn api_version(&self) -> &str {
+        &self.api_version
+    }
+
+    /// The server's base URL.
+    pub fn base_url(&self) -> &url::Url {
+        self.session.authenticator().base_url()
+    }
+
+    /// Asks the server for an authorization code (VBR-05) with which another client can log
+    /// on as this session's user (`VbrGrant::AuthorizationCode`).
+    pub async fn create_authorization_code(&self) -> Result<SecretString> {
+        #[derive(Deserialize)]
+        struct CodeBody {
+            code: SecretString,
+        }
+        let url = self
+            .base_url()
+            .join("api/oauth2/authorization_code")
+            .map_err(|_| Error::Config(ConfigError::InvalidUrl))?;
+        let context = Context::new(PRODUCT, "create authorization code");
+        let request = self
+            .http()
+            .post(url)
+            .build()
+            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let response = self.send(request).await?;
+        let status = response.status();
+        let context = context.with_status(status);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        if !status.is_success() {
+            return Err(error_from(context, status, &body, "authorization_code"));
+        }
+        let body: CodeBody = decode_json(&context, &body)?;
+        Ok(body.code)
+    }
+}
+
+/// Builds a [`VbrSession`].
+pub struct VbrSessionBuilder {
+    base_url: String,
+    grant: Option<VbrGrant>,
+    mfa: Option<MfaCodeProvider>,
+    api_version: String,
+    http: Result<HttpOptions>,
+    options: SessionOptions,
+    short_term_refresh: bool,
+    lazy: bool,
+}
+
+impl VbrSessionBuilder {
+    /// Logs on with a username and password (`grant_type=password`).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.grant = Some(VbrGrant::Password(credentials));
+        self
+    }
+
+    /// Logs on with another grant (authorization code, console token).
+    pub fn grant(mut self, grant: VbrGrant) -> Self {
+        self.grant = Some(grant);
+        self
+    }
+
+    /// Answers an MFA challenge with codes from `provider` (VBR-09).
+    pub fn mfa_code_provider(
+        mut self,
+        provider: impl Fn() -> Option<SecretString> + Send + Sync + 'static,
+    ) -> Self {
+        self.mfa = Some(Arc::new(provider));
+        self
+    }
+
+    /// Answers an MFA challenge with this one code.
+    pub fn mfa_code(self, code: impl Into<String>) -> Self {
+        let code: String = code.into();
+        self.mfa_code_provider(move || Some(SecretString::from(code.clone())))
+    }
+
+    /// The `x-api-version` sent with every request (default [`DEFAULT_API_VERSION`]).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = version.into();
+        self
+    }
+
+    /// Trusts this CA (PEM) in addition to the system roots.
+    pub fn ca_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.http = self.http.and_then(|h| h.ca_pem(pem));
+        self
+    }
+
+    /// Replaces the HTTP options (TLS, timeouts); `x-api-version` is still added.
+    pub fn http_options(mut self, options: HttpOptions) -> Self {
+        self.http = Ok(options);
+        self
+    }
+
+    /// Accepts any server certificate (logged as a warning). For labs only.
+    pub fn danger_accept_invalid_certs(mut self, insecure: bool) -> Self {
+        self.http = self.http.map(|h| h.danger_accept_invalid_certs(insecure));
+        self
+    }
+
+    /// The clock expiries run on (a `ManualClock` in tests).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.options = self.options.clock(clock);
+        self
+    }
+
+    /// Replaces the session options (clock, expiry margin, keep-alive).
+    pub fn session_options(mut self, options: SessionOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Asks for short-term refresh tokens (VBR-04).
+    pub fn short_term_refresh(mut self, on: bool) -> Self {
+        self.short_term_refresh = on;
+        self
+    }
+
+    /// Does not log on in `build`; the first call does.
+    pub fn lazy(mut self, lazy: bool) -> Self {
+        self.lazy = lazy;
+        self
+    }
+
+    /// Builds the HTTP client and logs on (unless `lazy`), so that wrong credentials or an
+    /// untrusted certificate fail here.
+    pub async fn build(self) -> Result<VbrSession> {
+        let base_url = parse_base_url(&self.base_url)?;
+        let grant = self
+            .grant
+            .ok_or(Error::Config(ConfigError::MissingCredentials))?;
+        let version = HeaderValue::from_str(&self.api_version)
+            .map_err(|_| Error::Config(ConfigError::Invalid("api version")))?;
+        let http = self
+            .http?
+            .default_header(HeaderName::from_static(API_VERSION_HEADER), version)
+            .build_client(PRODUCT)?;
+        let mut auth =
+            VbrAuth::new(base_url, grant).with_short_term_refresh(self.short_term_refresh);
+        if let Some(mfa) = self.mfa {
+            auth = auth.with_mfa(mfa);
+        }
+        let session = Session::with_options(auth, http, self.options);
+        if !self.lazy {
+            session.logon().await?;
+        }
+        Ok(VbrSession {
+            session,
+            api_version: self.api_version,
+        })
+    }
+}
+
+/// Parses an absolute http(s) base URL; the path gets a trailing `/` so that joins keep it.
+fn parse_base_url(raw: &str) -> Result<url::Url> {
+    let mut url = url::Url::parse(raw).map_err(|_| Error::Config(ConfigError::InvalidUrl))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
+        return Err(Error::Config(ConfigError::InvalidUrl));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
