@@ -1,0 +1,375 @@
+//! restpoint's conformance suite: does a server follow its own documentation?
+//!
+//! The Gherkin files in `features/{em,vbr,zvm}/` state the documented session rules of Veeam
+//! Backup Enterprise Manager, Veeam Backup & Replication and Zerto Virtual Manager (the rule ids
+//! of `shared/docs/protocol-facts.md` are their tags). [`run`] executes them with cucumber,
+//! speaking raw HTTP over TLS, against the embedded emulator (default; timeouts run on a
+//! virtual clock) or against real servers, and prints a table per product and rule.
+//!
+//! Tags the runner understands:
+//! - `@EM-06`, `@VBR-02`, ...: the rules a scenario checks (coverage is counted from them);
+//! - `@doc-conflict`: the documents disagree; the report says which reading the server follows;
+//! - `@undocumented`: against a real server, what it answered is recorded instead of failing;
+//! - `@emulator-only`: changes server settings or injects faults; refused against real servers;
+//! - `@slow`: needs real waiting against a real server; skipped there unless `--include-slow`;
+//! - `@needs-em`, `@needs-vbr`, `@needs-zvm`: also needs that product's target.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use cucumber::writer::{self, Coloring, Verbosity};
+use cucumber::{ScenarioType, StatsWriter as _, WriterExt as _, event, gherkin};
+use futures::FutureExt as _;
+
+pub mod answer;
+mod args;
+pub mod coverage;
+mod emulator;
+pub mod facts;
+pub mod report;
+mod steps;
+pub mod target;
+mod world;
+
+pub use args::ConformArgs;
+pub use report::{Outcome, Report, ScenarioRecord, Summary};
+pub use world::ConformWorld;
+
+use crate::coverage::{Coverage, product_of_path};
+use crate::facts::Product;
+use crate::target::{Context, Mode};
+
+/// Runs the conformance suite as `args` say and prints the report. The returned [`Summary`]
+/// tells whether the run passed ([`Summary::exit_code`]).
+pub async fn run(args: ConformArgs) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let features_dir = args
+        .features
+        .clone()
+        .unwrap_or_else(coverage::default_features_dir);
+    anyhow::ensure!(
+        features_dir.is_dir(),
+        "the feature folder {} does not exist (pass --features DIR)",
+        features_dir.display()
+    );
+    let facts_path = args.facts.clone().unwrap_or_else(facts::default_facts_path);
+    let scenarios = coverage::load_scenarios(&features_dir)?;
+    let coverage = match facts::load_rules(&facts_path) {
+        Ok(rules) => Some(Coverage::compute(&rules, &scenarios)),
+        Err(e) => {
+            eprintln!("conformance: coverage not measured: {e:#}");
+            None
+        }
+    };
+
+    let ctx = Arc::new(Context::from_args(&args).await?);
+    let mut targets = BTreeMap::new();
+    for p in Product::ALL {
+        if let Some(u) = ctx.origin(p) {
+            targets.insert(p, u.as_str().trim_end_matches('/').to_owned());
+        }
+    }
+    let mode = ctx.mode;
+    world::install_context(Some(ctx.clone()));
+    let report = Arc::new(Mutex::new(Report::default()));
+
+    let result = run_cucumber(&args, &features_dir, ctx.clone(), report.clone()).await;
+    world::install_context(None);
+    let execution_failed = result?;
+    drop(ctx);
+
+    let report = std::mem::take(&mut *report.lock().unwrap_or_else(|e| e.into_inner()));
+    let text = report.render(mode, &targets, coverage.as_ref());
+    let elapsed = started.elapsed();
+    let mut stdout = io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = writeln!(
+        stdout,
+        "conformance: run took {:.1} s",
+        elapsed.as_secs_f64()
+    );
+    let _ = stdout.flush();
+
+    let (passed, failed, skipped) = report.counts();
+    Ok(Summary {
+        passed,
+        failed,
+        skipped,
+        coverage_problems: coverage.map(|c| c.problems).unwrap_or_default(),
+        execution_failed,
+        elapsed,
+    })
+}
+
+fn output(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(p) => Box::new(io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(io::sink()),
+    })
+}
+
+fn tags_of(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Vec<String> {
+    let mut tags = feature.tags.clone();
+    tags.extend(scenario.tags.iter().cloned());
+    tags
+}
+
+fn location(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> String {
+    let file = feature
+        .path
+        .as_ref()
+        .and_then(|p| {
+            let product = p.parent()?.file_name()?.to_str()?;
+            let name = p.file_name()?.to_str()?;
+            Some(format!("features/{product}/{name}"))
+        })
+        .unwrap_or_else(|| feature.name.clone());
+    format!("{file}:{}", scenario.position.line)
+}
+
+/// Why a scenario is not run against this target, if it is not.
+fn skip_reason(
+    ctx: &Context,
+    include_slow: bool,
+    product: Option<Product>,
+    tags: &[String],
+) -> Option<String> {
+    let has = |t: &str| tags.iter().any(|x| x == t);
+    if let Some(p) = product
+        && ctx.origin(p).is_none()
+    {
+        return Some(format!("no --{} target given", p.short()));
+    }
+    for p in Product::ALL {
+        if has(&format!("needs-{}", p.short())) && ctx.origin(p).is_none() {
+            return Some(format!("also needs a --{} target", p.short()));
+        }
+    }
+    if ctx.mode == Mode::Real && has("emulator-only") {
+        return Some(
+            "emulator only: changes server settings, injects faults or needs emulator accounts; refused against a real server"
+                .to_owned(),
+        );
+    }
+    if ctx.mode == Mode::Real && has("slow") && !include_slow {
+        return Some("needs real waiting (15-30 minutes or more); pass --include-slow".to_owned());
+    }
+    None
+}
+
+fn panic_message(info: &event::Info) -> String {
+    if let Some(s) = info.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(s) = info.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else {
+        "the step panicked".to_owned()
+    }
+}
+
+/// Gives a before-hook closure the higher-ranked signature cucumber wants.
+fn before_hook<F>(f: F) -> F
+where
+    F: for<'a> Fn(
+        &'a gherkin::Feature,
+        Option<&'a gherkin::Rule>,
+        &'a gherkin::Scenario,
+        &'a mut ConformWorld,
+    ) -> futures::future::LocalBoxFuture<'a, ()>,
+{
+    f
+}
+
+/// Gives an after-hook closure the higher-ranked signature cucumber wants.
+fn after_hook<F>(f: F) -> F
+where
+    F: for<'a> Fn(
+        &'a gherkin::Feature,
+        Option<&'a gherkin::Rule>,
+        &'a gherkin::Scenario,
+        &'a event::ScenarioFinished,
+        Option<&'a mut ConformWorld>,
+    ) -> futures::future::LocalBoxFuture<'a, ()>,
+{
+    f
+}
+
+async fn run_cucumber(
+    args: &ConformArgs,
+    features_dir: &std::path::Path,
+    ctx: Arc<Context>,
+    report: Arc<Mutex<Report>>,
+) -> anyhow::Result<bool> {
+    let progress: Box<dyn Write> = if args.quiet {
+        Box::new(io::sink())
+    } else {
+        Box::new(io::stdout())
+    };
+    let writer = writer::Basic::new(progress, Coloring::Auto, Verbosity::Default)
+        .summarized()
+        .tee::<ConformWorld, _>(writer::JUnit::for_tee(
+            output(args.junit.as_ref())?,
+            Verbosity::Default,
+        ))
+        .tee::<ConformWorld, _>(writer::Json::for_tee(output(args.json.as_ref())?))
+        .normalized();
+
+    let any = cucumber::codegen::Regex::new("^.*$").expect("valid regex");
+    let steps = cucumber::step::Collection::new()
+        .given(None, any.clone(), steps::dispatch)
+        .when(None, any.clone(), steps::dispatch)
+        .then(None, any, steps::dispatch);
+
+    // Scenarios that move the emulator's clock or change its settings run alone.
+    let which =
+        |feature: &gherkin::Feature, _: Option<&gherkin::Rule>, scenario: &gherkin::Scenario| {
+            let tags = tags_of(feature, scenario);
+            if tags.iter().any(|t| t == "slow" || t == "emulator-only") {
+                ScenarioType::Serial
+            } else {
+                ScenarioType::Concurrent
+            }
+        };
+
+    let filter_ctx = ctx.clone();
+    let filter_report = report.clone();
+    let include_slow = args.include_slow;
+    let wanted: Vec<String> = args
+        .tags
+        .iter()
+        .map(|t| t.trim_start_matches('@').to_owned())
+        .collect();
+    let filter = move |feature: &gherkin::Feature,
+                       _: Option<&gherkin::Rule>,
+                       scenario: &gherkin::Scenario| {
+        let tags = tags_of(feature, scenario);
+        if !wanted.is_empty() && !tags.iter().any(|t| wanted.contains(t)) {
+            return false;
+        }
+        let product = feature.path.as_deref().and_then(product_of_path);
+        match skip_reason(&filter_ctx, include_slow, product, &tags) {
+            None => true,
+            Some(reason) => {
+                filter_report
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .records
+                    .push(ScenarioRecord::new(
+                        product,
+                        &feature.name,
+                        &scenario.name,
+                        location(feature, scenario),
+                        tags,
+                        Outcome::Skipped(reason),
+                        Vec::new(),
+                    ));
+                false
+            }
+        }
+    };
+
+    let real = ctx.mode == Mode::Real;
+    let before = before_hook(
+        move |feature: &gherkin::Feature,
+              _: Option<&gherkin::Rule>,
+              scenario: &gherkin::Scenario,
+              world: &mut ConformWorld| {
+            let tags = tags_of(feature, scenario);
+            world.product = feature.path.as_deref().and_then(product_of_path);
+            world.lenient = real && tags.iter().any(|t| t == "undocumented");
+            world.tags = tags;
+            async {}.boxed_local()
+        },
+    );
+
+    let after_report = report.clone();
+    let quiet = args.quiet;
+    let after = after_hook(
+        move |feature: &gherkin::Feature,
+              _: Option<&gherkin::Rule>,
+              scenario: &gherkin::Scenario,
+              finished: &event::ScenarioFinished,
+              world: Option<&mut ConformWorld>| {
+            let outcome = match finished {
+                event::ScenarioFinished::StepPassed => Outcome::Passed,
+                event::ScenarioFinished::StepSkipped => {
+                    Outcome::Failed("a step has no definition".to_owned())
+                }
+                event::ScenarioFinished::StepFailed(_, _, err) => Outcome::Failed(match err {
+                    event::StepError::Panic(info) => panic_message(info),
+                    other => other.to_string(),
+                }),
+                event::ScenarioFinished::BeforeHookFailed(info) => {
+                    Outcome::Failed(format!("set-up failed: {}", panic_message(info)))
+                }
+            };
+            let mut notes = Vec::new();
+            if let Some(w) = world {
+                if w.settings_changed
+                    && let Some(e) = &w.ctx.emulator
+                    && let Err(err) = e.reset_settings()
+                {
+                    eprintln!("conformance: could not reset the emulator's settings: {err:#}");
+                }
+                notes = std::mem::take(&mut w.notes);
+                if w.lenient
+                    && notes.is_empty()
+                    && let Some(a) = &w.last
+                {
+                    notes.push(format!(
+                        "undocumented: this server answered {} to {}",
+                        a.summary(),
+                        a.request
+                    ));
+                }
+            }
+            let tags = tags_of(feature, scenario);
+            let record = ScenarioRecord::new(
+                feature.path.as_deref().and_then(product_of_path),
+                &feature.name,
+                &scenario.name,
+                location(feature, scenario),
+                tags,
+                outcome,
+                notes,
+            );
+            if quiet {
+                let mark = match &record.outcome {
+                    Outcome::Passed => "ok    ",
+                    Outcome::Failed(_) => "FAILED",
+                    Outcome::Skipped(_) => "skip  ",
+                };
+                println!("{mark} [{}] {}", record.rules.join(" "), record.scenario);
+            }
+            after_report
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .records
+                .push(record);
+            async {}.boxed_local()
+        },
+    );
+
+    // A failing step panics with its message; cucumber reports it, so the default panic hook's
+    // extra lines on stderr are only noise while the suite runs.
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let writer = cucumber::Cucumber::<ConformWorld, _, _, _, _>::new()
+        .with_writer(writer)
+        .steps(steps)
+        .which_scenario(which)
+        .before(before)
+        .after(after)
+        .fail_on_skipped()
+        .with_default_cli()
+        .filter_run(features_dir.to_path_buf(), filter)
+        .await;
+    std::panic::set_hook(previous_hook);
+    Ok(writer.execution_has_failed())
+}

@@ -1,0 +1,688 @@
+//! Enterprise Manager steps (EM-01 to EM-13).
+
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow, bail};
+use cucumber::gherkin;
+
+use super::{list, pat};
+use crate::answer::{Answer, Element};
+use crate::facts::Product;
+use crate::target::Credential;
+use crate::world::{ConformWorld, EmSession};
+
+/// The XML namespace of EM documents.
+pub(crate) const NAMESPACE: &str = "http://www.veeam.com/ent/v1.0";
+const TOKEN_HEADER: &str = "X-RestSvcSessionId";
+const MADE_UP_TOKEN: &str = "cmVzdHBvaW50LW1hZGUtdXAtdG9rZW4tbm90LWlzc3VlZA==";
+
+enum Auth<'a> {
+    Basic(&'a Credential),
+    WrongPassword,
+    Token(String),
+    None,
+}
+
+pub(crate) async fn step(
+    w: &mut ConformWorld,
+    text: &str,
+    _step: &gherkin::Step,
+) -> Option<anyhow::Result<()>> {
+    // Logon.
+    if let Some(a) = pat(text, "I log on to Enterprise Manager with version {string}") {
+        return Some(logon_step(w, &a[0], None).await);
+    }
+    if let Some(a) = pat(
+        text,
+        "I log on to Enterprise Manager with version {string} asking for JSON",
+    ) {
+        return Some(logon_step(w, &a[0], Some("application/json")).await);
+    }
+    match text {
+        "I am logged on to Enterprise Manager"
+        | "I am logged on to Enterprise Manager a second time" => {
+            return Some(logged_on(w).await);
+        }
+        "another user is logged on to Enterprise Manager" => {
+            return Some(other_user_logged_on(w).await);
+        }
+        "I log on to Enterprise Manager with a wrong password" => {
+            return Some(
+                logon(w, "latest", Auth::WrongPassword, None)
+                    .await
+                    .map(drop),
+            );
+        }
+        "I log on to Enterprise Manager without an Authorization header" => {
+            return Some(logon(w, "latest", Auth::None, None).await.map(drop));
+        }
+        "I log on to Enterprise Manager as a user without a portal role" => {
+            let r = async {
+                let cred = w
+                    .ctx
+                    .emulator_accounts
+                    .as_ref()
+                    .ok_or_else(|| anyhow!("needs the emulator's account without a role"))?
+                    .em_no_role
+                    .clone();
+                logon(w, "latest", Auth::Basic(&cred), None).await.map(drop)
+            };
+            return Some(r.await);
+        }
+        "I log on again sending only my session token" => {
+            let r = async {
+                let token = my_session(w)?.token.clone();
+                let opened = logon(w, "latest", Auth::Token(token), None).await?;
+                if let Some(s) = opened {
+                    w.em.push(s);
+                }
+                Ok(())
+            };
+            return Some(r.await);
+        }
+        "if a session was opened it names the same user" => {
+            return Some(same_user(w));
+        }
+        "I ask for the Enterprise Manager entry point without credentials" => {
+            return Some(entry_point(w, None).await);
+        }
+        "I ask for the Enterprise Manager entry point asking for JSON" => {
+            return Some(entry_point(w, Some("application/json")).await);
+        }
+
+        // Sessions list and token transport.
+        "I list the logon sessions"
+        | "I list the logon sessions sending my token in the header only" => {
+            return Some(list_sessions(w, TokenIn::Header, None).await);
+        }
+        "I list the logon sessions sending my token in the cookie only" => {
+            return Some(list_sessions(w, TokenIn::Cookie, None).await);
+        }
+        "I list the logon sessions sending my token in the cookie and a made-up token in the header" =>
+        {
+            return Some(list_sessions(w, TokenIn::CookieGoodHeaderBad, None).await);
+        }
+        "I list the logon sessions sending a made-up token in the cookie and my token in the header" =>
+        {
+            return Some(list_sessions(w, TokenIn::CookieBadHeaderGood, None).await);
+        }
+        "I list the logon sessions with a made-up token" => {
+            return Some(list_with_token(w, Some(MADE_UP_TOKEN.to_owned())).await);
+        }
+        "I list the logon sessions without a token" => {
+            return Some(list_with_token(w, None).await);
+        }
+        "I list the logon sessions sending the Backup & Replication access token as my token" => {
+            let token = w.vbr.as_ref().map(|t| t.access.clone());
+            return Some(match token {
+                Some(t) => list_with_token(w, Some(t)).await,
+                None => Err(anyhow!("no Backup & Replication token: log on first")),
+            });
+        }
+        "I list the logon sessions sending the Zerto session id as my token" => {
+            let token = w.zvm.clone();
+            return Some(match token {
+                Some(t) => list_with_token(w, Some(t)).await,
+                None => Err(anyhow!("no Zerto session: log on first")),
+            });
+        }
+        "the list holds my session" => return Some(list_holds(w, false)),
+        "the list holds my session first" => return Some(list_holds(w, true)),
+        "the list does not hold the other user's session" => return Some(list_lacks_other(w)),
+
+        // Logoff.
+        "I log off through the session's Delete link" | "I log off again through the same link" => {
+            return Some(logoff(w).await);
+        }
+        "my session token is refused" => return Some(token_state(w, false).await),
+        "my session token still works" => return Some(token_state(w, true).await),
+
+        // Tasks.
+        "I start the first job" => return Some(start_first_job(w).await),
+        "I look at the task from the new session" => return Some(look_at_task(w).await),
+        "the task has a Result" => {
+            let r = w
+                .last()
+                .and_then(Answer::xml)
+                .map(|x| !x.find_all("Result").is_empty());
+            return Some(r.and_then(|ok| w.check(ok, || "a Task with a Result element".into())));
+        }
+
+        // Documents.
+        "it names the user and the session" => return Some(names_user_and_session(w)),
+        "each supported version has its own logon link" => return Some(version_links(w)),
+        _ => {}
+    }
+    if let Some(a) = pat(text, "I list the logon sessions asking for {string}") {
+        return Some(list_sessions(w, TokenIn::Header, Some(&a[0])).await);
+    }
+    if let Some(a) = pat(
+        text,
+        "the answer sets the cookie {string} with path {string} holding the session token",
+    ) {
+        return Some(cookie_check(w, &a[0], &a[1]));
+    }
+    if let Some(a) = pat(text, "the answer is an XML {string} document") {
+        return Some(xml_root(w, &[a[0].as_str()]));
+    }
+    if let Some(a) = pat(text, "it has a link of type {string} with Rel {string}") {
+        let r = w.last().and_then(Answer::xml).map(|x| {
+            links(&x)
+                .iter()
+                .any(|l| l.attr("Type") == Some(&a[0]) && l.attr("Rel") == Some(&a[1]))
+        });
+        return Some(
+            r.and_then(|ok| w.check(ok, || format!("a Link Type=\"{}\" Rel=\"{}\"", a[0], a[1]))),
+        );
+    }
+    if let Some(a) = pat(text, "it has Down links to {string}") {
+        return Some(down_links(w, &list(&a[0])));
+    }
+    if let Some(a) = pat(text, "it has Down links with {string}") {
+        let r = w.last().and_then(Answer::xml).map(|x| {
+            links(&x).iter().any(|l| {
+                l.attr("Rel") == Some("Down") && l.attr("Href").is_some_and(|h| h.contains(&a[0]))
+            })
+        });
+        return Some(
+            r.and_then(|ok| w.check(ok, || format!("a Down link whose Href holds {}", a[0]))),
+        );
+    }
+    if let Some(a) = pat(text, "it has a Delete link to {string}") {
+        let r = w.last().and_then(Answer::xml).map(|x| {
+            links(&x).iter().any(|l| {
+                l.attr("Rel") == Some("Delete") && l.attr("Href").is_some_and(|h| h.contains(&a[0]))
+            })
+        });
+        return Some(
+            r.and_then(|ok| w.check(ok, || format!("a Rel=\"Delete\" link to {}<id>", a[0]))),
+        );
+    }
+    if let Some(a) = pat(text, "it lists the supported versions {string}") {
+        let want = list(&a[0]);
+        let r = w.last().and_then(Answer::xml).map(|x| {
+            let names: Vec<String> = x
+                .find_all("SupportedVersion")
+                .iter()
+                .filter_map(|v| v.attr("Name").map(str::to_owned))
+                .collect();
+            (want.iter().all(|v| names.contains(v)), names)
+        });
+        return Some(r.and_then(|(ok, names)| {
+            w.check(ok, || {
+                format!(
+                    "SupportedVersion elements {} (found: {})",
+                    a[0],
+                    names.join(", ")
+                )
+            })
+        }));
+    }
+    if let Some(a) = pat(text, "the task's State is {string} or {string}") {
+        let r = w
+            .last()
+            .and_then(Answer::xml)
+            .map(|x| x.text_of("State").map(str::to_owned));
+        return Some(r.and_then(|state| {
+            let ok = state.as_deref().is_some_and(|s| s == a[0] || s == a[1]);
+            w.check(ok, || format!("a Task whose State is {} or {}", a[0], a[1]))
+        }));
+    }
+    if let Some(a) = pat(text, "I follow the task until its State is {string}") {
+        return Some(follow_task(w, &a[0]).await);
+    }
+    None
+}
+
+fn my_session(w: &ConformWorld) -> anyhow::Result<&EmSession> {
+    w.em.last()
+        .ok_or_else(|| anyhow!("no Enterprise Manager session: log on first"))
+}
+
+async fn logon_step(
+    w: &mut ConformWorld,
+    version: &str,
+    accept: Option<&str>,
+) -> anyhow::Result<()> {
+    let cred = w.ctx.credential.clone();
+    if let Some(s) = logon(w, version, Auth::Basic(&cred), accept).await? {
+        w.em.push(s);
+    }
+    Ok(())
+}
+
+async fn logged_on(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let cred = w.ctx.credential.clone();
+    let session = logon(w, "latest", Auth::Basic(&cred), None)
+        .await?
+        .ok_or_else(|| {
+            anyhow!(
+                "could not log on to Enterprise Manager: {}",
+                w.last.as_ref().map(Answer::summary).unwrap_or_default()
+            )
+        })?;
+    w.em.push(session);
+    Ok(())
+}
+
+async fn other_user_logged_on(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let cred = w
+        .ctx
+        .emulator_accounts
+        .as_ref()
+        .ok_or_else(|| anyhow!("needs the emulator's second account"))?
+        .em_other
+        .clone();
+    let session = logon(w, "latest", Auth::Basic(&cred), None)
+        .await?
+        .ok_or_else(|| anyhow!("the other user could not log on"))?;
+    w.em_other = Some(session);
+    Ok(())
+}
+
+/// Posts a logon; returns the session when it was created (201 with a token).
+async fn logon(
+    w: &mut ConformWorld,
+    version: &str,
+    auth: Auth<'_>,
+    accept: Option<&str>,
+) -> anyhow::Result<Option<EmSession>> {
+    let path = format!("/api/sessionMngr/?v={version}");
+    let url = w.ctx.url(Product::Em, &path)?;
+    let mut rb = w.ctx.client.post(url).body(Vec::<u8>::new());
+    match auth {
+        Auth::Basic(c) => rb = rb.basic_auth(&c.user, Some(c.password())),
+        Auth::WrongPassword => {
+            rb = rb.basic_auth(&w.ctx.credential.user, Some("restpoint-wrong-password-1"))
+        }
+        Auth::Token(t) => rb = rb.header(TOKEN_HEADER, t),
+        Auth::None => {}
+    }
+    if let Some(a) = accept {
+        rb = rb.header("Accept", a);
+    }
+    let answer = w.send(format!("POST {path}"), rb).await?.clone();
+    if answer.status != 201 {
+        return Ok(None);
+    }
+    let Some(token) = answer.header(TOKEN_HEADER).map(str::to_owned) else {
+        return Ok(None);
+    };
+    let mut session = EmSession {
+        token,
+        ..EmSession::default()
+    };
+    if let Ok(x) = answer.xml() {
+        session.delete_href = links(&x)
+            .iter()
+            .find(|l| l.attr("Rel") == Some("Delete"))
+            .and_then(|l| l.attr("Href"))
+            .map(str::to_owned);
+        session.session_id = x.text_of("SessionId").map(str::to_owned);
+        session.user_name = x.text_of("UserName").map(str::to_owned);
+    } else if let Ok(j) = answer.json() {
+        session.delete_href = j
+            .get("Links")
+            .and_then(|l| l.as_array())
+            .and_then(|l| {
+                l.iter()
+                    .find(|x| x.get("Rel").and_then(|r| r.as_str()) == Some("Delete"))
+            })
+            .and_then(|l| l.get("Href"))
+            .and_then(|h| h.as_str())
+            .map(str::to_owned);
+        session.session_id = j
+            .get("SessionId")
+            .and_then(|s| s.as_str())
+            .map(str::to_owned);
+        session.user_name = j
+            .get("UserName")
+            .and_then(|s| s.as_str())
+            .map(str::to_owned);
+    }
+    Ok(Some(session))
+}
+
+async fn entry_point(w: &mut ConformWorld, accept: Option<&str>) -> anyhow::Result<()> {
+    let url = w.ctx.url(Product::Em, "/api/")?;
+    let mut rb = w.ctx.client.get(url);
+    if let Some(a) = accept {
+        rb = rb.header("Accept", a);
+    }
+    w.send("GET /api/".into(), rb).await?;
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum TokenIn {
+    Header,
+    Cookie,
+    CookieGoodHeaderBad,
+    CookieBadHeaderGood,
+}
+
+async fn list_sessions(
+    w: &mut ConformWorld,
+    how: TokenIn,
+    accept: Option<&str>,
+) -> anyhow::Result<()> {
+    let token = my_session(w)?.token.clone();
+    let url = w.ctx.url(Product::Em, "/api/logonSessions")?;
+    let mut rb = w.ctx.client.get(url);
+    let cookie = |t: &str| format!("{TOKEN_HEADER}={t}");
+    rb = match how {
+        TokenIn::Header => rb.header(TOKEN_HEADER, &token),
+        TokenIn::Cookie => rb.header("Cookie", cookie(&token)),
+        TokenIn::CookieGoodHeaderBad => rb
+            .header("Cookie", cookie(&token))
+            .header(TOKEN_HEADER, MADE_UP_TOKEN),
+        TokenIn::CookieBadHeaderGood => rb
+            .header("Cookie", cookie(MADE_UP_TOKEN))
+            .header(TOKEN_HEADER, &token),
+    };
+    if let Some(a) = accept {
+        rb = rb.header("Accept", a);
+    }
+    w.send("GET /api/logonSessions".into(), rb).await?;
+    Ok(())
+}
+
+async fn list_with_token(w: &mut ConformWorld, token: Option<String>) -> anyhow::Result<()> {
+    let url = w.ctx.url(Product::Em, "/api/logonSessions")?;
+    let mut rb = w.ctx.client.get(url);
+    if let Some(t) = token {
+        rb = rb.header(TOKEN_HEADER, t);
+    }
+    w.send("GET /api/logonSessions".into(), rb).await?;
+    Ok(())
+}
+
+/// The ids of the `LogonSession` entries of a `LogonSessions` list.
+fn listed_ids(x: &Element) -> Vec<String> {
+    x.find_all("LogonSession")
+        .iter()
+        .filter_map(|s| {
+            s.text_of("SessionId")
+                .map(str::to_owned)
+                .or_else(|| s.attr("Href").map(str::to_owned))
+        })
+        .collect()
+}
+
+fn same_session(listed: &str, s: &EmSession) -> bool {
+    s.session_id.as_deref() == Some(listed)
+        || s.delete_href.as_deref() == Some(listed)
+        || s.session_id
+            .as_deref()
+            .is_some_and(|id| listed.ends_with(&format!("/{id}")))
+}
+
+fn list_holds(w: &mut ConformWorld, first: bool) -> anyhow::Result<()> {
+    let mine = my_session(w)?.clone();
+    let x = w.last()?.xml()?;
+    let ids = listed_ids(&x);
+    let ok = if first {
+        ids.first().is_some_and(|id| same_session(id, &mine))
+    } else {
+        ids.iter().any(|id| same_session(id, &mine))
+    };
+    let n = ids.len();
+    w.check(ok, || {
+        if first {
+            format!("my session first in the list ({n} sessions listed)")
+        } else {
+            format!("my session in the list ({n} sessions listed)")
+        }
+    })
+}
+
+fn list_lacks_other(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let other = w
+        .em_other
+        .clone()
+        .ok_or_else(|| anyhow!("no other user's session"))?;
+    let x = w.last()?.xml()?;
+    let leaked = listed_ids(&x).iter().any(|id| same_session(id, &other))
+        || String::from_utf8_lossy(&w.last()?.body).contains(&other.token);
+    w.check(!leaked, || {
+        "no session of the other user in the list".into()
+    })
+}
+
+fn same_user(w: &mut ConformWorld) -> anyhow::Result<()> {
+    if w.last()?.status != 201 {
+        return Ok(());
+    }
+    let first = w.em.first().and_then(|s| s.user_name.clone());
+    let new = w.em.last().and_then(|s| s.user_name.clone());
+    w.check(first.is_some() && first == new, || {
+        format!("the new session to name the same user ({first:?} vs {new:?})")
+    })
+}
+
+async fn logoff(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let session = my_session(w)?.clone();
+    let href = session
+        .delete_href
+        .clone()
+        .ok_or_else(|| anyhow!("the logon answer had no Rel=\"Delete\" link"))?;
+    let url = absolute(w, &href)?;
+    let rb = w
+        .ctx
+        .client
+        .delete(url)
+        .header(TOKEN_HEADER, &session.token);
+    w.send(format!("DELETE {}", path_of(&href)), rb).await?;
+    Ok(())
+}
+
+async fn token_state(w: &mut ConformWorld, alive: bool) -> anyhow::Result<()> {
+    let token = my_session(w)?.token.clone();
+    list_with_token(w, Some(token)).await?;
+    let status = w.last()?.status;
+    if alive {
+        w.check(status == 200, || "200 OK: the token still works".into())
+    } else {
+        w.check(status == 401, || {
+            "401 Unauthorized: the token is refused".into()
+        })
+    }
+}
+
+fn absolute(w: &ConformWorld, href: &str) -> anyhow::Result<String> {
+    if href.starts_with("https://") || href.starts_with("http://") {
+        Ok(href.to_owned())
+    } else {
+        w.ctx.url(Product::Em, href)
+    }
+}
+
+fn path_of(href: &str) -> String {
+    url::Url::parse(href)
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        })
+        .unwrap_or_else(|_| href.to_owned())
+}
+
+fn links(x: &Element) -> Vec<&Element> {
+    x.find_all("Link")
+}
+
+fn xml_root(w: &mut ConformWorld, names: &[&str]) -> anyhow::Result<()> {
+    let answer = w.last()?.clone();
+    let x = answer.xml();
+    let ok = x.as_ref().is_ok_and(|x| {
+        names.contains(&x.name.as_str()) && x.namespace.as_deref() == Some(NAMESPACE)
+    });
+    let found = x
+        .map(|x| format!("{} in {:?}", x.name, x.namespace))
+        .unwrap_or_else(|e| format!("{e:#}"));
+    w.check(ok, || {
+        format!(
+            "an XML {} document in namespace {NAMESPACE} (found {found})",
+            names.join(" or ")
+        )
+    })
+}
+
+fn cookie_check(w: &mut ConformWorld, name: &str, path: &str) -> anyhow::Result<()> {
+    let answer = w.last()?.clone();
+    let header_token = answer.header(TOKEN_HEADER).map(str::to_owned);
+    let cookie = answer.cookie(name);
+    let ok = match &cookie {
+        Some((value, p)) => {
+            p.as_deref() == Some(path) && header_token.as_deref() == Some(value.as_str())
+        }
+        None => false,
+    };
+    let found = match &cookie {
+        Some((_, p)) => format!(
+            "cookie with Path {p:?}, value {} the header",
+            if ok || header_token.as_deref() == cookie.as_ref().map(|c| c.0.as_str()) {
+                "equal to"
+            } else {
+                "different from"
+            }
+        ),
+        None => "no such cookie".to_owned(),
+    };
+    w.check(ok, || {
+        format!("Set-Cookie: {name}=<the token>; Path={path} (found {found})")
+    })
+}
+
+fn down_links(w: &mut ConformWorld, targets: &[String]) -> anyhow::Result<()> {
+    let x = w.last()?.xml()?;
+    let hrefs: Vec<String> = links(&x)
+        .iter()
+        .filter(|l| l.attr("Rel") == Some("Down"))
+        .filter_map(|l| l.attr("Href").map(path_of))
+        .collect();
+    let missing: Vec<&str> = targets
+        .iter()
+        .filter(|t| {
+            !hrefs.iter().any(|h| {
+                h.trim_end_matches('/').ends_with(&format!("/api/{t}"))
+                    || h.contains(&format!("/api/{t}?"))
+            })
+        })
+        .map(String::as_str)
+        .collect();
+    w.check(missing.is_empty(), || {
+        format!(
+            "Down links to /api/{{{}}} (missing: {})",
+            targets.join(", "),
+            missing.join(", ")
+        )
+    })
+}
+
+fn names_user_and_session(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let x = w.last()?.xml()?;
+    let user = x.text_of("UserName").unwrap_or("").to_owned();
+    let id = x.text_of("SessionId").unwrap_or("").to_owned();
+    let want = w.ctx.credential.user.to_ascii_lowercase();
+    let ok = !id.is_empty() && user.to_ascii_lowercase().ends_with(&want);
+    w.check(ok, || {
+        format!("UserName naming {want} and a non-empty SessionId (found UserName {user:?})")
+    })
+}
+
+fn version_links(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let x = w.last()?.xml()?;
+    let mut problems = Vec::new();
+    let versions = x.find_all("SupportedVersion");
+    if versions.is_empty() {
+        problems.push("no SupportedVersion".to_owned());
+    }
+    for v in versions {
+        let name = v.attr("Name").unwrap_or("?");
+        let ok = v.find_all("Link").iter().any(|l| {
+            l.attr("Type") == Some("LogonSession")
+                && l.attr("Rel") == Some("Create")
+                && l.attr("Href")
+                    .is_some_and(|h| path_of(h) == format!("/api/sessionMngr/?v={name}"))
+        });
+        if !ok {
+            problems.push(format!(
+                "{name} has no Create link to /api/sessionMngr/?v={name}"
+            ));
+        }
+    }
+    w.check(problems.is_empty(), || {
+        format!("a logon link per version ({})", problems.join("; "))
+    })
+}
+
+async fn start_first_job(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let token = my_session(w)?.token.clone();
+    let url = w.ctx.url(Product::Em, "/api/jobs")?;
+    let rb = w.ctx.client.get(url).header(TOKEN_HEADER, &token);
+    let answer = w.send("GET /api/jobs".into(), rb).await?.clone();
+    if answer.status != 200 {
+        bail!("could not list the jobs: {}", answer.summary());
+    }
+    let x = answer.xml()?;
+    let href = x
+        .descendants()
+        .into_iter()
+        .filter(|e| e.name == "Ref" || e.name == "Job" || e.name == "JobReference")
+        .find_map(|e| e.attr("Href").map(str::to_owned))
+        .ok_or_else(|| anyhow!("the job list holds no job reference"))?;
+    let href = href.split('?').next().unwrap_or(&href).to_owned();
+    let url = format!("{}?action=start", absolute(w, &href)?);
+    let rb = w
+        .ctx
+        .client
+        .post(url)
+        .header(TOKEN_HEADER, &token)
+        .body(Vec::<u8>::new());
+    let answer = w
+        .send(format!("POST {}?action=start", path_of(&href)), rb)
+        .await?
+        .clone();
+    if let Ok(x) = answer.xml() {
+        w.em_task = x.attr("Href").map(str::to_owned).or_else(|| {
+            x.find_all("TaskId")
+                .first()
+                .map(|t| format!("/api/tasks/{}", t.text))
+        });
+    }
+    Ok(())
+}
+
+async fn follow_task(w: &mut ConformWorld, state: &str) -> anyhow::Result<()> {
+    let token = my_session(w)?.token.clone();
+    let href = w
+        .em_task
+        .clone()
+        .ok_or_else(|| anyhow!("no task was started"))?;
+    let url = absolute(w, &href)?;
+    for _ in 0..120 {
+        let rb = w.ctx.client.get(&url).header(TOKEN_HEADER, &token);
+        let answer = w.send(format!("GET {}", path_of(&href)), rb).await?.clone();
+        if answer.status != 200 {
+            bail!("the task could not be read: {}", answer.summary());
+        }
+        let x = answer.xml().context("the task is not XML")?;
+        if x.text_of("State") == Some(state) {
+            return Ok(());
+        }
+        w.ctx.clone().let_time_pass(Duration::from_secs(5)).await?;
+    }
+    bail!("the task did not reach State {state} within 10 minutes")
+}
+
+async fn look_at_task(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let token = my_session(w)?.token.clone();
+    let href = w
+        .em_task
+        .clone()
+        .ok_or_else(|| anyhow!("no task was started"))?;
+    let url = absolute(w, &href)?;
+    let rb = w.ctx.client.get(url).header(TOKEN_HEADER, &token);
+    w.send(format!("GET {}", path_of(&href)), rb).await?;
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! The state of one scenario: the target, what was answered, and the sessions it opened.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{anyhow, bail};
+
+use crate::answer::Answer;
+use crate::facts::Product;
+use crate::target::{Context, Mode};
+
+static CONTEXT: Mutex<Option<Arc<Context>>> = Mutex::new(None);
+
+/// Makes `context` the one every new scenario sees (one run at a time).
+pub(crate) fn install_context(context: Option<Arc<Context>>) {
+    *CONTEXT.lock().unwrap_or_else(|e| e.into_inner()) = context;
+}
+
+fn current_context() -> anyhow::Result<Arc<Context>> {
+    CONTEXT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .ok_or_else(|| anyhow!("no conformance target is set up"))
+}
+
+/// An Enterprise Manager logon session opened by a scenario.
+#[derive(Clone, Default)]
+pub struct EmSession {
+    /// The `X-RestSvcSessionId` token.
+    pub token: String,
+    /// The `Rel="Delete"` link of the `LogonSession`.
+    pub delete_href: Option<String>,
+    /// The `SessionId` of the `LogonSession`.
+    pub session_id: Option<String>,
+    /// The `UserName` of the `LogonSession`.
+    pub user_name: Option<String>,
+}
+
+/// A Backup & Replication token set.
+#[derive(Clone, Default)]
+pub struct TokenSet {
+    /// The access token.
+    pub access: String,
+    /// The refresh token.
+    pub refresh: String,
+}
+
+/// The state of one scenario.
+pub struct ConformWorld {
+    pub(crate) ctx: Arc<Context>,
+    /// The product of the scenario's feature file.
+    pub(crate) product: Option<Product>,
+    /// The scenario's tags (and its feature's).
+    pub(crate) tags: Vec<String>,
+    /// `@undocumented` against a real server: checks record instead of failing.
+    pub(crate) lenient: bool,
+    /// Observations for the report (readings, what an undocumented case answered).
+    pub(crate) notes: Vec<String>,
+    /// The last answer.
+    pub(crate) last: Option<Answer>,
+    /// Every answer of a repeated request.
+    pub(crate) answers: Vec<Answer>,
+    /// EM sessions opened by this scenario; the last is "my session".
+    pub(crate) em: Vec<EmSession>,
+    /// A session of another EM user.
+    pub(crate) em_other: Option<EmSession>,
+    /// The href of the EM task started by this scenario.
+    pub(crate) em_task: Option<String>,
+    /// The VBR account to log on with (changed by MFA and privilege scenarios).
+    pub(crate) vbr_account: Option<crate::target::Credential>,
+    /// The VBR tokens of the logon.
+    pub(crate) vbr: Option<TokenSet>,
+    /// The VBR tokens of a refresh or code exchange.
+    pub(crate) vbr_new: Option<TokenSet>,
+    /// An `mfa_token` of the first MFA step.
+    pub(crate) vbr_mfa_token: Option<String>,
+    /// An authorization code.
+    pub(crate) vbr_code: Option<String>,
+    /// The ZVM session id.
+    pub(crate) zvm: Option<String>,
+    /// ZVM Appliance tokens of the logon.
+    pub(crate) oidc: Option<TokenSet>,
+    /// ZVM Appliance tokens of a refresh.
+    pub(crate) oidc_new: Option<TokenSet>,
+    /// Whether the scenario changed an emulator setting (reset after it).
+    pub(crate) settings_changed: bool,
+}
+
+impl fmt::Debug for ConformWorld {
+    // Tokens and passwords are never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConformWorld")
+            .field("product", &self.product)
+            .field("mode", &self.ctx.mode)
+            .field("last", &self.last)
+            .field("n_em_sessions", &self.em.len())
+            .field("has_vbr_tokens", &self.vbr.is_some())
+            .field("has_zvm_session", &self.zvm.is_some())
+            .field("notes", &self.notes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl cucumber::World for ConformWorld {
+    type Error = anyhow::Error;
+
+    async fn new() -> Result<Self, Self::Error> {
+        Ok(ConformWorld {
+            ctx: current_context()?,
+            product: None,
+            tags: Vec::new(),
+            lenient: false,
+            notes: Vec::new(),
+            last: None,
+            answers: Vec::new(),
+            em: Vec::new(),
+            em_other: None,
+            em_task: None,
+            vbr_account: None,
+            vbr: None,
+            vbr_new: None,
+            vbr_mfa_token: None,
+            vbr_code: None,
+            zvm: None,
+            oidc: None,
+            oidc_new: None,
+            settings_changed: false,
+        })
+    }
+}
+
+impl ConformWorld {
+    /// Whether the run is against the embedded emulator.
+    pub(crate) fn is_emulator(&self) -> bool {
+        self.ctx.mode == Mode::Emulator
+    }
+
+    /// Sends a request, keeps the answer as the last one and returns it.
+    pub(crate) async fn send(
+        &mut self,
+        label: String,
+        request: reqwest::RequestBuilder,
+    ) -> anyhow::Result<&Answer> {
+        let answer = Answer::fetch(label, request).await?;
+        Ok(self.last.insert(answer))
+    }
+
+    /// The last answer.
+    pub(crate) fn last(&self) -> anyhow::Result<&Answer> {
+        self.last
+            .as_ref()
+            .ok_or_else(|| anyhow!("no request was sent yet"))
+    }
+
+    /// Checks a condition on the last answer. In an `@undocumented` scenario against a real
+    /// server a mismatch is recorded as an observation instead of failing.
+    pub(crate) fn check(
+        &mut self,
+        ok: bool,
+        expected: impl FnOnce() -> String,
+    ) -> anyhow::Result<()> {
+        if ok {
+            return Ok(());
+        }
+        let answered = self
+            .last
+            .as_ref()
+            .map(Answer::summary)
+            .unwrap_or_else(|| "nothing".to_owned());
+        let request = self
+            .last
+            .as_ref()
+            .map(|a| a.request.clone())
+            .unwrap_or_default();
+        let expected = expected();
+        if self.lenient {
+            self.notes.push(format!(
+                "undocumented: the emulator's choice is {expected}; this server answered {answered} to {request}"
+            ));
+            return Ok(());
+        }
+        bail!("expected {expected}; the server answered {answered} to {request}")
+    }
+
+    /// Fails unless the run is against the emulator.
+    pub(crate) fn require_emulator(&self) -> anyhow::Result<&crate::emulator::EmbeddedEmulator> {
+        self.ctx
+            .emulator
+            .as_ref()
+            .ok_or_else(|| anyhow!("this step needs the embedded emulator"))
+    }
+}
