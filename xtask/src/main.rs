@@ -1,1 +1,76 @@
-fn main() {}
+//! `cargo xtask`: project automation.
+//!
+//! - `cargo xtask regen` writes every product's generated code from `specs/`;
+//! - `cargo xtask regen --check` fails, naming the stale files, when the checked-in code differs;
+//! - `cargo xtask regen --product vbr` regenerates one product;
+//! - `cargo xtask regen --spec vbr=PATH --out DIR` generates a client crate from a spec a user
+//!   downloaded from their own server, into a folder outside the repository.
+
+mod em;
+mod lenient_enums;
+mod normalize;
+mod openapi;
+mod regen;
+mod standalone;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "restpoint project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate the typed code of the product crates from specs/.
+    Regen {
+        /// Compare instead of writing; exit non-zero naming the stale files.
+        #[arg(long)]
+        check: bool,
+        /// Only these products (vbr, zvm, em); all when absent.
+        #[arg(long = "product", value_parser = ["vbr", "zvm", "em"])]
+        products: Vec<String>,
+        /// Generate a standalone client crate from a downloaded spec: PRODUCT=PATH.
+        #[arg(long, requires = "out")]
+        spec: Option<String>,
+        /// Output folder of `--spec` (created; must be outside this repository).
+        #[arg(long, requires = "spec")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Regen {
+            check,
+            products,
+            spec: Some(spec),
+            out: Some(out),
+        } => {
+            if check || !products.is_empty() {
+                Err(anyhow::anyhow!(
+                    "--spec/--out generates one standalone crate; it takes neither --check nor --product"
+                ))
+            } else {
+                standalone::run(&regen::repo_root(), &spec, &out).map(|()| true)
+            }
+        }
+        Command::Regen {
+            check, products, ..
+        } => regen::run(&regen::repo_root(), &products, check),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

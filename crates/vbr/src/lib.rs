@@ -1,0 +1,10 @@
+//! Typed client for the Veeam Backup & Replication (VBR) REST API.
+//!
+//! The operations and models in [`generated`] are produced by `cargo xtask regen` from
+//! `specs/vbr/openapi.yaml`; never edit them by hand.
+
+#[rustfmt::skip]
+#[allow(missing_docs, clippy::all)]
+pub mod generated;
+
+pub mod session;

@@ -1,0 +1,11 @@
+//! Typed client for the Zerto Virtual Manager (ZVM) REST API: the Windows ZVM's
+//! `x-zerto-session` logon and the ZVM Appliance's OpenID Connect logon.
+//!
+//! The operations and models in [`generated`] are produced by `cargo xtask regen` from
+//! `specs/zvm/openapi.yaml`; never edit them by hand.
+
+#[rustfmt::skip]
+#[allow(missing_docs, clippy::all)]
+pub mod generated;
+
+pub mod session;

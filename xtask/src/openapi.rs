@@ -1,0 +1,211 @@
+//! OpenAPI → Rust: load a spec, normalise it, run progenitor, make enums lenient, format.
+//!
+//! progenitor panics on some constructs instead of returning an error. Generation runs under
+//! `catch_unwind`; when the whole spec fails, the operations are bisected to find the ones that
+//! fail on their own, those are skipped with one warning line each, and the rest is generated.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use serde_json::Value;
+
+use crate::lenient_enums;
+use crate::normalize::{self, METHODS};
+
+/// How a client is generated.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Rust path of the type the generated `Client` carries as its inner value, whose crate then
+    /// implements `ClientHooks` for `Client` (session handling). `None`: a plain client.
+    pub inner_type: Option<String>,
+}
+
+/// One operation of a spec, as listed in snapshots.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Operation {
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// Operation id after normalisation.
+    pub id: String,
+}
+
+/// The result of generating one spec.
+#[derive(Debug)]
+pub struct Generated {
+    /// Formatted Rust source, without the `@generated` header.
+    pub code: String,
+    /// Operations that were generated.
+    pub operations: Vec<Operation>,
+    /// Number of component schemas in the spec.
+    pub n_schemas: usize,
+    /// One line per rewrite or skipped operation.
+    pub warnings: Vec<String>,
+}
+
+/// Reads a spec file as JSON or YAML.
+pub fn load_spec(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read spec {}", path.display()))?;
+    let is_json =
+        path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    if is_json {
+        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+    } else {
+        serde_yaml_ng::from_str(&text)
+            .with_context(|| format!("{} is not valid YAML", path.display()))
+    }
+}
+
+/// The operations of a (normalised) spec, sorted by path then method.
+pub fn operations(spec: &Value) -> Vec<Operation> {
+    let mut ops = Vec::new();
+    if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for method in METHODS {
+                if let Some(op) = item.get(method) {
+                    ops.push(Operation {
+                        method: method.to_uppercase(),
+                        path: path.clone(),
+                        id: op
+                            .get("operationId")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                    });
+                }
+            }
+        }
+    }
+    ops.sort();
+    ops
+}
+
+/// Normalises and generates `spec`.
+pub fn generate(mut spec: Value, settings: &Settings) -> Result<Generated> {
+    let report = normalize::normalize(&mut spec)?;
+    let mut warnings = report.warnings;
+    let n_schemas = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map_or(0, |s| s.len());
+
+    let tokens = match try_generate(&spec, settings) {
+        Ok(tokens) => tokens,
+        Err(whole) => {
+            let all = operations(&spec);
+            if try_generate(&only_operations(&spec, &[]), settings).is_err() {
+                bail!("the spec's schemas cannot be generated: {whole}");
+            }
+            let mut bad = Vec::new();
+            bisect(&spec, settings, &all, &mut bad);
+            for (op, why) in &bad {
+                warnings.push(format!(
+                    "{} {}: skipped ({}: {why})",
+                    op.method, op.path, op.id
+                ));
+            }
+            let good: Vec<Operation> = all
+                .into_iter()
+                .filter(|op| !bad.iter().any(|(b, _)| b == op))
+                .collect();
+            spec = only_operations(&spec, &good);
+            try_generate(&spec, settings).map_err(|e| anyhow!("generation failed: {e}"))?
+        }
+    };
+    let mut file: syn::File =
+        syn::parse2(tokens).context("progenitor produced tokens that are not a Rust file")?;
+    lenient_enums::make_enums_lenient(&mut file);
+    Ok(Generated {
+        code: prettyplease::unparse(&file),
+        operations: operations(&spec),
+        n_schemas,
+        warnings,
+    })
+}
+
+/// Runs progenitor once, turning a panic into an error.
+fn try_generate(spec: &Value, settings: &Settings) -> Result<proc_macro2::TokenStream, String> {
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone())
+        .map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
+    let mut gen_settings = GenerationSettings::new();
+    gen_settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged);
+    if let Some(inner) = &settings.inner_type {
+        let inner: proc_macro2::TokenStream = inner
+            .parse()
+            .map_err(|e| format!("inner type {inner:?} is not a Rust path: {e}"))?;
+        gen_settings
+            .with_inner_type(inner)
+            .with_hooks(HooksMode::Expected);
+    }
+    let previous_hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        Generator::new(&gen_settings).generate_tokens(&openapi)
+    }));
+    panic::set_hook(previous_hook);
+    match result {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(payload) => Err(panic_message(payload.as_ref())),
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("progenitor panicked: {}", text.lines().next().unwrap_or(""))
+}
+
+/// A copy of `spec` with only `keep` among its operations.
+fn only_operations(spec: &Value, keep: &[Operation]) -> Value {
+    let mut spec = spec.clone();
+    if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            if let Some(item) = item.as_object_mut() {
+                for method in METHODS {
+                    let kept = keep
+                        .iter()
+                        .any(|op| &op.path == path && op.method.eq_ignore_ascii_case(method));
+                    if !kept {
+                        item.remove(method);
+                    }
+                }
+            }
+        }
+        paths.retain(|_, item| {
+            item.as_object()
+                .is_some_and(|i| METHODS.iter().any(|m| i.contains_key(*m)))
+        });
+    }
+    spec
+}
+
+/// Finds the operations of `ops` that fail to generate on their own.
+fn bisect(
+    spec: &Value,
+    settings: &Settings,
+    ops: &[Operation],
+    bad: &mut Vec<(Operation, String)>,
+) {
+    if ops.is_empty() {
+        return;
+    }
+    match try_generate(&only_operations(spec, ops), settings) {
+        Ok(_) => {}
+        Err(why) if ops.len() == 1 => bad.push((ops[0].clone(), why)),
+        Err(_) => {
+            let (left, right) = ops.split_at(ops.len() / 2);
+            bisect(spec, settings, left, bad);
+            bisect(spec, settings, right, bad);
+        }
+    }
+}
