@@ -414,9 +414,19 @@ impl Authenticator for ZvmAuth {
                 request
             }
         };
+        let appliance = self.resolved() == Some(Resolved::Appliance);
         let response = cx.execute("logout", request).await?;
         let status = response.status();
         if status.is_success() {
+            return Ok(());
+        }
+        if appliance && status == StatusCode::NOT_FOUND {
+            // ZVM-09 documents no logout for the Appliance; a server without the realm's logout
+            // endpoint cannot revoke, and the token lapses at its expiry.
+            tracing::debug!(
+                product = PRODUCT,
+                "appliance has no openid connect logout endpoint; the token lapses at its expiry"
+            );
             return Ok(());
         }
         let context = cx.context("logout").with_status(status);

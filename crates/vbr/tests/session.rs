@@ -1,0 +1,294 @@
+//! The VBR logon protocol and the session core against the emulator, in process, over real TLS,
+//! on the emulator's virtual clock. Counts come from the emulator, not from the client.
+
+use std::time::Duration;
+
+use restpoint_emulator::{Emulator, EmulatorConfig, Fault, Product, defaults};
+use restpoint_session::{AuthError, Credentials, Error, ExposeSecret};
+use restpoint_vbr::session::{VbrGrant, VbrSession};
+
+async fn emulator() -> Emulator {
+    Emulator::start(EmulatorConfig::for_tests())
+        .await
+        .expect("emulator starts")
+}
+
+async fn session_as(emulator: &Emulator, user: &str, password: &str) -> Result<VbrSession, Error> {
+    VbrSession::builder(emulator.vbr_url())
+        .credentials(Credentials::new(user, password))
+        .ca_pem(emulator.ca_pem())
+        .clock(emulator.clock().expect("virtual clock").shared())
+        .api_version("1.2-rev1")
+        .build()
+        .await
+}
+
+async fn admin_session(emulator: &Emulator) -> VbrSession {
+    session_as(emulator, defaults::ADMIN_USER, defaults::ADMIN_PASSWORD)
+        .await
+        .expect("admin logs on")
+}
+
+/// `GET /api/v1/jobs` through the session; the status.
+async fn list_jobs(vbr: &VbrSession) -> Result<u16, Error> {
+    let url = vbr.base_url().join("api/v1/jobs").unwrap();
+    let request = vbr.http().get(url).build().unwrap();
+    vbr.send(request).await.map(|r| r.status().as_u16())
+}
+
+fn vbr_counts(emulator: &Emulator) -> restpoint_emulator::ProductCounters {
+    *emulator.admin().counters().product(Product::Vbr)
+}
+
+#[tokio::test]
+async fn logon_then_calls_reuse_the_token() {
+    let emulator = emulator().await;
+    let vbr = admin_session(&emulator).await;
+    for _ in 0..3 {
+        assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
+    }
+    assert_eq!(vbr_counts(&emulator).logons, 1);
+    assert_eq!(vbr.api_version(), "1.2-rev1");
+}
+
+#[tokio::test]
+async fn expiry_leads_to_a_refresh_grant() {
+    let emulator = emulator().await;
+    let vbr = admin_session(&emulator).await;
+    // expires_in is 900 s; the session renews 60 s before.
+    emulator.advance(Duration::from_secs(14 * 60 + 30));
+    assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
+    let counts = vbr_counts(&emulator);
+    assert_eq!((counts.logons, counts.refreshes), (1, 1));
+    // And after the access token really expired.
+    emulator.advance(Duration::from_secs(20 * 60));
+    assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
+    let counts = vbr_counts(&emulator);
+    assert_eq!((counts.logons, counts.refreshes), (1, 2));
+}
+
+#[tokio::test]
+async fn refused_refresh_falls_back_to_a_password_logon() {
+    let emulator = emulator().await;
+    let vbr = admin_session(&emulator).await;
+    let token = vbr.token().await.unwrap();
+    let refresh = token.refresh_token().unwrap().expose_secret().to_owned();
+    assert!(emulator.admin().revoke_token(Product::Vbr, &refresh));
+    emulator.advance(Duration::from_secs(16 * 60));
+    assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
+    let counts = vbr_counts(&emulator);
+    assert_eq!((counts.logons, counts.refreshes), (2, 0));
+    assert_eq!(vbr.stats().n_refresh_refused, 1);
+}
+
+#[tokio::test]
+async fn revoked_token_leads_to_exactly_one_relogon() {
+    let emulator = emulator().await;
+    let vbr = admin_session(&emulator).await;
+    assert_eq!(emulator.admin().revoke_all(Product::Vbr), 1);
+    assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
+    assert_eq!(vbr_counts(&emulator).logons, 2);
+    assert_eq!(
+        emulator
+            .admin()
+            .counters()
+            .requests(Product::Vbr, "GET", "/api/v1/jobs"),
+        2
+    );
+    assert_eq!(vbr.stats().n_relogons, 1);
+}
+
+#[tokio::test]
+async fn an_injected_401_is_retried_once_and_a_refused_relogon_is_a_typed_error() {
+    let emulator = emulator().await;
+    let vbr = admin_session(&emulator).await;
+    emulator
+        .admin()
+        .inject_fault(Product::Vbr, Fault::Status(401), 1);
+    assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
+    assert_eq!(vbr_counts(&emulator).logons, 2);
+
+    // Every request answered 401 for a while: the re-logon is refused too, and the call ends
+    // with a typed error after the call and one logon attempt; no loop.
+    emulator.admin().reset_counters();
+    emulator
+        .admin()
+        .inject_fault(Product::Vbr, Fault::Status(401), 10);
+    let error = list_jobs(&vbr).await.unwrap_err();
+    assert!(error.auth_error().is_some(), "{error:?}");
+    assert_eq!(
+        emulator.admin().counters().product(Product::Vbr).requests,
+        2,
+        "the call and one logon attempt"
+    );
+    emulator.admin().clear_faults();
+}
+
+#[tokio::test]
+async fn logout_revokes_both_tokens() {
+    let emulator = emulator().await;
+    let vbr = admin_session(&emulator).await;
+    let token = vbr.token().await.unwrap();
+    vbr.logout().await.unwrap();
+    assert_eq!(vbr_counts(&emulator).logouts, 1);
+    let url = vbr.base_url().join("api/v1/jobs").unwrap();
+    let raw = vbr
+        .http()
+        .get(url)
+        .bearer_auth(token.access().expose_secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 401, "the old access token is refused");
+    let url = vbr.base_url().join("api/oauth2/token").unwrap();
+    let raw = vbr
+        .http()
+        .post(url)
+        .form(&[
+            ("grant_type", "refresh_token"),
+            (
+                "refresh_token",
+                token.refresh_token().unwrap().expose_secret(),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 401, "the old refresh token is refused");
+    assert!(matches!(
+        list_jobs(&vbr).await.unwrap_err(),
+        Error::LoggedOut { .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_thousand_concurrent_calls_with_an_expired_token_send_one_refresh() {
+    let emulator = emulator().await;
+    let vbr = admin_session(&emulator).await;
+    emulator.advance(Duration::from_secs(16 * 60));
+    let calls = (0..1000).map(|_| {
+        let vbr = vbr.clone();
+        tokio::spawn(async move { list_jobs(&vbr).await })
+    });
+    let results = futures::future::join_all(calls).await;
+    let n_ok = results.iter().filter(|r| matches!(r, Ok(Ok(200)))).count();
+    assert_eq!(n_ok, 1000);
+    let counts = vbr_counts(&emulator);
+    assert_eq!((counts.logons, counts.refreshes), (1, 1));
+}
+
+#[tokio::test]
+async fn a_thousand_concurrent_first_calls_send_one_logon() {
+    let emulator = emulator().await;
+    let vbr = VbrSession::builder(emulator.vbr_url())
+        .credentials(Credentials::new(
+            defaults::ADMIN_USER,
+            defaults::ADMIN_PASSWORD,
+        ))
+        .ca_pem(emulator.ca_pem())
+        .clock(emulator.clock().unwrap().shared())
+        .lazy(true)
+        .build()
+        .await
+        .unwrap();
+    let calls = (0..1000).map(|_| {
+        let vbr = vbr.clone();
+        tokio::spawn(async move { list_jobs(&vbr).await })
+    });
+    let results = futures::future::join_all(calls).await;
+    assert!(results.iter().all(|r| matches!(r, Ok(Ok(200)))));
+    assert_eq!(vbr_counts(&emulator).logons, 1);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_a_typed_error_and_is_not_retried() {
+    let emulator = emulator().await;
+    let error = session_as(&emulator, defaults::ADMIN_USER, "not-the-password")
+        .await
+        .unwrap_err();
+    assert_eq!(error.auth_error(), Some(&AuthError::WrongCredentials));
+    assert_eq!(
+        error.to_string(),
+        "vbr logon (status 401): wrong credentials"
+    );
+    let counts = vbr_counts(&emulator);
+    assert_eq!((counts.logons, counts.failed_logons), (0, 1));
+}
+
+#[tokio::test]
+async fn mfa_is_completed_with_the_code_and_typed_without_it() {
+    let emulator = emulator().await;
+    let base = || {
+        VbrSession::builder(emulator.vbr_url())
+            .credentials(Credentials::new(defaults::MFA_USER, defaults::MFA_PASSWORD))
+            .ca_pem(emulator.ca_pem())
+            .clock(emulator.clock().unwrap().shared())
+    };
+    let vbr = base().mfa_code(defaults::MFA_CODE).build().await.unwrap();
+    assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
+    let error = base().build().await.unwrap_err();
+    assert_eq!(error.auth_error(), Some(&AuthError::MfaRequired));
+    let error = base().mfa_code("000000").build().await.unwrap_err();
+    assert_eq!(error.auth_error(), Some(&AuthError::MfaRefused));
+}
+
+#[tokio::test]
+async fn an_authorization_code_logs_on_another_client() {
+    let emulator = emulator().await;
+    let vbr = admin_session(&emulator).await;
+    let code = vbr.create_authorization_code().await.unwrap();
+    let other = VbrSession::builder(emulator.vbr_url())
+        .grant(VbrGrant::AuthorizationCode(code))
+        .ca_pem(emulator.ca_pem())
+        .clock(emulator.clock().unwrap().shared())
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(list_jobs(&other).await.unwrap(), 200);
+}
+
+#[tokio::test]
+async fn the_console_token_grant_logs_on() {
+    let emulator = emulator().await;
+    let vbr = VbrSession::builder(emulator.vbr_url())
+        .grant(VbrGrant::VbrToken(defaults::VBR_TOKEN.into()))
+        .ca_pem(emulator.ca_pem())
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
+}
+
+#[tokio::test]
+async fn an_unsupported_api_version_is_an_api_error() {
+    let emulator = emulator().await;
+    let error = VbrSession::builder(emulator.vbr_url())
+        .credentials(Credentials::new(
+            defaults::ADMIN_USER,
+            defaults::ADMIN_PASSWORD,
+        ))
+        .ca_pem(emulator.ca_pem())
+        .api_version("0.9-rev0")
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Api { .. }), "{error:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+}
+
+#[tokio::test]
+async fn tls_the_emulator_certificate_is_refused_without_its_ca_and_accepted_with_it() {
+    let emulator = emulator().await;
+    let error = VbrSession::builder(emulator.vbr_url())
+        .credentials(Credentials::new(
+            defaults::ADMIN_USER,
+            defaults::ADMIN_PASSWORD,
+        ))
+        .build()
+        .await
+        .unwrap_err();
+    assert!(error.is_tls(), "{error:?}");
+    assert_eq!(vbr_counts(&emulator).logons, 0);
+    admin_session(&emulator).await;
+    assert_eq!(vbr_counts(&emulator).logons, 1);
+}
