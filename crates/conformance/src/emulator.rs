@@ -1,50 +1,97 @@
-//! The embedded emulator as a target (stub until restpoint-emulator's API lands).
+//! The embedded emulator as a target: start, addresses, virtual clock, settings and faults.
+//!
+//! Everything this crate knows about `restpoint-emulator` is in this file.
 
 use std::time::Duration;
 
+use anyhow::Context as _;
+use restpoint_emulator::{Emulator, EmulatorConfig, defaults};
 use url::Url;
 
 use crate::facts::Product;
 use crate::target::{Credential, EmulatorAccounts};
 
 /// The emulator, started in-process on ephemeral ports with a virtual clock.
-pub struct EmbeddedEmulator;
+pub struct EmbeddedEmulator {
+    emulator: Emulator,
+}
 
 impl EmbeddedEmulator {
     /// Starts the emulator with its test configuration.
     pub async fn start() -> anyhow::Result<EmbeddedEmulator> {
-        anyhow::bail!("the embedded emulator is not available yet")
+        let emulator = Emulator::start(EmulatorConfig::for_tests())
+            .await
+            .context("cannot start the embedded emulator")?;
+        Ok(EmbeddedEmulator { emulator })
     }
+
     /// The base URL of `product`.
-    pub fn url(&self, _product: Product) -> anyhow::Result<Url> {
-        unreachable!()
+    pub fn url(&self, product: Product) -> anyhow::Result<Url> {
+        let s = match product {
+            Product::Em => self.emulator.em_url().to_string(),
+            Product::Vbr => self.emulator.vbr_url().to_string(),
+            Product::Zvm => self.emulator.zvm_url().to_string(),
+        };
+        Url::parse(&s).with_context(|| format!("the emulator's URL {s} does not parse"))
     }
-    /// The PEM of the CA.
+
+    /// The PEM of the CA that signed the emulator's certificate.
     pub fn ca_pem(&self) -> String {
-        unreachable!()
+        self.emulator.ca_pem().to_string()
     }
+
     /// Advances the virtual clock.
-    pub fn advance(&self, _duration: Duration) -> anyhow::Result<()> {
-        unreachable!()
+    pub fn advance(&self, duration: Duration) -> anyhow::Result<()> {
+        self.emulator.advance(duration);
+        Ok(())
     }
-    /// VBR-12 setting.
-    pub fn set_vbr_empty_401(&self, _empty: bool) -> anyhow::Result<()> {
-        unreachable!()
+
+    /// Makes VBR answer a refused or expired token `401` with an empty body (`true`) or with the
+    /// JSON error model (`false`, the default) (VBR-12).
+    pub fn set_vbr_empty_401(&self, empty: bool) -> anyhow::Result<()> {
+        use restpoint_emulator::Vbr401Body;
+        self.emulator.admin().set_vbr_401_body(if empty {
+            Vbr401Body::Empty
+        } else {
+            Vbr401Body::Json
+        });
+        Ok(())
     }
-    /// Fault.
-    pub fn fail_next(&self, _product: Product, _status: u16) -> anyhow::Result<()> {
-        unreachable!()
+
+    /// Makes the next request to `product` fail with `status`.
+    pub fn fail_next(&self, product: Product, status: u16) -> anyhow::Result<()> {
+        use restpoint_emulator::{Fault, Product as P};
+        let p = match product {
+            Product::Em => P::Em,
+            Product::Vbr => P::Vbr,
+            Product::Zvm => P::Zvm,
+        };
+        self.emulator
+            .admin()
+            .inject_fault(p, Fault::Status(status), 1);
+        Ok(())
     }
-    /// Reset.
+
+    /// Puts every setting a scenario may change back to its default.
     pub fn reset_settings(&self) -> anyhow::Result<()> {
-        unreachable!()
+        self.set_vbr_empty_401(false)?;
+        self.emulator.admin().clear_faults();
+        Ok(())
     }
-    /// Admin credential.
+
+    /// The account the suite logs on with.
     pub fn admin_credential() -> Credential {
-        Credential::new("admin", "x")
+        Credential::new(defaults::ADMIN_USER, defaults::ADMIN_PASSWORD)
     }
-    /// Accounts.
+
+    /// The other accounts of the emulator.
     pub fn accounts() -> EmulatorAccounts {
-        unreachable!()
+        EmulatorAccounts {
+            em_no_role: Credential::new(defaults::VIEWER_USER, defaults::VIEWER_PASSWORD),
+            em_other: Credential::new(defaults::PORTAL_USER, defaults::PORTAL_PASSWORD),
+            vbr_viewer: Credential::new(defaults::VIEWER_USER, defaults::VIEWER_PASSWORD),
+            vbr_mfa: Credential::new(defaults::MFA_USER, defaults::MFA_PASSWORD),
+            mfa_code: defaults::MFA_CODE.to_owned(),
+        }
     }
 }

@@ -305,11 +305,11 @@ fn token_set(w: &mut ConformWorld, lifetime: i64) -> anyhow::Result<()> {
     let j = answer.json()?;
     let mut problems = Vec::new();
     for f in ["access_token", "refresh_token"] {
-        if !j
+        let present = j
             .get(f)
             .and_then(|v| v.as_str())
-            .is_some_and(|s| !s.is_empty())
-        {
+            .is_some_and(|s| !s.is_empty());
+        if !present {
             problems.push(format!("no {f}"));
         }
     }

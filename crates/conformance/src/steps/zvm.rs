@@ -307,16 +307,17 @@ fn oidc_token_set(w: &mut ConformWorld) -> anyhow::Result<()> {
     let j = w.last()?.json()?;
     let mut problems = Vec::new();
     for f in ["access_token", "refresh_token"] {
-        if !j
+        let present = j
             .get(f)
             .and_then(|v| v.as_str())
-            .is_some_and(|s| !s.is_empty())
-        {
+            .is_some_and(|s| !s.is_empty());
+        if !present {
             problems.push(format!("no {f}"));
         }
     }
     for f in ["expires_in", "refresh_expires_in"] {
-        if !j.get(f).is_some_and(|v| v.as_i64().is_some_and(|n| n > 0)) {
+        let positive = j.get(f).and_then(|v| v.as_i64()).is_some_and(|n| n > 0);
+        if !positive {
             problems.push(format!("no positive {f}"));
         }
     }
