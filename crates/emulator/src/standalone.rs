@@ -1,0 +1,176 @@
+//! `restpoint emulate`: the three servers on their default ports with zero configuration.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::config::{EmulatorConfig, TlsSource, Vbr401Body};
+use crate::inventory::Inventory;
+use crate::{Emulator, defaults};
+
+/// Command-line options of `restpoint emulate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EmulateArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Enterprise Manager port (0 = any free port).
+    #[arg(long, default_value_t = defaults::EM_PORT)]
+    pub em_port: u16,
+    /// Backup & Replication port (0 = any free port).
+    #[arg(long, default_value_t = defaults::VBR_PORT)]
+    pub vbr_port: u16,
+    /// Zerto Virtual Manager port (0 = any free port).
+    #[arg(long, default_value_t = defaults::ZVM_PORT)]
+    pub zvm_port: u16,
+    /// Certificate chain PEM file (with --key); default: a CA and certificate made at start.
+    #[arg(long, requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key PEM file (with --cert).
+    #[arg(long, requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Where to write the CA PEM that clients must trust
+    /// (default: restpoint-emulator-ca.pem in the temporary directory).
+    #[arg(long)]
+    pub ca_out: Option<PathBuf>,
+    /// Run on a virtual clock that moves only through the admin listener.
+    #[arg(long)]
+    pub virtual_clock: bool,
+    /// Admin HTTP listener port on 127.0.0.1 (0 = any free port); with --virtual-clock and no
+    /// port, a free port is chosen.
+    #[arg(long)]
+    pub admin_port: Option<u16>,
+    /// Inventory TOML file (default: the embedded inventory).
+    #[arg(long)]
+    pub inventory: Option<PathBuf>,
+    /// Answer a refused VBR access token with an empty 401 body (VBR-12) instead of JSON.
+    #[arg(long)]
+    pub vbr_empty_401: bool,
+}
+
+impl Default for EmulateArgs {
+    fn default() -> Self {
+        Self {
+            bind: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            em_port: defaults::EM_PORT,
+            vbr_port: defaults::VBR_PORT,
+            zvm_port: defaults::ZVM_PORT,
+            cert: None,
+            key: None,
+            ca_out: None,
+            virtual_clock: false,
+            admin_port: None,
+            inventory: None,
+            vbr_empty_401: false,
+        }
+    }
+}
+
+impl EmulateArgs {
+    /// The emulator configuration these options describe.
+    pub fn to_config(&self) -> anyhow::Result<EmulatorConfig> {
+        let mut config = EmulatorConfig::default()
+            .with_bind(self.bind)
+            .with_ports(self.em_port, self.vbr_port, self.zvm_port)
+            .with_admin_port(self.admin_port);
+        if self.virtual_clock {
+            config = config.with_manual_clock(restpoint_clock::ManualClock::new());
+            if config.admin_port.is_none() {
+                config.admin_port = Some(0);
+            }
+        }
+        if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
+            config = config.with_tls(TlsSource::PemFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            });
+        }
+        if let Some(path) = &self.inventory {
+            let inventory = Inventory::from_file(path)
+                .with_context(|| format!("reading inventory {}", path.display()))?;
+            config = config.with_inventory(inventory);
+        }
+        if self.vbr_empty_401 {
+            config = config.with_vbr_401_body(Vbr401Body::Empty);
+        }
+        Ok(config)
+    }
+}
+
+/// The banner printed at start: URLs, CA path, admin URL and the default users.
+pub fn banner(emulator: &Emulator, ca_path: &std::path::Path) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "restpoint emulator running");
+    let _ = writeln!(out, "  EM   {}api/", emulator.em_url());
+    let _ = writeln!(out, "  VBR  {}", emulator.vbr_url());
+    let _ = writeln!(out, "  ZVM  {}v1/", emulator.zvm_url());
+    if let Some(admin) = emulator.admin_url() {
+        let _ = writeln!(out, "  admin {}admin/", admin);
+    }
+    let _ = writeln!(out, "  CA   {}", ca_path.display());
+    let _ = writeln!(out, "test users (public test credentials):");
+    for user in emulator.admin().users() {
+        let mut roles = Vec::new();
+        if let Some(r) = user.em_role {
+            roles.push(format!("EM {r:?}"));
+        }
+        if let Some(r) = user.vbr_role {
+            roles.push(format!("VBR {r:?}{}", if user.mfa { " (MFA)" } else { "" }));
+        }
+        if user.zvm {
+            roles.push("ZVM".to_string());
+        }
+        let _ = writeln!(
+            out,
+            "  {:<11} {:<20} {}",
+            user.name,
+            user.password,
+            roles.join(", ")
+        );
+    }
+    let _ = writeln!(out, "  VBR MFA code: {}", defaults::MFA_CODE);
+    let _ = writeln!(
+        out,
+        "  ZVM OIDC: client_id={} (password grant); client_credentials {} / {}",
+        defaults::ZVM_OIDC_PASSWORD_CLIENT,
+        defaults::ZVM_OIDC_CLIENT_ID,
+        defaults::ZVM_OIDC_CLIENT_SECRET
+    );
+    let _ = writeln!(
+        out,
+        "try: curl --cacert {} -u {}:{} -X POST '{}api/sessionMngr/?v=latest' -i",
+        ca_path.display(),
+        defaults::ADMIN_USER,
+        defaults::ADMIN_PASSWORD,
+        emulator.em_url()
+    );
+    out
+}
+
+/// Starts the emulator, writes the CA PEM, prints the banner, and serves until Ctrl-C.
+pub async fn run(args: EmulateArgs) -> anyhow::Result<()> {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let config = args.to_config()?;
+    let emulator = Emulator::start(config)
+        .await
+        .context("starting the emulator")?;
+    let ca_path = args
+        .ca_out
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("restpoint-emulator-ca.pem"));
+    std::fs::write(&ca_path, emulator.ca_pem())
+        .with_context(|| format!("writing the CA to {}", ca_path.display()))?;
+    print!("{}", banner(&emulator, &ca_path));
+    println!("press Ctrl-C to stop");
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    println!("stopping");
+    tokio::time::timeout(Duration::from_secs(5), emulator.shutdown())
+        .await
+        .ok();
+    Ok(())
+}

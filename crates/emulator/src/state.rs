@@ -1,0 +1,649 @@
+//! Shared state of one emulator: users, sessions and tokens of each product, job runs, faults and
+//! counters. Sessions are compact fixed-size structs keyed by raw token bytes (P3).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use parking_lot::{Mutex, RwLock};
+use rand::RngCore;
+use restpoint_clock::{ManualClock, SharedClock};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use crate::config::{EmulatorConfig, Lifetimes, Limits, User, Vbr401Body};
+use crate::inventory::Inventory;
+
+/// One of the three emulated products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Product {
+    /// Veeam Backup Enterprise Manager.
+    Em,
+    /// Veeam Backup & Replication.
+    Vbr,
+    /// Zerto Virtual Manager (legacy session and Appliance OIDC).
+    Zvm,
+}
+
+impl Product {
+    /// `EM`, `VBR` or `ZVM`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Product::Em => "EM",
+            Product::Vbr => "VBR",
+            Product::Zvm => "ZVM",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Product::Em => 0,
+            Product::Vbr => 1,
+            Product::Zvm => 2,
+        }
+    }
+}
+
+impl std::str::FromStr for Product {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "em" => Ok(Product::Em),
+            "vbr" => Ok(Product::Vbr),
+            "zvm" => Ok(Product::Zvm),
+            _ => Err(format!("unknown product {s:?} (em, vbr or zvm)")),
+        }
+    }
+}
+
+/// A fault the emulator injects into the next requests of one product (R4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// Answer with this status and the product's error body (401 also invalidates nothing: the
+    /// token stays valid, as after a transient refusal).
+    Status(u16),
+    /// Answer normally after this real-time delay.
+    Delay(#[serde(with = "millis")] Duration),
+    /// Close the connection without a complete response.
+    DropConnection,
+    /// Answer `200` with a truncated, unparseable body in the product's format.
+    MalformedBody,
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_millis().try_into().unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+/// Counts of one product's traffic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductCounters {
+    /// Successful logons (EM sessions, VBR password/code/vbr_token/MFA grants, ZVM sessions and
+    /// OIDC password/client-credentials grants).
+    pub logons: u64,
+    /// Refused logons.
+    pub failed_logons: u64,
+    /// Successful refresh-token grants.
+    pub refreshes: u64,
+    /// Logouts.
+    pub logouts: u64,
+    /// Every request that reached the product's listener.
+    pub requests: u64,
+}
+
+/// A snapshot of the emulator's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// EM counts.
+    pub em: ProductCounters,
+    /// VBR counts.
+    pub vbr: ProductCounters,
+    /// ZVM counts.
+    pub zvm: ProductCounters,
+    /// Requests per endpoint, keyed `"<PRODUCT> <METHOD> <route>"`, e.g.
+    /// `"VBR GET /api/v1/jobs/{id}"`, `"EM POST /api/sessionMngr/"`; unmatched paths count under
+    /// route `*`.
+    pub endpoints: BTreeMap<String, u64>,
+}
+
+impl Counters {
+    /// The counts of one product.
+    pub fn product(&self, product: Product) -> &ProductCounters {
+        match product {
+            Product::Em => &self.em,
+            Product::Vbr => &self.vbr,
+            Product::Zvm => &self.zvm,
+        }
+    }
+
+    /// Requests to one endpoint, e.g. `requests(Product::Vbr, "GET", "/api/v1/jobs")`.
+    pub fn requests(&self, product: Product, method: &str, route: &str) -> u64 {
+        self.endpoints
+            .get(&format!("{} {} {}", product.label(), method, route))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct AtomicCounters {
+    logons: AtomicU64,
+    failed_logons: AtomicU64,
+    refreshes: AtomicU64,
+    logouts: AtomicU64,
+    requests: AtomicU64,
+}
+
+/// Which counter to bump.
+#[derive(Clone, Copy)]
+pub(crate) enum Count {
+    Logon,
+    FailedLogon,
+    Refresh,
+    Logout,
+}
+
+/// An EM logon session: 40 bytes plus the 24-byte token key.
+#[derive(Clone, Copy)]
+pub(crate) struct EmSession {
+    pub id: u128,
+    pub user: u32,
+    pub created_ms: u64,
+    pub last_ms: u64,
+}
+
+/// An EM task (EM-12): belongs to one logon session.
+#[derive(Clone)]
+pub(crate) struct EmTask {
+    pub owner: u128,
+    pub created_ms: u64,
+    pub operation: &'static str,
+    pub job_id: String,
+}
+
+pub(crate) type EmToken = [u8; 24];
+pub(crate) type Token32 = [u8; 32];
+
+#[derive(Default)]
+pub(crate) struct EmStore {
+    pub by_token: HashMap<EmToken, EmSession>,
+    pub by_id: HashMap<u128, EmToken>,
+    pub tasks: HashMap<u64, EmTask>,
+    pub next_task: u64,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct VbrAccess {
+    pub user: u32,
+    pub expires_ms: u64,
+    pub refresh: Token32,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct VbrRefresh {
+    pub user: u32,
+    pub expires_ms: u64,
+    pub short: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct VbrStore {
+    pub access: HashMap<Token32, VbrAccess>,
+    pub refresh: HashMap<Token32, VbrRefresh>,
+    /// Authorization codes (VBR-05): user, expiry.
+    pub codes: HashMap<Token32, (u32, u64)>,
+    /// MFA tokens (VBR-09): user, expiry.
+    pub mfa: HashMap<Token32, (u32, u64)>,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct ZvmSession {
+    pub user: u32,
+    pub last_ms: u64,
+}
+
+/// Subject of an OIDC token: a user index, or [`OIDC_CLIENT`] for the client-credentials client.
+#[derive(Clone, Copy)]
+pub(crate) struct OidcToken {
+    pub subject: u32,
+    pub expires_ms: u64,
+}
+
+pub(crate) const OIDC_CLIENT: u32 = u32::MAX;
+
+#[derive(Default)]
+pub(crate) struct ZvmStore {
+    pub sessions: HashMap<u128, ZvmSession>,
+    pub access: HashMap<Token32, OidcToken>,
+    pub refresh: HashMap<Token32, OidcToken>,
+}
+
+/// A run of a job, started through EM or VBR; its state follows the clock.
+#[derive(Clone)]
+pub(crate) struct JobRun {
+    pub id: String,
+    pub job: usize,
+    pub started_ms: u64,
+    pub stopped_ms: Option<u64>,
+}
+
+pub(crate) struct PendingFault {
+    pub product: Product,
+    pub fault: Fault,
+    pub remaining: u32,
+}
+
+/// Base URLs, known once the listeners are bound.
+#[derive(Clone)]
+pub(crate) struct Bases {
+    /// `https://localhost:PORT` without a final slash.
+    pub em: String,
+    pub zvm: String,
+}
+
+pub(crate) struct State {
+    pub clock: SharedClock,
+    pub manual: Option<ManualClock>,
+    pub users: RwLock<Vec<Option<User>>>,
+    pub lifetimes: RwLock<Lifetimes>,
+    pub em_versions: RwLock<Vec<String>>,
+    pub vbr_versions: RwLock<Vec<String>>,
+    pub vbr_401: RwLock<Vbr401Body>,
+    pub limits: Limits,
+    pub inventory: Inventory,
+    pub start_ms: u64,
+    pub bases: Bases,
+    pub em: Mutex<EmStore>,
+    pub vbr: Mutex<VbrStore>,
+    pub zvm: Mutex<ZvmStore>,
+    pub runs: Mutex<Vec<JobRun>>,
+    pub faults: Mutex<Vec<PendingFault>>,
+    counters: [AtomicCounters; 3],
+    endpoints: Mutex<HashMap<String, u64>>,
+}
+
+pub(crate) fn to_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+pub(crate) fn dur_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// RFC 3339 UTC with milliseconds, e.g. `2026-11-23T03:00:00.000Z`.
+pub(crate) fn rfc3339(ms: u64) -> String {
+    let secs = i64::try_from(ms / 1000).unwrap_or(0);
+    let nanos = u32::try_from((ms % 1000) * 1_000_000).unwrap_or(0);
+    chrono::DateTime::from_timestamp(secs, nanos)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    rand::rng().fill_bytes(&mut buf);
+    buf
+}
+
+pub(crate) fn b64url(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub(crate) fn decode_b64url<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let s = s.trim();
+    if s.len() > 2 * N + 8 {
+        return None;
+    }
+    let v = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()?;
+    v.try_into().ok()
+}
+
+/// A random UUID from the CSPRNG.
+pub(crate) fn random_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(random_bytes::<16>()).into_uuid()
+}
+
+impl State {
+    pub(crate) fn new(config: &EmulatorConfig, bases: Bases) -> Self {
+        let start_ms = to_ms(config.clock.now());
+        let mut inventory = config.inventory.clone();
+        inventory.fill_ids();
+        Self {
+            clock: config.clock.clone(),
+            manual: config.manual_clock.clone(),
+            users: RwLock::new(config.users.iter().cloned().map(Some).collect()),
+            lifetimes: RwLock::new(config.lifetimes),
+            em_versions: RwLock::new(config.em_versions.clone()),
+            vbr_versions: RwLock::new(config.vbr_api_versions.clone()),
+            vbr_401: RwLock::new(config.vbr_401_body),
+            limits: config.limits,
+            inventory,
+            start_ms,
+            bases,
+            em: Mutex::new(EmStore::default()),
+            vbr: Mutex::new(VbrStore::default()),
+            zvm: Mutex::new(ZvmStore::default()),
+            runs: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
+            counters: Default::default(),
+            endpoints: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn now_ms(&self) -> u64 {
+        to_ms(self.clock.now())
+    }
+
+    pub(crate) fn lifetimes(&self) -> Lifetimes {
+        *self.lifetimes.read()
+    }
+
+    /// Checks a name and password. The password is compared in constant time, and a comparison is
+    /// made even for an unknown name.
+    pub(crate) fn authenticate(&self, name: &str, password: &str) -> Option<(u32, User)> {
+        let users = self.users.read();
+        let found = users.iter().enumerate().find_map(|(i, u)| {
+            u.as_ref()
+                .filter(|u| u.name.eq_ignore_ascii_case(name))
+                .map(|u| (i, u))
+        });
+        match found {
+            Some((i, user)) => {
+                let ok: bool = user.password.as_bytes().ct_eq(password.as_bytes()).into();
+                if ok {
+                    Some((u32::try_from(i).ok()?, user.clone()))
+                } else {
+                    None
+                }
+            }
+            None => {
+                let _ = b"not-a-user-password-placeholder".ct_eq(password.as_bytes());
+                None
+            }
+        }
+    }
+
+    pub(crate) fn user(&self, index: u32) -> Option<User> {
+        self.users.read().get(index as usize).cloned().flatten()
+    }
+
+    pub(crate) fn count(&self, product: Product, what: Count) {
+        let c = &self.counters[product.index()];
+        let field = match what {
+            Count::Logon => &c.logons,
+            Count::FailedLogon => &c.failed_logons,
+            Count::Refresh => &c.refreshes,
+            Count::Logout => &c.logouts,
+        };
+        field.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_request(&self, product: Product, method: &str, route: &str) {
+        self.counters[product.index()]
+            .requests
+            .fetch_add(1, Ordering::Relaxed);
+        let key = format!("{} {} {}", product.label(), method, route);
+        let mut map = self.endpoints.lock();
+        if let Some(n) = map.get_mut(&key) {
+            *n += 1;
+        } else if map.len() < 10_000 {
+            map.insert(key, 1);
+        }
+    }
+
+    pub(crate) fn counters(&self) -> Counters {
+        let snap = |c: &AtomicCounters| ProductCounters {
+            logons: c.logons.load(Ordering::Relaxed),
+            failed_logons: c.failed_logons.load(Ordering::Relaxed),
+            refreshes: c.refreshes.load(Ordering::Relaxed),
+            logouts: c.logouts.load(Ordering::Relaxed),
+            requests: c.requests.load(Ordering::Relaxed),
+        };
+        Counters {
+            em: snap(&self.counters[0]),
+            vbr: snap(&self.counters[1]),
+            zvm: snap(&self.counters[2]),
+            endpoints: self
+                .endpoints
+                .lock()
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+        }
+    }
+
+    pub(crate) fn reset_counters(&self) {
+        for c in &self.counters {
+            c.logons.store(0, Ordering::Relaxed);
+            c.failed_logons.store(0, Ordering::Relaxed);
+            c.refreshes.store(0, Ordering::Relaxed);
+            c.logouts.store(0, Ordering::Relaxed);
+            c.requests.store(0, Ordering::Relaxed);
+        }
+        self.endpoints.lock().clear();
+    }
+
+    /// Takes one pending fault for `product`, if any.
+    pub(crate) fn take_fault(&self, product: Product) -> Option<Fault> {
+        let mut faults = self.faults.lock();
+        let pos = faults.iter().position(|f| f.product == product)?;
+        let fault = faults[pos].fault;
+        faults[pos].remaining = faults[pos].remaining.saturating_sub(1);
+        if faults[pos].remaining == 0 {
+            faults.remove(pos);
+        }
+        Some(fault)
+    }
+
+    /// Removes expired sessions and tokens of every product; gives back memory after a big drop.
+    pub(crate) fn purge_expired(&self) {
+        let now = self.now_ms();
+        let lt = self.lifetimes();
+        {
+            let idle = dur_ms(lt.em_idle);
+            let mut em = self.em.lock();
+            let EmStore {
+                by_token,
+                by_id,
+                tasks,
+                ..
+            } = &mut *em;
+            by_token.retain(|_, s| {
+                let live = now < s.last_ms.saturating_add(idle);
+                if !live {
+                    by_id.remove(&s.id);
+                }
+                live
+            });
+            tasks.retain(|_, t| by_id.contains_key(&t.owner));
+            shrink(by_token);
+            shrink(by_id);
+        }
+        {
+            let mut vbr = self.vbr.lock();
+            vbr.access.retain(|_, a| now < a.expires_ms);
+            vbr.refresh.retain(|_, r| now < r.expires_ms);
+            vbr.codes.retain(|_, c| now < c.1);
+            vbr.mfa.retain(|_, c| now < c.1);
+            shrink(&mut vbr.access);
+            shrink(&mut vbr.refresh);
+        }
+        {
+            let dormancy = dur_ms(lt.zvm_dormancy);
+            let mut zvm = self.zvm.lock();
+            zvm.sessions
+                .retain(|_, s| now < s.last_ms.saturating_add(dormancy));
+            zvm.access.retain(|_, t| now < t.expires_ms);
+            zvm.refresh.retain(|_, t| now < t.expires_ms);
+            shrink(&mut zvm.sessions);
+            shrink(&mut zvm.access);
+            shrink(&mut zvm.refresh);
+        }
+    }
+
+    /// Live (unexpired) sessions: EM logon sessions, VBR access tokens, ZVM sessions plus OIDC
+    /// access tokens.
+    pub(crate) fn live_sessions(&self, product: Product) -> usize {
+        let now = self.now_ms();
+        let lt = self.lifetimes();
+        match product {
+            Product::Em => {
+                let idle = dur_ms(lt.em_idle);
+                self.em
+                    .lock()
+                    .by_token
+                    .values()
+                    .filter(|s| now < s.last_ms.saturating_add(idle))
+                    .count()
+            }
+            Product::Vbr => self
+                .vbr
+                .lock()
+                .access
+                .values()
+                .filter(|a| now < a.expires_ms)
+                .count(),
+            Product::Zvm => {
+                let dormancy = dur_ms(lt.zvm_dormancy);
+                let zvm = self.zvm.lock();
+                zvm.sessions
+                    .values()
+                    .filter(|s| now < s.last_ms.saturating_add(dormancy))
+                    .count()
+                    + zvm.access.values().filter(|t| now < t.expires_ms).count()
+            }
+        }
+    }
+
+    /// Revokes every session of `product`, or only those of the user named `user`. Returns how
+    /// many were revoked.
+    pub(crate) fn revoke(&self, product: Product, user: Option<&str>) -> usize {
+        let wanted: Option<Vec<u32>> = user.map(|name| {
+            self.users
+                .read()
+                .iter()
+                .enumerate()
+                .filter(|(_, u)| {
+                    u.as_ref()
+                        .is_some_and(|u| u.name.eq_ignore_ascii_case(name))
+                })
+                .filter_map(|(i, _)| u32::try_from(i).ok())
+                .collect()
+        });
+        let hit = |u: u32| wanted.as_ref().is_none_or(|w| w.contains(&u));
+        match product {
+            Product::Em => {
+                let mut em = self.em.lock();
+                let EmStore {
+                    by_token, by_id, ..
+                } = &mut *em;
+                let before = by_token.len();
+                by_token.retain(|_, s| {
+                    let keep = !hit(s.user);
+                    if !keep {
+                        by_id.remove(&s.id);
+                    }
+                    keep
+                });
+                before - by_token.len()
+            }
+            Product::Vbr => {
+                let mut vbr = self.vbr.lock();
+                let before = vbr.access.len();
+                vbr.access.retain(|_, a| !hit(a.user));
+                vbr.refresh.retain(|_, r| !hit(r.user));
+                before - vbr.access.len()
+            }
+            Product::Zvm => {
+                let mut zvm = self.zvm.lock();
+                let before = zvm.sessions.len() + zvm.access.len();
+                zvm.sessions.retain(|_, s| !hit(s.user));
+                zvm.access.retain(|_, t| !hit(t.subject));
+                zvm.refresh.retain(|_, t| !hit(t.subject));
+                before - zvm.sessions.len() - zvm.access.len()
+            }
+        }
+    }
+
+    /// Revokes one session or token by the string a client holds (EM token or session id, VBR
+    /// access or refresh token, ZVM session id or OIDC access token).
+    pub(crate) fn revoke_token(&self, product: Product, token: &str) -> bool {
+        match product {
+            Product::Em => {
+                let mut em = self.em.lock();
+                if let Some(key) = decode_em_token(token)
+                    && let Some(s) = em.by_token.remove(&key)
+                {
+                    em.by_id.remove(&s.id);
+                    return true;
+                }
+                if let Ok(id) = uuid::Uuid::parse_str(token.trim())
+                    && let Some(key) = em.by_id.remove(&id.as_u128())
+                {
+                    em.by_token.remove(&key);
+                    return true;
+                }
+                false
+            }
+            Product::Vbr => {
+                let Some(key) = decode_b64url::<32>(token) else {
+                    return false;
+                };
+                let mut vbr = self.vbr.lock();
+                if let Some(a) = vbr.access.remove(&key) {
+                    vbr.refresh.remove(&a.refresh);
+                    return true;
+                }
+                vbr.refresh.remove(&key).is_some()
+            }
+            Product::Zvm => {
+                let mut zvm = self.zvm.lock();
+                if let Ok(id) = uuid::Uuid::parse_str(token.trim()) {
+                    return zvm.sessions.remove(&id.as_u128()).is_some();
+                }
+                match decode_b64url::<32>(token) {
+                    Some(key) => zvm.access.remove(&key).is_some(),
+                    None => false,
+                }
+            }
+        }
+    }
+}
+
+fn shrink<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
+    if map.capacity() > 1024 && map.len() < map.capacity() / 4 {
+        map.shrink_to_fit();
+    }
+}
+
+/// EM tokens are standard base64 of 24 random bytes (32 characters).
+pub(crate) fn encode_em_token(key: &EmToken) -> String {
+    base64::engine::general_purpose::STANDARD.encode(key)
+}
+
+pub(crate) fn decode_em_token(s: &str) -> Option<EmToken> {
+    let s = s.trim();
+    if s.len() > 64 {
+        return None;
+    }
+    let v = base64::engine::general_purpose::STANDARD.decode(s).ok()?;
+    v.try_into().ok()
+}

@@ -1,0 +1,59 @@
+//! Test modules and shared helpers.
+
+mod admin;
+mod curl;
+mod em;
+mod robustness;
+mod vbr;
+mod zvm;
+
+use base64::Engine as _;
+use reqwest::{Certificate, Client};
+use restpoint_emulator::{Emulator, EmulatorConfig};
+
+pub async fn start() -> Emulator {
+    start_with(EmulatorConfig::for_tests()).await
+}
+
+pub async fn start_with(config: EmulatorConfig) -> Emulator {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    Emulator::start(config).await.expect("emulator starts")
+}
+
+/// A client that trusts only the emulator's CA, follows no redirects, keeps no cookies.
+pub fn client(emu: &Emulator) -> Client {
+    let ca = Certificate::from_pem(emu.ca_pem().as_bytes()).expect("CA PEM");
+    Client::builder()
+        .tls_certs_only([ca])
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+pub fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+/// Replaces the given volatile strings (ports, ids, tokens, dates) with stable names.
+pub fn redact(text: &str, pairs: &[(&str, &str)]) -> String {
+    let mut out = text.to_string();
+    for (from, to) in pairs {
+        if !from.is_empty() {
+            out = out.replace(from, to);
+        }
+    }
+    out
+}
+
+/// The text between `<tag>` and `</tag>`.
+pub fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&close)? + start;
+    Some(&xml[start..end])
+}
