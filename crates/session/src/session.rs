@@ -705,40 +705,53 @@ async fn keep_alive_loop<A: Authenticator>(
     interval: Duration,
 ) {
     loop {
-        clock.sleep(interval).await;
+        // Hold no strong handle while sleeping, so dropping the last session ends the task.
+        let wait = {
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            if inner.logged_out.load(Ordering::Acquire) {
+                return;
+            }
+            let last = inner.last_used_ms.load(Ordering::Relaxed);
+            let due = last.saturating_add(interval.as_millis() as u64);
+            Duration::from_millis(due.saturating_sub(millis(clock.now())))
+        };
+        if !wait.is_zero() {
+            clock.sleep(wait).await;
+            continue;
+        }
         let Some(inner) = weak.upgrade() else {
             return;
         };
         let session = Session { inner };
-        if session.is_logged_out() {
-            return;
-        }
-        let last = session.inner.last_used_ms.load(Ordering::Relaxed);
-        let idle_for = Duration::from_millis(millis(session.now()).saturating_sub(last));
-        if idle_for < interval {
-            continue;
-        }
         // Hold the flight lock so a keep-alive never races a logon or logout.
-        let _flight = session.inner.flight.lock().await;
-        let Some(token) = session.inner.current.read().clone() else {
+        let flight = session.inner.flight.lock().await;
+        let token = session.inner.current.read().clone();
+        let Some(token) = token.filter(|t| session.is_fresh(t, session.now())) else {
+            // Nothing to keep alive: the next call logs on. Look again after an interval.
+            drop(flight);
+            drop(session);
+            clock.sleep(interval).await;
             continue;
         };
-        if !session.is_fresh(&token, session.now()) {
-            continue;
-        }
         bump(&session.inner.counters.keep_alives);
-        match session
+        let result = session
             .inner
             .auth
             .keep_alive(&session.auth_context(), &token)
-            .await
-        {
+            .await;
+        drop(flight);
+        match result {
             Ok(()) => {
                 session.touch();
                 tracing::trace!(product = session.product(), "keep-alive sent");
             }
             Err(error) => {
+                // Not retried at once: the next call finds out (and logs on again if refused).
                 tracing::debug!(product = session.product(), error = %error, "keep-alive failed");
+                drop(session);
+                clock.sleep(interval).await;
             }
         }
     }
