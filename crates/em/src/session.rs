@@ -1,0 +1,569 @@
+//! Where EM logs on: the Enterprise Manager logon protocol, written against raw reqwest so the
+//! protocol is readable in one place. The documents are read with this crate's generated types
+//! ([`EnterpriseManager`], [`LogonSession`]) and link helpers.
+//!
+//! - Discovery (EM-01): `GET /api/` without credentials answers an `EnterpriseManager` with one
+//!   `SupportedVersion` per version; the logon link (`Type="LogonSession" Rel="Create"`) of the
+//!   chosen version (`latest` or a named one, EM-13) is remembered.
+//! - Logon (EM-02 .. EM-05): `POST /api/sessionMngr/?v=<version>` with
+//!   `Authorization: Basic ..` and an empty body; `201 Created`, the token in the
+//!   `X-RestSvcSessionId` header, a `LogonSession` body whose `Rel="Delete"` link ends it.
+//! - Every later request carries `X-RestSvcSessionId` (EM-06). The server prefers a cookie over
+//!   the header, so no cookie is ever sent: the HTTP client keeps no cookie store and
+//!   [`EmAuth::authorize`] removes any `Cookie` header, so a stale cookie can never win after
+//!   a re-logon.
+//! - XML by default; JSON when asked ([`EmFormat::Json`] sets `Accept: application/json`, EM-07).
+//! - An idle session ends after 15 minutes (EM-08). Tasks belong to the session that started
+//!   them (EM-12), so a new logon would lose them: [`EmSession`] keeps its session alive with a
+//!   `GET` on the `LogonSessionList` link after 5 idle minutes (on by default) rather than
+//!   logging on again.
+//! - Logout (EM-09): `DELETE` on the `Rel="Delete"` link.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, AUTHORIZATION, COOKIE, HeaderName, HeaderValue};
+use restpoint_session::{
+    AuthContext, AuthError, Authenticator, ConfigError, Context, Credentials, Error, HttpOptions,
+    ProtocolViolation, Result, Session, SessionOptions, SharedClock, Token,
+};
+
+use crate::error::ParseError;
+use crate::model::Version;
+use crate::xml::Resource;
+use crate::{EnterpriseManager, LogonSession, parse_json, parse_xml};
+
+/// The product name in errors and spans.
+pub const PRODUCT: &str = "em";
+/// The session header (EM-03, EM-06).
+pub const SESSION_HEADER: &str = "X-RestSvcSessionId";
+/// How long EM keeps an idle session (EM-08).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// The default keep-alive interval: well inside the idle timeout.
+pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(5 * 60);
+
+/// The body format of EM requests and answers (EM-07).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum EmFormat {
+    /// XML, the default (no `Accept` header is needed, `application/xml` is sent).
+    #[default]
+    Xml,
+    /// JSON (`Accept: application/json`).
+    Json,
+}
+
+impl EmFormat {
+    /// The `Accept` header value.
+    pub fn accept(self) -> &'static str {
+        match self {
+            EmFormat::Xml => "application/xml",
+            EmFormat::Json => "application/json",
+        }
+    }
+
+    /// Parses a document of this format into a resource.
+    pub fn parse<T: Resource>(self, bytes: &[u8]) -> Result<T, ParseError> {
+        match self {
+            EmFormat::Xml => parse_xml(bytes),
+            EmFormat::Json => parse_json(bytes),
+        }
+    }
+}
+
+/// What discovery and logon learnt.
+#[derive(Default)]
+struct Discovered {
+    /// The logon link of the chosen version.
+    logon_href: Option<String>,
+    /// The `LogonSessionList` link, for keep-alive.
+    sessions_href: Option<String>,
+    /// The last `LogonSession`.
+    logon_session: Option<LogonSession>,
+}
+
+/// The EM logon protocol, for the session core.
+pub struct EmAuth {
+    base_url: url::Url,
+    credentials: Credentials,
+    version: Version,
+    format: EmFormat,
+    discovered: Mutex<Discovered>,
+}
+
+impl std::fmt::Debug for EmAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmAuth")
+            .field("base_url", &self.base_url.as_str())
+            .field("credentials", &self.credentials)
+            .field("version", &self.version)
+            .field("format", &self.format)
+            .finish()
+    }
+}
+
+/// A parse failure of an EM document as a protocol violation (the message never quotes the
+/// document).
+fn malformed(context: Context, error: &ParseError) -> Error {
+    Error::protocol(
+        context,
+        ProtocolViolation::MalformedBody {
+            format: "em",
+            path: error.to_string(),
+            category: "invalid document",
+        },
+    )
+}
+
+impl EmAuth {
+    /// An EM authenticator for the server at `base_url` (e.g. `https://em:9398/`).
+    pub fn new(
+        base_url: url::Url,
+        credentials: Credentials,
+        version: Version,
+        format: EmFormat,
+    ) -> Self {
+        Self {
+            base_url,
+            credentials,
+            version,
+            format,
+            discovered: Mutex::new(Discovered::default()),
+        }
+    }
+
+    /// The server's base URL (the API is under `api/`).
+    pub fn base_url(&self) -> &url::Url {
+        &self.base_url
+    }
+
+    /// The body format in use.
+    pub fn format(&self) -> EmFormat {
+        self.format
+    }
+
+    /// The version logged on with.
+    pub fn version(&self) -> &Version {
+        &self.version
+    }
+
+    /// Resolves an `Href` (absolute, or relative to the base URL) to a URL.
+    pub fn resolve(&self, href: &str) -> Result<url::Url> {
+        self.base_url
+            .join(href)
+            .map_err(|_| Error::Config(ConfigError::InvalidUrl))
+    }
+
+    fn discovered(&self) -> std::sync::MutexGuard<'_, Discovered> {
+        self.discovered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The last `LogonSession` the server answered (its links lead to the resources).
+    pub fn logon_session(&self) -> Option<LogonSession> {
+        self.discovered().logon_session.clone()
+    }
+
+    /// `GET /api/` (EM-01): finds the logon link of the chosen version.
+    async fn discover(&self, cx: &AuthContext<'_>) -> Result<String> {
+        if let Some(href) = self.discovered().logon_href.clone() {
+            return Ok(href);
+        }
+        let request = cx
+            .http()
+            .get(self.resolve("api/")?)
+            .header(ACCEPT, self.format.accept())
+            .build()
+            .map_err(|e| Error::from_reqwest(cx.context("discover"), e))?;
+        let response = cx.execute("discover", request).await?;
+        let status = response.status();
+        let context = cx.context("discover").with_status(status);
+        if !status.is_success() {
+            return Err(Error::protocol(
+                context,
+                ProtocolViolation::UnexpectedStatus,
+            ));
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let root: EnterpriseManager = self
+            .format
+            .parse(&body)
+            .map_err(|e| malformed(context.clone(), &e))?;
+        if !root.supports(&self.version) {
+            return Err(Error::Config(ConfigError::Invalid(
+                "em version not supported by the server",
+            )));
+        }
+        let href = root
+            .logon_link(&self.version)
+            .map(|link| link.href.clone())
+            .unwrap_or_else(|| format!("api/sessionMngr/?v={}", self.version));
+        let mut discovered = self.discovered();
+        discovered.logon_href = Some(href.clone());
+        discovered.sessions_href = root.logon_sessions_link().map(|l| l.href.clone());
+        Ok(href)
+    }
+}
+
+impl Authenticator for EmAuth {
+    fn product(&self) -> &'static str {
+        PRODUCT
+    }
+
+    async fn logon(&self, cx: &AuthContext<'_>) -> Result<Token> {
+        let href = self.discover(cx).await?;
+        let request = cx
+            .http()
+            .post(self.resolve(&href)?)
+            .header(AUTHORIZATION, self.credentials.basic_auth_header())
+            .header(ACCEPT, self.format.accept())
+            .build()
+            .map_err(|e| Error::from_reqwest(cx.context("logon"), e))?;
+        let response = cx.execute("logon", request).await?;
+        let status = response.status();
+        let context = cx.context("logon").with_status(status);
+        match status {
+            StatusCode::UNAUTHORIZED => {
+                return Err(Error::auth(context, AuthError::WrongCredentials));
+            }
+            StatusCode::FORBIDDEN => return Err(Error::auth(context, AuthError::Forbidden)),
+            s if !s.is_success() => {
+                return Err(Error::protocol(
+                    context,
+                    ProtocolViolation::UnexpectedStatus,
+                ));
+            }
+            _ => {}
+        }
+        let token = response
+            .headers()
+            .get(SESSION_HEADER)
+            .ok_or_else(|| {
+                Error::protocol(
+                    context.clone(),
+                    ProtocolViolation::MissingHeader {
+                        name: SESSION_HEADER,
+                    },
+                )
+            })?
+            .to_str()
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                Error::protocol(
+                    context.clone(),
+                    ProtocolViolation::InvalidHeader {
+                        name: SESSION_HEADER,
+                    },
+                )
+            })?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let logon_session: LogonSession = self
+            .format
+            .parse(&body)
+            .map_err(|e| malformed(context.clone(), &e))?;
+        let delete = logon_session
+            .logoff_href()
+            .or_else(|| logon_session.href())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                Error::protocol(
+                    context.clone(),
+                    ProtocolViolation::Missing {
+                        what: "Rel=\"Delete\" link of the LogonSession",
+                    },
+                )
+            })?;
+        self.discovered().logon_session = Some(logon_session);
+        Ok(Token::new(token).with_logout_href(delete))
+    }
+
+    async fn logout(&self, cx: &AuthContext<'_>, token: &Token) -> Result<()> {
+        let href = token.logout_href().ok_or_else(|| {
+            Error::protocol(
+                cx.context("logout"),
+                ProtocolViolation::Missing {
+                    what: "Rel=\"Delete\" link of the LogonSession",
+                },
+            )
+        })?;
+        let mut request = cx
+            .http()
+            .delete(self.resolve(href)?)
+            .build()
+            .map_err(|e| Error::from_reqwest(cx.context("logout"), e))?;
+        self.authorize(&mut request, token)?;
+        let response = cx.execute("logout", request).await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let context = cx.context("logout").with_status(status);
+        Err(match status {
+            StatusCode::UNAUTHORIZED => Error::auth(context, AuthError::TokenRefused),
+            _ => Error::protocol(context, ProtocolViolation::UnexpectedStatus),
+        })
+    }
+
+    async fn keep_alive(&self, cx: &AuthContext<'_>, token: &Token) -> Result<()> {
+        let href = self
+            .discovered()
+            .sessions_href
+            .clone()
+            .unwrap_or_else(|| "api/logonSessions".to_owned());
+        let mut request = cx
+            .http()
+            .get(self.resolve(&href)?)
+            .build()
+            .map_err(|e| Error::from_reqwest(cx.context("keep-alive"), e))?;
+        self.authorize(&mut request, token)?;
+        let response = cx.execute("keep-alive", request).await?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(Error::auth(
+                cx.context("keep-alive").with_status(status),
+                AuthError::TokenRefused,
+            ))
+        }
+    }
+
+    fn idle_timeout(&self) -> Option<Duration> {
+        Some(IDLE_TIMEOUT)
+    }
+
+    fn authorize(&self, request: &mut reqwest::Request, token: &Token) -> Result<()> {
+        let value = token.header_value().ok_or_else(|| {
+            Error::protocol(
+                Context::new(PRODUCT, "authorize"),
+                ProtocolViolation::InvalidHeader {
+                    name: SESSION_HEADER,
+                },
+            )
+        })?;
+        let headers = request.headers_mut();
+        // EM-06: a cookie beats the header, so never send one.
+        headers.remove(COOKIE);
+        headers.insert(HeaderName::from_static("x-restsvcsessionid"), value);
+        if !headers.contains_key(ACCEPT) {
+            headers.insert(ACCEPT, HeaderValue::from_static(self.format.accept()));
+        }
+        Ok(())
+    }
+}
+
+/// An EM session: the session core over [`EmAuth`]. Derefs to [`Session`] for `send`,
+/// `authorize`, `execute_with_relogon`, `logout`, `stats`.
+#[derive(Clone, Debug)]
+pub struct EmSession {
+    session: Session<EmAuth>,
+}
+
+impl std::ops::Deref for EmSession {
+    type Target = Session<EmAuth>;
+
+    fn deref(&self) -> &Session<EmAuth> {
+        &self.session
+    }
+}
+
+impl EmSession {
+    /// Starts building a session with the server at `base_url` (e.g. `https://em:9398`; a
+    /// trailing `/api/` is accepted).
+    pub fn builder(base_url: impl AsRef<str>) -> EmSessionBuilder {
+        EmSessionBuilder {
+            base_url: base_url.as_ref().to_owned(),
+            credentials: None,
+            version: Version::Latest,
+            format: EmFormat::Xml,
+            http: Ok(HttpOptions::new()),
+            options: SessionOptions::new(),
+            keep_alive: Some(DEFAULT_KEEP_ALIVE),
+            lazy: false,
+        }
+    }
+
+    /// The session core underneath.
+    pub fn session(&self) -> &Session<EmAuth> {
+        &self.session
+    }
+
+    /// The body format of this session.
+    pub fn format(&self) -> EmFormat {
+        self.session.authenticator().format()
+    }
+
+    /// The last `LogonSession` (its links lead to backup servers, jobs, ...).
+    pub fn logon_session(&self) -> Option<LogonSession> {
+        self.session.authenticator().logon_session()
+    }
+
+    /// `GET` an `Href` (absolute or relative) with the session, answered in the session's
+    /// format.
+    pub async fn get(&self, href: &str) -> Result<reqwest::Response> {
+        let url = self.session.authenticator().resolve(href)?;
+        let request = self
+            .http()
+            .get(url)
+            .build()
+            .map_err(|e| Error::from_reqwest(Context::new(PRODUCT, "get"), e))?;
+        self.send(request).await
+    }
+
+    /// `GET` an `Href` and read the answer as the resource `T`. A non-success status is an
+    /// [`Error::Api`] with EM's `Error` message available through `ApiError::message`.
+    pub async fn get_resource<T: Resource>(&self, href: &str) -> Result<T> {
+        let response = self.get(href).await?;
+        let status = response.status();
+        let context = Context::new(PRODUCT, format!("GET {}", T::ROOT)).with_status(status);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        if !status.is_success() {
+            let message = self
+                .format()
+                .parse::<crate::ApiError>(&body)
+                .ok()
+                .and_then(|e| e.message.clone());
+            return Err(Error::Api {
+                context,
+                error: restpoint_session::ApiError::new(None, message),
+            });
+        }
+        self.format()
+            .parse(&body)
+            .map_err(|e| malformed(context, &e))
+    }
+}
+
+/// Builds an [`EmSession`].
+pub struct EmSessionBuilder {
+    base_url: String,
+    credentials: Option<Credentials>,
+    version: Version,
+    format: EmFormat,
+    http: Result<HttpOptions>,
+    options: SessionOptions,
+    keep_alive: Option<Duration>,
+    lazy: bool,
+}
+
+impl EmSessionBuilder {
+    /// Logs on with these credentials (Basic, EM-02).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The API version: [`Version::Latest`] (default) or a named one such as `v1_6`.
+    pub fn version(mut self, version: Version) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// XML (default) or JSON bodies.
+    pub fn format(mut self, format: EmFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Trusts this CA (PEM) in addition to the system roots.
+    pub fn ca_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.http = self.http.and_then(|h| h.ca_pem(pem));
+        self
+    }
+
+    /// Replaces the HTTP options (TLS, timeouts).
+    pub fn http_options(mut self, options: HttpOptions) -> Self {
+        self.http = Ok(options);
+        self
+    }
+
+    /// Accepts any server certificate (logged as a warning). For labs only.
+    pub fn danger_accept_invalid_certs(mut self, insecure: bool) -> Self {
+        self.http = self.http.map(|h| h.danger_accept_invalid_certs(insecure));
+        self
+    }
+
+    /// The clock idle timeouts and keep-alives run on (a `ManualClock` in tests).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.options = self.options.clock(clock);
+        self
+    }
+
+    /// Replaces the session options (clock, expiry margin); the keep-alive is set by
+    /// [`EmSessionBuilder::keep_alive`].
+    pub fn session_options(mut self, options: SessionOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Keep-alive interval (default 5 minutes); `None` lets an idle session lapse, and the next
+    /// call then logs on again (losing the old session's tasks, EM-12).
+    pub fn keep_alive(mut self, interval: Option<Duration>) -> Self {
+        self.keep_alive = interval;
+        self
+    }
+
+    /// Does not log on in `build`; the first call does.
+    pub fn lazy(mut self, lazy: bool) -> Self {
+        self.lazy = lazy;
+        self
+    }
+
+    /// Builds the HTTP client and logs on (unless `lazy`).
+    pub async fn build(self) -> Result<EmSession> {
+        let base_url = parse_base_url(&self.base_url)?;
+        let credentials = self
+            .credentials
+            .ok_or(Error::Config(ConfigError::MissingCredentials))?;
+        let http = self.http?.build_client(PRODUCT)?;
+        let options = self.options.keep_alive(self.keep_alive);
+        let auth = EmAuth::new(base_url, credentials, self.version, self.format);
+        let session = Session::with_options(auth, http, options);
+        if !self.lazy {
+            session.logon().await?;
+        }
+        Ok(EmSession { session })
+    }
+}
+
+/// Parses the base URL and removes a trailing `/api`.
+fn parse_base_url(raw: &str) -> Result<url::Url> {
+    let mut url = url::Url::parse(raw).map_err(|_| Error::Config(ConfigError::InvalidUrl))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
+        return Err(Error::Config(ConfigError::InvalidUrl));
+    }
+    let path = url.path().trim_end_matches('/');
+    let path = path.strip_suffix("/api").unwrap_or(path).to_owned();
+    url.set_path(&format!("{path}/"));
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_loses_a_trailing_api() {
+        assert_eq!(
+            parse_base_url("https://em:9398/api/").unwrap().as_str(),
+            "https://em:9398/"
+        );
+        assert_eq!(
+            parse_base_url("https://em:9398").unwrap().as_str(),
+            "https://em:9398/"
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! Reading and writing EM documents as XML.
+//!
+//! [`parse_xml`] checks the prologue and the root element itself (size limit, UTF-8, no DOCTYPE,
+//! the expected root element in the EM namespace), then hands the document to the reader that
+//! xsd-parser generated for the resource. Unknown elements and attributes are kept in the `any`
+//! and `any_attribute` fields of the generated types.
+
+use quick_xml::events::Event;
+use xsd_parser_types::quick_xml::{DeserializeSync, SerializeSync, SliceReader, Writer, XmlReader};
+use xsd_parser_types::xml::AnyElement;
+
+use crate::error::{ParseError, describe_quick_xml};
+use crate::generated as g;
+use crate::json::{FromJson, ToJson};
+
+/// The namespace of every EM XML document.
+pub const EM_NAMESPACE: &str = "http://www.veeam.com/ent/v1.0";
+
+/// The largest document [`parse_xml`] and [`crate::parse_json`] accept: 4 MiB.
+///
+/// A LogonSession with 70 links is about 9 KiB; the limit keeps a hostile or broken server from
+/// making the client allocate without bound.
+pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
+
+/// A resource EM sends as a document of its own (a root element).
+///
+/// Implemented for the generated types of every top-level element of `specs/em/*.xsd`.
+pub trait Resource:
+    Sized
+    + xsd_parser_types::quick_xml::WithDeserializer
+    + xsd_parser_types::quick_xml::WithSerializer
+    + FromJson
+    + ToJson
+{
+    /// The name of the root element, e.g. `LogonSession`.
+    const ROOT: &'static str;
+
+    /// Child elements that may appear at most once. A second one would land in the `any`
+    /// wildcard; [`parse_xml`] reports it as [`ParseError::DuplicateField`] instead.
+    const SINGLE_ELEMENTS: &'static [&'static str];
+
+    /// The unknown child elements kept from the document.
+    fn unknown_elements(&self) -> &[AnyElement];
+}
+
+macro_rules! resource {
+    ($($ty:ident => $root:literal [$($single:literal),*]),* $(,)?) => {$(
+        impl Resource for g::$ty {
+            const ROOT: &'static str = $root;
+            const SINGLE_ELEMENTS: &'static [&'static str] = &[$($single),*];
+            fn unknown_elements(&self) -> &[AnyElement] {
+                &self.any
+            }
+        }
+    )*};
+}
+
+resource! {
+    EnterpriseManagerType => "EnterpriseManager" ["SupportedVersions", "Links"],
+    LogonSessionType => "LogonSession" ["Links", "UserName", "SessionId"],
+    LogonSessionListType => "LogonSessionList" [],
+    ErrorType => "Error" [],
+    EntityReferencesType => "EntityReferences" [],
+    BackupServerType => "BackupServer" ["Links", "Description", "Port", "Version"],
+    JobType => "Job" ["Links", "JobType", "Platform", "Description", "ScheduleConfigured", "ScheduleEnabled", "NextRun"],
+    RepositoryType => "Repository" ["Links", "Capacity", "FreeSpace", "Kind"],
+    BackupJobSessionType => "BackupJobSession" ["Links", "JobUid", "JobName", "JobType", "CreationTimeUTC", "EndTimeUTC", "State", "Result", "Progress", "IsRetry"],
+    EntitiesType => "Entities" ["BackupServers", "Jobs", "Repositories", "BackupJobSessions"],
+    TaskType => "Task" ["Links", "TaskId", "State", "Operation", "Result"],
+}
+
+/// Parses an EM XML document into the generated type of its resource.
+///
+/// Errors are typed and name the resource and field: a document over
+/// [`MAX_DOCUMENT_BYTES`], not UTF-8, with a DOCTYPE, without a root element, with another root
+/// element or namespace, with a missing or repeated field, or not well-formed.
+pub fn parse_xml<T: Resource>(bytes: &[u8]) -> Result<T, ParseError> {
+    let resource = T::ROOT;
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(ParseError::TooLarge {
+            resource,
+            limit: MAX_DOCUMENT_BYTES,
+            actual: bytes.len(),
+        });
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| ParseError::NotUtf8 { resource })?;
+    check_root(resource, text)?;
+    let mut reader = SliceReader::new(text).with_error_info();
+    let value =
+        T::deserialize(&mut reader).map_err(|error| ParseError::from_xml(resource, error))?;
+    for element in value.unknown_elements() {
+        let name = local_name(&element.name);
+        if let Some(field) = T::SINGLE_ELEMENTS
+            .iter()
+            .find(|field| field.as_bytes() == name)
+        {
+            return Err(ParseError::DuplicateField {
+                resource,
+                field: (*field).to_owned(),
+            });
+        }
+    }
+    Ok(value)
+}
+
+/// Writes a resource as an XML document (with an XML declaration, in the EM namespace).
+pub fn to_xml<T: Resource>(value: &T) -> Result<String, ParseError> {
+    let mut writer = Writer::new(Vec::with_capacity(4096));
+    writer
+        .write_event(Event::Decl(quick_xml::events::BytesDecl::new(
+            "1.0",
+            Some("utf-8"),
+            None,
+        )))
+        .map_err(|error| ParseError::Serialize {
+            resource: T::ROOT,
+            reason: error.to_string(),
+        })?;
+    value
+        .serialize(T::ROOT, &mut writer)
+        .map_err(|error| ParseError::Serialize {
+            resource: T::ROOT,
+            reason: error.kind.to_string(),
+        })?;
+    String::from_utf8(writer.into_inner()).map_err(|_| ParseError::Serialize {
+        resource: T::ROOT,
+        reason: "output is not utf-8".to_owned(),
+    })
+}
+
+fn local_name(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|&b| b == b':') {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
+}
+
+/// Checks everything up to the root element: no DOCTYPE, and a root element with the expected
+/// name in the EM namespace. Stops at the root's start tag, so its cost does not grow with the
+/// document.
+fn check_root(resource: &'static str, text: &str) -> Result<(), ParseError> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    loop {
+        let event = reader.read_event().map_err(|error| ParseError::Malformed {
+            resource,
+            location: format!("byte {}", reader.error_position()),
+            reason: describe_quick_xml(&error),
+        })?;
+        let start = match event {
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) => continue,
+            Event::Text(text) if text.iter().all(u8::is_ascii_whitespace) => continue,
+            Event::DocType(_) => return Err(ParseError::DocType { resource }),
+            Event::Eof => return Err(ParseError::NoRoot { resource }),
+            Event::Start(start) | Event::Empty(start) => start,
+            _ => {
+                return Err(ParseError::Malformed {
+                    resource,
+                    location: format!("byte {}", reader.buffer_position()),
+                    reason: "content before the root element".to_owned(),
+                });
+            }
+        };
+        let qname = start.name();
+        let (prefix, local) = match qname.as_ref().iter().position(|&b| b == b':') {
+            Some(colon) => (Some(&qname.as_ref()[..colon]), &qname.as_ref()[colon + 1..]),
+            None => (None, qname.as_ref()),
+        };
+        if local != resource.as_bytes() {
+            return Err(ParseError::WrongRoot {
+                expected: resource,
+                found: String::from_utf8_lossy(local).into_owned(),
+            });
+        }
+        let mut namespace = None;
+        for attribute in start.attributes() {
+            let attribute = attribute.map_err(|_| ParseError::Malformed {
+                resource,
+                location: "root element".to_owned(),
+                reason: "malformed attribute".to_owned(),
+            })?;
+            let key = attribute.key.as_ref();
+            let declares = match prefix {
+                None => key == b"xmlns",
+                Some(prefix) => key.strip_prefix(b"xmlns:") == Some(prefix),
+            };
+            if declares {
+                namespace = Some(String::from_utf8_lossy(&attribute.value).into_owned());
+            }
+        }
+        return match namespace {
+            Some(namespace) if namespace == EM_NAMESPACE => Ok(()),
+            found => Err(ParseError::WrongNamespace { resource, found }),
+        };
+    }
+}
