@@ -17,9 +17,10 @@ pub struct EmbeddedEmulator {
 }
 
 impl EmbeddedEmulator {
-    /// Starts the emulator with its test configuration.
-    pub async fn start() -> anyhow::Result<EmbeddedEmulator> {
-        let emulator = Emulator::start(EmulatorConfig::for_tests())
+    /// Starts the emulator with `config` (default: its test configuration: ephemeral ports, a
+    /// virtual clock).
+    pub async fn start(config: Option<EmulatorConfig>) -> anyhow::Result<EmbeddedEmulator> {
+        let emulator = Emulator::start(config.unwrap_or_else(EmulatorConfig::for_tests))
             .await
             .context("cannot start the embedded emulator")?;
         Ok(EmbeddedEmulator { emulator })

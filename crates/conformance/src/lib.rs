@@ -46,6 +46,16 @@ use crate::target::{Context, Mode};
 /// Runs the conformance suite as `args` say and prints the report. The returned [`Summary`]
 /// tells whether the run passed ([`Summary::exit_code`]).
 pub async fn run(args: ConformArgs) -> anyhow::Result<Summary> {
+    run_with_emulator(args, None).await
+}
+
+/// Like [`run`], but an embedded emulator (when no real target is named) starts with `config`
+/// instead of its test configuration. Tests use it to check that the suite notices an emulator
+/// that breaks a rule.
+pub async fn run_with_emulator(
+    args: ConformArgs,
+    config: Option<restpoint_emulator::EmulatorConfig>,
+) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let features_dir = args
         .features
@@ -66,7 +76,7 @@ pub async fn run(args: ConformArgs) -> anyhow::Result<Summary> {
         }
     };
 
-    let ctx = Arc::new(Context::from_args(&args).await?);
+    let ctx = Arc::new(Context::from_args(&args, config).await?);
     let mut targets = BTreeMap::new();
     for p in Product::ALL {
         if let Some(u) = ctx.origin(p) {
@@ -83,16 +93,17 @@ pub async fn run(args: ConformArgs) -> anyhow::Result<Summary> {
     drop(ctx);
 
     let report = std::mem::take(&mut *report.lock().unwrap_or_else(|e| e.into_inner()));
+    if let Some(path) = &args.junit {
+        let xml = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read back {}", path.display()))?;
+        std::fs::write(path, report::add_skipped_to_junit(&xml, &report.records))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let text = report.render(mode, &targets, coverage.as_ref());
     let elapsed = started.elapsed();
-    let mut stdout = io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = writeln!(
-        stdout,
-        "conformance: run took {:.1} s",
-        elapsed.as_secs_f64()
-    );
-    let _ = stdout.flush();
+    // print! (not a raw stdout handle), so that a test harness captures it.
+    print!("{text}");
+    println!("conformance: run took {:.1} s", elapsed.as_secs_f64());
 
     let (passed, failed, skipped) = report.counts();
     Ok(Summary {
@@ -102,6 +113,12 @@ pub async fn run(args: ConformArgs) -> anyhow::Result<Summary> {
         coverage_problems: coverage.map(|c| c.problems).unwrap_or_default(),
         execution_failed,
         elapsed,
+        failures: report
+            .records
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+            .cloned()
+            .collect(),
     })
 }
 

@@ -88,6 +88,8 @@ pub struct Summary {
     pub execution_failed: bool,
     /// Wall time of the run.
     pub elapsed: Duration,
+    /// The scenarios that failed.
+    pub failures: Vec<ScenarioRecord>,
 }
 
 impl Summary {
@@ -245,6 +247,45 @@ impl Report {
         );
         out
     }
+}
+
+/// Adds the scenarios that were not run to a JUnit report written by cucumber, as one more
+/// test suite whose test cases are `<skipped>` with the reason.
+pub fn add_skipped_to_junit(xml: &str, records: &[ScenarioRecord]) -> String {
+    let skipped: Vec<&ScenarioRecord> = records
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Skipped(_)))
+        .collect();
+    let Some(end) = xml.rfind("</testsuites>") else {
+        return xml.to_owned();
+    };
+    if skipped.is_empty() {
+        return xml.to_owned();
+    }
+    let mut suite = format!(
+        "<testsuite id=\"not-run\" name=\"Scenarios not run against this target\" tests=\"{n}\" errors=\"0\" failures=\"0\" skipped=\"{n}\">",
+        n = skipped.len()
+    );
+    for r in skipped {
+        if let Outcome::Skipped(reason) = &r.outcome {
+            let _ = write!(
+                suite,
+                "<testcase name=\"{}\" classname=\"{}\"><skipped message=\"{}\"/></testcase>",
+                xml_escape(&format!("Scenario: {}: {}", r.scenario, r.location)),
+                xml_escape(&r.feature),
+                xml_escape(reason)
+            );
+        }
+    }
+    suite.push_str("</testsuite>");
+    format!("{}{}{}", &xml[..end], suite, &xml[end..])
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {

@@ -136,9 +136,12 @@ impl Context {
     }
 
     /// Sets up the targets named in `args`, or starts the embedded emulator.
-    pub async fn from_args(args: &ConformArgs) -> anyhow::Result<Context> {
+    pub async fn from_args(
+        args: &ConformArgs,
+        emulator_config: Option<restpoint_emulator::EmulatorConfig>,
+    ) -> anyhow::Result<Context> {
         if !args.has_real_target() {
-            return Self::embedded(args).await;
+            return Self::embedded(args, emulator_config).await;
         }
         let user = args
             .user
@@ -185,8 +188,11 @@ impl Context {
         })
     }
 
-    async fn embedded(args: &ConformArgs) -> anyhow::Result<Context> {
-        let emulator = crate::emulator::EmbeddedEmulator::start().await?;
+    async fn embedded(
+        args: &ConformArgs,
+        config: Option<restpoint_emulator::EmulatorConfig>,
+    ) -> anyhow::Result<Context> {
+        let emulator = crate::emulator::EmbeddedEmulator::start(config).await?;
         let cert = reqwest::Certificate::from_pem(emulator.ca_pem().as_bytes())
             .context("the emulator's CA is not a PEM certificate")?;
         let client = base_client()

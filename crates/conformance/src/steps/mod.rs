@@ -382,8 +382,13 @@ fn readings(w: &mut ConformWorld, step: &gherkin::Step) -> anyhow::Result<()> {
     }
     match matched {
         Some((form, reading)) => {
+            let kind = if w.tags.iter().any(|t| t == "undocumented") {
+                "undocumented"
+            } else {
+                "doc-conflict"
+            };
             w.notes.push(format!(
-                "doc-conflict: follows \"{reading}\" (answered {})",
+                "{kind}: follows \"{reading}\" (answered {})",
                 answer.summary()
             ));
             if w.is_emulator()
