@@ -1,3 +1,4 @@
+@zvm-windows
 Feature: Zerto Virtual Manager content negotiation
   Bodies are JSON or XML, chosen by the `Accept` header.
 

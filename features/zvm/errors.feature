@@ -1,3 +1,4 @@
+@zvm-windows
 Feature: Zerto Virtual Manager refuses requests without a live session
   Without a session id, or with one the server never issued, a request is refused.
 

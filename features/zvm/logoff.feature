@@ -1,3 +1,4 @@
+@zvm-windows
 Feature: Zerto Virtual Manager logoff
   `DELETE /v1/session` with the `x-zerto-session` header ends the session.
 

@@ -1,3 +1,4 @@
+@zvm-windows
 Feature: Zerto Virtual Manager logon
   A script starts a session with `POST /v1/session/add` and Basic credentials. The session id
   comes back in the `x-zerto-session` header, and every later request carries it.

@@ -1,3 +1,4 @@
+@zvm-windows
 Feature: Zerto Virtual Manager idle timeout
   A session dormant for 30 minutes is terminated automatically.
 

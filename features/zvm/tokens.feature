@@ -1,3 +1,4 @@
+@zvm-appliance
 Feature: ZVM Appliance OpenID Connect tokens
   The ZVM Appliance (Zerto 10 on Linux) logs on with OpenID Connect instead of
   `/v1/session/add`: a form post to the Keycloak token endpoint with `client_id=zerto-client`.

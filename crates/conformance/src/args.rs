@@ -55,6 +55,11 @@ pub struct ConformArgs {
     #[arg(long, value_name = "ID", default_value = "zerto-client")]
     pub zvm_client_id: String,
 
+    /// Which kind of ZVM `--zvm` is: `windows` (sessions through `/v1/session/add`),
+    /// `appliance` (OpenID Connect, ZVM-09) or `both` (the emulator serves both).
+    #[arg(long, value_enum, value_name = "KIND", default_value = "both")]
+    pub zvm_kind: ZvmKind,
+
     /// Run only scenarios carrying one of these tags (e.g. `EM-06`, `slow`); repeatable.
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
@@ -78,6 +83,17 @@ pub struct ConformArgs {
     /// Print only failures and the final report, not every step.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Which logon a Zerto Virtual Manager offers.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZvmKind {
+    /// Both: `/v1/session/add` and OpenID Connect (the emulator).
+    Both,
+    /// A ZVM on Windows: `/v1/session/add` and `x-zerto-session`.
+    Windows,
+    /// The ZVM Appliance: OpenID Connect tokens (ZVM-09).
+    Appliance,
 }
 
 #[derive(Parser)]

@@ -17,6 +17,8 @@ pub const KNOWN_TAGS: &[&str] = &[
     "needs-em",
     "needs-vbr",
     "needs-zvm",
+    "zvm-windows",
+    "zvm-appliance",
 ];
 
 /// Where the feature files live in a checkout.

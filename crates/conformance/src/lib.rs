@@ -35,7 +35,7 @@ mod steps;
 pub mod target;
 mod world;
 
-pub use args::ConformArgs;
+pub use args::{ConformArgs, ZvmKind};
 pub use report::{Outcome, Report, ScenarioRecord, Summary};
 pub use world::ConformWorld;
 
@@ -168,6 +168,18 @@ fn skip_reason(
             return Some(format!("also needs a --{} target", p.short()));
         }
     }
+    if ctx.zvm_kind == ZvmKind::Appliance && (has("zvm-windows") || has("needs-zvm")) {
+        return Some(
+            "the ZVM is an Appliance (--zvm-kind appliance): /v1/session/add is replaced by OpenID Connect (ZVM-09)"
+                .to_owned(),
+        );
+    }
+    if ctx.zvm_kind == ZvmKind::Windows && has("zvm-appliance") {
+        return Some(
+            "the ZVM runs on Windows (--zvm-kind windows): no OpenID Connect token endpoint"
+                .to_owned(),
+        );
+    }
     if ctx.mode == Mode::Real && has("emulator-only") {
         return Some(
             "emulator only: changes server settings, injects faults or needs emulator accounts; refused against a real server"
@@ -243,16 +255,19 @@ async fn run_cucumber(
         .when(None, any.clone(), steps::dispatch)
         .then(None, any, steps::dispatch);
 
-    // Scenarios that move the emulator's clock or change its settings run alone.
-    let which =
-        |feature: &gherkin::Feature, _: Option<&gherkin::Rule>, scenario: &gherkin::Scenario| {
-            let tags = tags_of(feature, scenario);
-            if tags.iter().any(|t| t == "slow" || t == "emulator-only") {
-                ScenarioType::Serial
-            } else {
-                ScenarioType::Concurrent
-            }
-        };
+    // Against the emulator, scenarios that move its clock or change its settings run alone.
+    // Against real servers slow scenarios wait in real time, side by side.
+    let emulator_run = ctx.mode == Mode::Emulator;
+    let which = move |feature: &gherkin::Feature,
+                      _: Option<&gherkin::Rule>,
+                      scenario: &gherkin::Scenario| {
+        let tags = tags_of(feature, scenario);
+        if emulator_run && tags.iter().any(|t| t == "slow" || t == "emulator-only") {
+            ScenarioType::Serial
+        } else {
+            ScenarioType::Concurrent
+        }
+    };
 
     let filter_ctx = ctx.clone();
     let filter_report = report.clone();
@@ -327,7 +342,9 @@ async fn run_cucumber(
                 }
             };
             let mut notes = Vec::new();
+            let mut cleanup = None;
             if let Some(w) = world {
+                cleanup = Some(w.take_cleanup());
                 if w.settings_changed
                     && let Some(e) = &w.ctx.emulator
                     && let Err(err) = e.reset_settings()
@@ -369,7 +386,12 @@ async fn run_cucumber(
                 .unwrap_or_else(|e| e.into_inner())
                 .records
                 .push(record);
-            async {}.boxed_local()
+            async move {
+                if let Some(c) = cleanup {
+                    c.run().await;
+                }
+            }
+            .boxed_local()
         },
     );
 
@@ -381,6 +403,7 @@ async fn run_cucumber(
         .with_writer(writer)
         .steps(steps)
         .which_scenario(which)
+        .max_concurrent_scenarios(if emulator_run { 64 } else { 16 })
         .before(before)
         .after(after)
         .fail_on_skipped()

@@ -87,6 +87,8 @@ pub struct Context {
     pub vbr_api_version: String,
     /// `client_id` of the ZVM Appliance's password grant.
     pub zvm_client_id: String,
+    /// Which logon the ZVM target offers.
+    pub zvm_kind: crate::args::ZvmKind,
     /// Accounts that only exist on the emulator.
     pub emulator_accounts: Option<EmulatorAccounts>,
     /// The embedded emulator, when the run uses it.
@@ -183,6 +185,7 @@ impl Context {
             credential: Credential { user, password },
             vbr_api_version: args.vbr_api_version.clone(),
             zvm_client_id: args.zvm_client_id.clone(),
+            zvm_kind: args.zvm_kind,
             emulator_accounts: None,
             emulator: None,
         })
@@ -208,6 +211,7 @@ impl Context {
             credential: crate::emulator::EmbeddedEmulator::admin_credential(),
             vbr_api_version: args.vbr_api_version.clone(),
             zvm_client_id: args.zvm_client_id.clone(),
+            zvm_kind: crate::args::ZvmKind::Both,
             emulator_accounts: Some(crate::emulator::EmbeddedEmulator::accounts()),
             emulator: Some(emulator),
         })

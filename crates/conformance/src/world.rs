@@ -191,3 +191,77 @@ impl ConformWorld {
             .ok_or_else(|| anyhow!("this step needs the embedded emulator"))
     }
 }
+
+/// The sessions a scenario left open, to be closed after it: against a real server the suite
+/// deletes the sessions it created.
+pub(crate) struct Cleanup {
+    ctx: Arc<Context>,
+    em: Vec<EmSession>,
+    vbr: Vec<String>,
+    zvm: Option<String>,
+}
+
+impl ConformWorld {
+    /// Takes the sessions this scenario opened.
+    pub(crate) fn take_cleanup(&mut self) -> Cleanup {
+        let mut em = std::mem::take(&mut self.em);
+        em.extend(self.em_other.take());
+        let vbr = [self.vbr.take(), self.vbr_new.take()]
+            .into_iter()
+            .flatten()
+            .map(|t| t.access)
+            .collect();
+        Cleanup {
+            ctx: self.ctx.clone(),
+            em,
+            vbr,
+            zvm: self.zvm.take(),
+        }
+    }
+}
+
+impl Cleanup {
+    /// Logs off every session; errors are ignored (a session may already be closed or expired).
+    pub(crate) async fn run(self) {
+        let ctx = &self.ctx;
+        for s in &self.em {
+            let Some(href) = &s.delete_href else { continue };
+            let url = if href.starts_with("https://") || href.starts_with("http://") {
+                href.clone()
+            } else {
+                match ctx.url(Product::Em, href) {
+                    Ok(u) => u,
+                    Err(_) => continue,
+                }
+            };
+            let _ = ctx
+                .client
+                .delete(url)
+                .header("X-RestSvcSessionId", &s.token)
+                .send()
+                .await;
+        }
+        for token in &self.vbr {
+            if let Ok(url) = ctx.url(Product::Vbr, "/api/oauth2/logout") {
+                let _ = ctx
+                    .client
+                    .post(url)
+                    .bearer_auth(token)
+                    .header("x-api-version", &ctx.vbr_api_version)
+                    .body(Vec::<u8>::new())
+                    .send()
+                    .await;
+            }
+        }
+        if let Some(id) = &self.zvm
+            && let Ok(url) = ctx.url(Product::Zvm, "/v1/session")
+        {
+            let _ = ctx
+                .client
+                .delete(url)
+                .header("x-zerto-session", id)
+                .send()
+                .await;
+        }
+    }
+}
