@@ -43,6 +43,17 @@ Feature: Enterprise Manager logon
     When I log on to Enterprise Manager as a user without a portal role
     Then the answer is 401 Unauthorized
 
+  @EM-05 @emulator-only
+  Scenario Outline: Accounts with a portal role may log on
+    When I log on to Enterprise Manager as the emulator's "<role>" account
+    Then the answer is 201 Created
+
+    Examples:
+      | role                 |
+      | Portal Administrator |
+      | Portal User          |
+      | Restore Operator     |
+
   @EM-11 @doc-conflict
   Scenario: Logging on with only a session token
     The logon guide sends Basic credentials; the reference page of POST /sessionMngr/ shows a

@@ -31,6 +31,16 @@ Feature: Backup & Replication errors
       | 401 with the error model  | the reference: errors carry the JSON model     | yes      |
       | 401 with an empty body    | observed servers: a refused token, empty body  |          |
 
+  @VBR-12 @doc-conflict @slow
+  Scenario: An expired access token is a 401
+    Given I am logged on to Backup & Replication
+    When 16 minutes pass without requests
+    And I get the server information
+    Then the answer follows one of the documented readings:
+      | answer                    | reading                                        | emulator |
+      | 401 with the error model  | the reference: errors carry the JSON model     | yes      |
+      | 401 with an empty body    | observed servers: a refused token, empty body  |          |
+
   @VBR-12 @emulator-only
   Scenario: The emulator can answer a refused token with an empty body
     Given the emulator answers refused tokens with an empty body

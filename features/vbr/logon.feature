@@ -46,3 +46,10 @@ Feature: Backup & Replication logon
     When I ask for a token with my user name and password
     And I complete the logon with the mfa_token and a wrong code
     Then the answer is a client error
+
+  @VBR-01 @emulator-only
+  Scenario: A vbr_token grant answers a token set
+    The backup console's platform token is known only to the emulator.
+    When I ask for a token with the emulator's vbr_token
+    Then the answer is 200 OK
+    And the answer is a token set whose access token lives 900 seconds

@@ -28,3 +28,10 @@ Feature: ZVM Appliance OpenID Connect tokens
   Scenario: A wrong password is refused
     When I ask the appliance for a token with a wrong password
     Then the answer is a client error
+
+  @ZVM-09 @emulator-only
+  Scenario: A client-credentials grant answers a token set
+    The automation client's id and secret are known only to the emulator.
+    When I ask the appliance for a token with the emulator's client id and secret
+    Then the answer is 200 OK
+    And the JSON has the fields "access_token, expires_in, token_type"

@@ -93,6 +93,25 @@ impl EmbeddedEmulator {
             vbr_viewer: Credential::new(defaults::VIEWER_USER, defaults::VIEWER_PASSWORD),
             vbr_mfa: Credential::new(defaults::MFA_USER, defaults::MFA_PASSWORD),
             mfa_code: defaults::MFA_CODE.to_owned(),
+            em_by_role: vec![
+                (
+                    "Portal Administrator".to_owned(),
+                    Credential::new(defaults::ADMIN_USER, defaults::ADMIN_PASSWORD),
+                ),
+                (
+                    "Portal User".to_owned(),
+                    Credential::new(defaults::PORTAL_USER, defaults::PORTAL_PASSWORD),
+                ),
+                (
+                    "Restore Operator".to_owned(),
+                    Credential::new(defaults::RESTORE_USER, defaults::RESTORE_PASSWORD),
+                ),
+            ],
+            vbr_token: defaults::VBR_TOKEN.to_owned(),
+            zvm_client_credentials: (
+                defaults::ZVM_OIDC_CLIENT_ID.to_owned(),
+                defaults::ZVM_OIDC_CLIENT_SECRET.to_owned(),
+            ),
         }
     }
 }

@@ -1,18 +1,4 @@
-//! restpoint's conformance suite: does a server follow its own documentation?
-//!
-//! The Gherkin files in `features/{em,vbr,zvm}/` state the documented session rules of Veeam
-//! Backup Enterprise Manager, Veeam Backup & Replication and Zerto Virtual Manager (the rule ids
-//! of `shared/docs/protocol-facts.md` are their tags). [`run`] executes them with cucumber,
-//! speaking raw HTTP over TLS, against the embedded emulator (default; timeouts run on a
-//! virtual clock) or against real servers, and prints a table per product and rule.
-//!
-//! Tags the runner understands:
-//! - `@EM-06`, `@VBR-02`, ...: the rules a scenario checks (coverage is counted from them);
-//! - `@doc-conflict`: the documents disagree; the report says which reading the server follows;
-//! - `@undocumented`: against a real server, what it answered is recorded instead of failing;
-//! - `@emulator-only`: changes server settings or injects faults; refused against real servers;
-//! - `@slow`: needs real waiting against a real server; skipped there unless `--include-slow`;
-//! - `@needs-em`, `@needs-vbr`, `@needs-zvm`: also needs that product's target.
+#![doc = include_str!("../README.md")]
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};

@@ -67,6 +67,12 @@ pub struct EmulatorAccounts {
     pub vbr_mfa: Credential,
     /// The one-time code the emulator accepts.
     pub mfa_code: String,
+    /// EM accounts by role name (`Portal Administrator`, `Portal User`, `Restore Operator`).
+    pub em_by_role: Vec<(String, Credential)>,
+    /// The `vbr_token` the emulator accepts (VBR-01).
+    pub vbr_token: String,
+    /// A client id and secret of the ZVM Appliance's client-credentials grant (ZVM-09).
+    pub zvm_client_credentials: (String, String),
 }
 
 /// Everything a scenario needs to reach its server.

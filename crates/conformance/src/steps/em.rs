@@ -153,6 +153,21 @@ pub(crate) async fn step(
         "each supported version has its own logon link" => return Some(version_links(w)),
         _ => {}
     }
+    if let Some(a) = pat(
+        text,
+        "I log on to Enterprise Manager as the emulator's {string} account",
+    ) {
+        let cred = w.ctx.emulator_accounts.as_ref().and_then(|acc| {
+            acc.em_by_role
+                .iter()
+                .find(|(role, _)| *role == a[0])
+                .map(|(_, c)| c.clone())
+        });
+        return Some(match cred {
+            Some(c) => logon(w, "latest", Auth::Basic(&c), None).await.map(drop),
+            None => Err(anyhow!("the emulator has no {} account", a[0])),
+        });
+    }
     if let Some(a) = pat(text, "I list the logon sessions asking for {string}") {
         return Some(list_sessions(w, TokenIn::Header, Some(&a[0])).await);
     }

@@ -74,6 +74,19 @@ pub(crate) async fn step(
             .await
         }
         "I ask for a token with a JSON body" => json_token_request(w).await,
+        "I ask for a token with the emulator's vbr_token" => {
+            match accounts(w).map(|a| a.vbr_token.clone()) {
+                Ok(t) => {
+                    token_form(
+                        w,
+                        &[("grant_type", "vbr_token"), ("vbr_token", &t)],
+                        Version::Configured,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            }
+        }
         "the answer carries an mfa_token and no access token" => mfa_answer(w),
         "I complete the logon with the mfa_token and the right code" => {
             match accounts(w).map(|a| a.mfa_code.clone()) {

@@ -85,6 +85,23 @@ pub(crate) async fn step(
             let c = Credential::new(&w.ctx.credential.user, "restpoint-wrong-password-1");
             oidc_password(w, &c).await
         }
+        "I ask the appliance for a token with the emulator's client id and secret" => {
+            match w.ctx.emulator_accounts.as_ref() {
+                Some(acc) => {
+                    let (id, secret) = acc.zvm_client_credentials.clone();
+                    oidc_form(
+                        w,
+                        &[
+                            ("grant_type", "client_credentials"),
+                            ("client_id", &id),
+                            ("client_secret", &secret),
+                        ],
+                    )
+                    .await
+                }
+                None => Err(anyhow!("needs the emulator's client id and secret")),
+            }
+        }
         "I am logged on to the ZVM Appliance" => oidc_logged_on(w).await,
         "I refresh the appliance token" => oidc_refresh(w).await,
         "the answer is an OpenID Connect token set" => oidc_token_set(w),
