@@ -1,27 +1,4 @@
-//! Veeam Backup Enterprise Manager (EM), Veeam Backup & Replication (VBR) and Zerto Virtual
-//! Manager (ZVM) REST servers in one process, faithful to the rules of
-//! `shared/docs/protocol-facts.md` (EM-nn, VBR-nn, ZVM-nn).
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), restpoint_emulator::StartError> {
-//! use restpoint_emulator::{Emulator, EmulatorConfig, Fault, Product};
-//! let emulator = Emulator::start(EmulatorConfig::for_tests()).await?;
-//! let em = emulator.em_url(); // https://localhost:PORT/ ; logon at em.join("api/sessionMngr/?v=latest")
-//! let ca = emulator.ca_pem(); // trust this
-//! emulator.admin().inject_fault(Product::Vbr, Fault::Status(500), 1);
-//! emulator.advance(std::time::Duration::from_secs(15 * 60)); // virtual time
-//! emulator.shutdown().await;
-//! # Ok(()) }
-//! ```
-//!
-//! Each product listens on its own HTTPS port. All expiry and job progress runs on the clock of
-//! the [`EmulatorConfig`]: virtual in tests, so a 30-minute rule is checked in milliseconds.
-//! Sessions are compact fixed-size records keyed by the raw token bytes; expired ones are
-//! removed lazily on use and every 30 s.
-//!
-//! Architecture invariant: the emulator shares no wire types with the restpoint clients, so one
-//! mistake cannot be made on both sides.
-
+#![doc = include_str!("../README.md")]
 // Handlers return a finished error `Response` as the `Err` of their helpers; boxing it would
 // only add an allocation on the error path.
 #![allow(clippy::result_large_err)]

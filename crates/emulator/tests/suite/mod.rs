@@ -4,6 +4,7 @@ mod admin;
 mod curl;
 mod em;
 mod robustness;
+mod secrets;
 mod setup;
 mod vbr;
 mod zvm;
