@@ -301,8 +301,19 @@ async fn run_cucumber(
             let tags = tags_of(feature, scenario);
             world.product = feature.path.as_deref().and_then(product_of_path);
             world.lenient = real && tags.iter().any(|t| t == "undocumented");
+            let alone = tags.iter().any(|t| t == "slow" || t == "emulator-only");
             world.tags = tags;
-            async {}.boxed_local()
+            async move {
+                if world.is_emulator() {
+                    let lock = world.ctx.exclusive.clone();
+                    world.guard = Some(if alone {
+                        world::ScenarioGuard::Exclusive(lock.write_owned().await)
+                    } else {
+                        world::ScenarioGuard::Shared(lock.read_owned().await)
+                    });
+                }
+            }
+            .boxed_local()
         },
     );
 
@@ -331,6 +342,7 @@ async fn run_cucumber(
             let mut cleanup = None;
             if let Some(w) = world {
                 cleanup = Some(w.take_cleanup());
+                w.guard = None;
                 if w.settings_changed
                     && let Some(e) = &w.ctx.emulator
                     && let Err(err) = e.reset_settings()

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io::BufRead as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
@@ -99,6 +100,9 @@ pub struct Context {
     pub emulator_accounts: Option<EmulatorAccounts>,
     /// The embedded emulator, when the run uses it.
     pub emulator: Option<crate::emulator::EmbeddedEmulator>,
+    /// Scenarios that move the virtual clock or change settings hold this for writing, all
+    /// others for reading, so that the former run alone.
+    pub exclusive: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl fmt::Debug for Context {
@@ -194,6 +198,7 @@ impl Context {
             zvm_kind: args.zvm_kind,
             emulator_accounts: None,
             emulator: None,
+            exclusive: Arc::default(),
         })
     }
 
@@ -220,6 +225,7 @@ impl Context {
             zvm_kind: crate::args::ZvmKind::Both,
             emulator_accounts: Some(crate::emulator::EmbeddedEmulator::accounts()),
             emulator: Some(emulator),
+            exclusive: Arc::default(),
         })
     }
 }

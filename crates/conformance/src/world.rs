@@ -85,6 +85,17 @@ pub struct ConformWorld {
     pub(crate) oidc_new: Option<TokenSet>,
     /// Whether the scenario changed an emulator setting (reset after it).
     pub(crate) settings_changed: bool,
+    /// Held while the scenario runs: for writing by scenarios that must run alone.
+    pub(crate) guard: Option<ScenarioGuard>,
+}
+
+/// A scenario's hold on [`Context::exclusive`].
+#[allow(dead_code)] // the guards are held for their Drop
+pub(crate) enum ScenarioGuard {
+    /// Runs alongside others.
+    Shared(tokio::sync::OwnedRwLockReadGuard<()>),
+    /// Runs alone (moves the virtual clock or changes settings).
+    Exclusive(tokio::sync::OwnedRwLockWriteGuard<()>),
 }
 
 impl fmt::Debug for ConformWorld {
@@ -126,6 +137,7 @@ impl cucumber::World for ConformWorld {
             oidc: None,
             oidc_new: None,
             settings_changed: false,
+            guard: None,
         })
     }
 }
