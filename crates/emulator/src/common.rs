@@ -223,3 +223,66 @@ fn malformed_body(product: Product, headers: &HeaderMap) -> Response {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn accept_negotiation_em_07() {
+        assert!(!wants_json(&headers(&[])));
+        assert!(wants_json(&headers(&[("accept", "application/json")])));
+        assert!(wants_json(&headers(&[(
+            "accept",
+            "application/xml;q=0.5, application/json"
+        )])));
+        assert!(!wants_json(&headers(&[(
+            "accept",
+            "application/xml, application/json;q=0.9"
+        )])));
+        assert!(!wants_json(&headers(&[("accept", "*/*")])));
+        assert!(!wants_json(&headers(&[("accept", "application/json;q=0")])));
+    }
+
+    #[test]
+    fn basic_credentials_parse_and_refuse_garbage() {
+        let h = headers(&[("authorization", "basic YWRtaW46cDpx")]);
+        assert_eq!(
+            basic_credentials(&h),
+            Some(Ok(("admin".to_string(), "p:q".to_string())))
+        );
+        assert_eq!(
+            basic_credentials(&headers(&[("authorization", "Basic ###")])),
+            Some(Err(()))
+        );
+        assert_eq!(
+            basic_credentials(&headers(&[("authorization", "Bearer x")])),
+            None
+        );
+        assert_eq!(
+            bearer(&headers(&[("authorization", "BEARER  tok ")])),
+            Some("tok")
+        );
+    }
+
+    #[test]
+    fn paths_are_lower_cased_and_trailing_slashes_dropped_zvm_08() {
+        let req = Request::builder()
+            .uri("/V1/Session/Add/?x=AbC")
+            .body(Body::empty())
+            .unwrap();
+        let req = normalize_path(req);
+        assert_eq!(req.uri().path(), "/v1/session/add");
+        assert_eq!(req.uri().query(), Some("x=AbC"));
+        let req = normalize_path(Request::builder().uri("/").body(Body::empty()).unwrap());
+        assert_eq!(req.uri().path(), "/");
+    }
+}

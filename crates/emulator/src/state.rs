@@ -647,3 +647,35 @@ pub(crate) fn decode_em_token(s: &str) -> Option<EmToken> {
     let v = base64::engine::general_purpose::STANDARD.decode(s).ok()?;
     v.try_into().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_garbage_is_refused() {
+        let key: EmToken = random_bytes();
+        assert_eq!(decode_em_token(&encode_em_token(&key)), Some(key));
+        assert_eq!(decode_em_token("garbage"), None);
+        assert_eq!(decode_em_token(&"A".repeat(10_000)), None);
+        let key: Token32 = random_bytes();
+        assert_eq!(decode_b64url::<32>(&b64url(&key)), Some(key));
+        assert_eq!(decode_b64url::<32>("!!"), None);
+        assert_ne!(random_bytes::<32>(), random_bytes::<32>());
+    }
+
+    #[test]
+    fn stable_ids_are_deterministic_uuids() {
+        let a = crate::inventory::stable_id("Job", "Backup Job 01");
+        assert_eq!(a, crate::inventory::stable_id("Job", "Backup Job 01"));
+        assert_ne!(a, crate::inventory::stable_id("Job", "Backup Job 02"));
+        assert!(uuid::Uuid::parse_str(&a).is_ok());
+    }
+
+    #[test]
+    fn session_records_stay_small_p3() {
+        assert!(std::mem::size_of::<EmSession>() <= 48);
+        assert!(std::mem::size_of::<VbrAccess>() <= 48);
+        assert!(std::mem::size_of::<ZvmSession>() <= 16);
+    }
+}

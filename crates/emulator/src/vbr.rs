@@ -1063,3 +1063,20 @@ async fn get_repository(AxState(st): St, Path(id): Path<String>, headers: Header
         None => bad_id(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard;
+
+    #[test]
+    fn name_filter_wildcards() {
+        assert!(wildcard("backup*", "Backup Job 01"));
+        assert!(wildcard("*job 0?", "Backup Job 0?"));
+        assert!(wildcard("*Job*", "Backup Job 01"));
+        assert!(wildcard("Backup Job 01", "backup job 01"));
+        assert!(!wildcard("Backup", "Backup Job 01"));
+        assert!(!wildcard("*copy*", "Backup Job 01"));
+        assert!(wildcard("a*b*c", "aXbYc"));
+        assert!(!wildcard("a*b*c", "aXcYb"));
+    }
+}

@@ -260,3 +260,36 @@ fn write_element(out: &mut String, name: &str, v: &Value) {
     out.push_str(name);
     out.push('>');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_and_json_renderings_use_the_same_names() {
+        let node = Node::el("LogonSession")
+            .attr("Href", "h&<\"")
+            .child(Node::List {
+                name: "Links",
+                items: vec![Node::el("Link").attr("Rel", "Up").attr("Name", Value::Null)],
+            })
+            .child(Node::leaf("UserName", "a<b"));
+        let xml = node.to_xml();
+        assert!(xml.contains(
+            "<LogonSession Href=\"h&amp;&lt;&quot;\" xmlns=\"http://www.veeam.com/ent/v1.0\""
+        ));
+        assert!(xml.contains("<Links><Link Rel=\"Up\" /></Links><UserName>a&lt;b</UserName>"));
+        assert_eq!(
+            node.to_json(),
+            serde_json::json!({"Href": "h&<\"", "Links": [{"Rel": "Up", "Name": null}], "UserName": "a<b"})
+        );
+    }
+
+    #[test]
+    fn json_to_xml_writes_arrays_and_nulls() {
+        let v = serde_json::json!([{"A": 1, "B": null, "C": [{"x": "y"}]}]);
+        let xml = json_to_xml(&v, "ArrayOfThing", "Thing", "urn:x");
+        assert!(xml.contains("<ArrayOfThing xmlns=\"urn:x\""));
+        assert!(xml.contains("<Thing><A>1</A><B i:nil=\"true\" /><C><C><x>y</x></C></C></Thing>"));
+    }
+}
