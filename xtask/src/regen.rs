@@ -25,13 +25,17 @@ pub const OPENAPI_PRODUCTS: [OpenApiProduct; 2] = [
         name: "vbr",
         spec: "specs/vbr/openapi.yaml",
         out: "crates/vbr/src/generated/mod.rs",
-        settings: openapi::Settings::default,
+        settings: || openapi::Settings {
+            inner_type: Some("crate::client::ApiSession".into()),
+        },
     },
     OpenApiProduct {
         name: "zvm",
         spec: "specs/zvm/openapi.yaml",
         out: "crates/zvm/src/generated/mod.rs",
-        settings: openapi::Settings::default,
+        settings: || openapi::Settings {
+            inner_type: Some("crate::client::ApiSession".into()),
+        },
     },
 ];
 

@@ -41,6 +41,7 @@
 mod credentials;
 mod error;
 mod http;
+pub mod progenitor;
 mod session;
 mod token;
 

@@ -7,4 +7,8 @@
 #[allow(missing_docs, clippy::all)]
 pub mod generated;
 
+pub mod client;
 pub mod session;
+
+pub use client::VbrClient;
+pub use session::VbrSession;

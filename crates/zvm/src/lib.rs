@@ -8,4 +8,8 @@
 #[allow(missing_docs, clippy::all)]
 pub mod generated;
 
+pub mod client;
 pub mod session;
+
+pub use client::ZvmClient;
+pub use session::ZvmSession;

@@ -1,0 +1,260 @@
+//! The boundary between progenitor-generated clients and the session layer.
+//!
+//! progenitor's own error type displays response headers and raw bodies, which carry tokens
+//! (ZVM and EM answer with their session id in a header; VBR with tokens in a body). Generated
+//! calls are converted here into [`Error`], which keeps the product, operation, status and the
+//! server's error code, and drops everything else.
+
+use std::future::Future;
+
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+
+use crate::error::{ApiError, AuthError, ConfigError, Context, Error, ProtocolViolation};
+use crate::session::{Authenticator, Session};
+
+#[doc(hidden)]
+pub use {progenitor_client as __progenitor_client, reqwest as __reqwest};
+
+/// Implements progenitor's `ClientHooks` for a generated `Client` whose inner value is a
+/// [`Session`]: `exec` sends every call through [`Session::execute_with_relogon`] (current token,
+/// one re-logon and one retry after a 401), and `pre` drops progenitor's own `api-version`
+/// header (VBR's is `x-api-version`, set by the session).
+///
+/// Invoke it in the crate that holds the generated code: `impl_client_hooks!(generated::Client,
+/// Session<VbrAuth>);`
+#[macro_export]
+macro_rules! impl_client_hooks {
+    ($client:ty, $session:ty) => {
+        impl $crate::progenitor::__progenitor_client::ClientHooks<$session> for $client {
+            async fn pre<E>(
+                &self,
+                request: &mut $crate::progenitor::__reqwest::Request,
+                _info: &$crate::progenitor::__progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), $crate::progenitor::__progenitor_client::Error<E>> {
+                request.headers_mut().remove("api-version");
+                Ok(())
+            }
+
+            async fn exec(
+                &self,
+                request: $crate::progenitor::__reqwest::Request,
+                info: &$crate::progenitor::__progenitor_client::OperationInfo,
+            ) -> $crate::progenitor::__reqwest::Result<$crate::progenitor::__reqwest::Response>
+            {
+                self.inner
+                    .execute_with_relogon(request, info.operation_id)
+                    .await
+            }
+        }
+    };
+}
+
+/// A generated client (`C`) together with the session its calls go through.
+///
+/// Product crates name it, e.g. `restpoint_vbr::VbrClient = TypedClient<generated::Client,
+/// VbrAuth>`; their session type builds it.
+pub struct TypedClient<C, A: Authenticator> {
+    api: C,
+    session: Session<A>,
+}
+
+impl<C: Clone, A: Authenticator> Clone for TypedClient<C, A> {
+    fn clone(&self) -> Self {
+        Self {
+            api: self.api.clone(),
+            session: self.session.clone(),
+        }
+    }
+}
+
+impl<C, A: Authenticator> std::fmt::Debug for TypedClient<C, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypedClient")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C, A: Authenticator> TypedClient<C, A> {
+    /// Pairs a generated client with the session it was built on.
+    pub fn new(api: C, session: Session<A>) -> Self {
+        Self { api, session }
+    }
+
+    /// The generated operations. Their errors are progenitor's, which print headers and
+    /// bodies: prefer [`TypedClient::call`], which converts them.
+    pub fn api(&self) -> &C {
+        &self.api
+    }
+
+    /// The session underneath: statistics, logout, tokens.
+    pub fn session(&self) -> &Session<A> {
+        &self.session
+    }
+
+    /// Runs one generated operation (logging on first if needed) and converts its result;
+    /// `operation` names the call in errors, e.g. `"GetAllJobs"`.
+    ///
+    /// ```ignore
+    /// let jobs = client.call("GetAllJobs", |api| api.get_all_jobs().limit(50).send()).await?;
+    /// ```
+    pub async fn call<'a, T, E, F, Fut>(
+        &'a self,
+        operation: &'static str,
+        call: F,
+    ) -> Result<T, Error>
+    where
+        F: FnOnce(&'a C) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
+        E: serde::Serialize,
+    {
+        self.session.token().await?;
+        call(&self.api)
+            .await
+            .map(ResponseValue::into_inner)
+            .map_err(|error| from_generated(Context::new(self.session.product(), operation), error))
+    }
+
+    /// Ends the session on the server.
+    pub async fn logout(&self) -> Result<(), Error> {
+        self.session.logout().await
+    }
+}
+
+/// Converts the error of a generated operation into [`Error`].
+///
+/// The server's own error model (`E`) is read for its code and message by the usual property
+/// names (`errorCode`/`ErrorCode`/`code`, `message`/`Message`), so any generated error type works.
+pub fn from_generated<E: serde::Serialize>(context: Context, error: GeneratedError<E>) -> Error {
+    match error {
+        GeneratedError::InvalidRequest(_) => Error::Config(ConfigError::Invalid(
+            "request parameters of a generated call",
+        )),
+        GeneratedError::Custom(_) => Error::Config(ConfigError::Invalid("request hook")),
+        GeneratedError::CommunicationError(e)
+        | GeneratedError::InvalidUpgrade(e)
+        | GeneratedError::ResponseBodyError(e) => Error::from_reqwest(context, e),
+        GeneratedError::ErrorResponse(response) => {
+            let status = response.status();
+            from_status(
+                context.with_status(status),
+                Some(api_error(&response.into_inner())),
+            )
+        }
+        GeneratedError::UnexpectedResponse(response) => {
+            from_status(context.with_status(response.status()), None)
+        }
+        GeneratedError::InvalidResponsePayload(_, e) => {
+            let category = match e.classify() {
+                serde_json::error::Category::Io => "io",
+                serde_json::error::Category::Syntax => "syntax error",
+                serde_json::error::Category::Data => "unexpected data",
+                serde_json::error::Category::Eof => "unexpected end",
+            };
+            Error::protocol(
+                context,
+                ProtocolViolation::MalformedBody {
+                    format: "json",
+                    path: format!("line {} column {}", e.line(), e.column()),
+                    category,
+                },
+            )
+        }
+    }
+}
+
+/// 401 and 403 are authentication errors whatever the body; other statuses carry the server's
+/// error model when it sent one, and are a protocol violation when it sent none it documents.
+fn from_status(context: Context, api: Option<ApiError>) -> Error {
+    match context.status().map(|s| s.as_u16()) {
+        Some(401) => Error::auth(context, AuthError::TokenRefused),
+        Some(403) => Error::auth(context, AuthError::Forbidden),
+        _ => match api {
+            Some(error) => Error::Api { context, error },
+            None => Error::protocol(context, ProtocolViolation::UnexpectedStatus),
+        },
+    }
+}
+
+fn api_error<E: serde::Serialize>(body: &E) -> ApiError {
+    let value = serde_json::to_value(body).unwrap_or_default();
+    let field = |names: &[&str]| {
+        names.iter().find_map(|name| {
+            value.get(*name).and_then(|v| match v {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Null => None,
+                other => Some(other.to_string()),
+            })
+        })
+    };
+    ApiError::new(
+        field(&["errorCode", "ErrorCode", "code", "Code"]),
+        field(&["message", "Message"]),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Serialize)]
+    struct VbrStyleError {
+        #[serde(rename = "errorCode")]
+        error_code: String,
+        message: String,
+    }
+
+    #[test]
+    fn reads_the_servers_error_code_and_message() {
+        let api = api_error(&VbrStyleError {
+            error_code: "NotFound".into(),
+            message: "job 42 was not found".into(),
+        });
+        assert_eq!(api.code(), Some("NotFound"));
+        assert_eq!(api.message(), Some("job 42 was not found"));
+    }
+
+    #[test]
+    fn statuses_map_to_typed_errors_without_bodies() {
+        let context = || Context::new("vbr", "GetJob");
+        let unauthorized = from_status(
+            context().with_status(reqwest::StatusCode::UNAUTHORIZED),
+            None,
+        );
+        assert!(matches!(
+            unauthorized,
+            Error::Auth {
+                kind: AuthError::TokenRefused,
+                ..
+            }
+        ));
+        let forbidden = from_status(context().with_status(reqwest::StatusCode::FORBIDDEN), None);
+        assert!(matches!(
+            forbidden,
+            Error::Auth {
+                kind: AuthError::Forbidden,
+                ..
+            }
+        ));
+        let api = ApiError::new(Some("NotFound".into()), Some("secret-bearing text".into()));
+        let not_found = from_status(
+            context().with_status(reqwest::StatusCode::NOT_FOUND),
+            Some(api),
+        );
+        let shown = format!("{not_found} {not_found:?}");
+        assert!(shown.contains("NotFound"), "{shown}");
+        assert!(!shown.contains("secret-bearing"), "{shown}");
+    }
+
+    #[test]
+    fn invalid_payload_names_a_position_not_the_body() {
+        let e = serde_json::from_str::<serde_json::Value>("{\"access_token\": \"tok").unwrap_err();
+        let error = from_generated::<()>(
+            Context::new("vbr", "CreateToken"),
+            GeneratedError::InvalidResponsePayload("{\"access_token\": \"tok".into(), e),
+        );
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("tok\""), "{shown}");
+        assert!(shown.contains("malformed json body"), "{shown}");
+    }
+}
