@@ -71,7 +71,7 @@ fn render(status: StatusCode, node: &Node, json: bool) -> Response {
     }
 }
 
-fn link(href: String, ty: &'static str, rel: &'static str, name: Option<&str>) -> Node {
+fn link(href: String, ty: impl Into<Value>, rel: &'static str, name: Option<&str>) -> Node {
     // Attribute order of the real server: Href, Name, Type, Rel; JSON keeps Name (null if absent).
     Node::el("Link")
         .attr("Href", href)
@@ -291,10 +291,10 @@ fn logon_session_node(st: &State, session: &EmSession, user_name: &str) -> Node 
         None,
     )];
     for (path, ref_type, list_type, _) in COLLECTIONS {
-        links.push(link(format!("{base}/api/{path}"), ref_type, "Down", None));
+        links.push(link(format!("{base}/api/{path}"), *ref_type, "Down", None));
         links.push(link(
             format!("{base}/api/{path}?format=Entity"),
-            list_type,
+            *list_type,
             "Down",
             None,
         ));
@@ -995,10 +995,12 @@ fn reference(st: &State, coll: &(&str, &str, &str, &'static str), item: &Item) -
 fn entity(st: &State, coll: &(&str, &str, &str, &'static str), item: &Item) -> Node {
     let base = &st.bases.em;
     let href = format!("{base}/api/{}/{}", coll.0, item.id);
-    let mut links = vec![link(href.clone(), "", "Alternate", Some(&item.name))];
-    if let Node::Element { attrs, .. } = &mut links[0] {
-        attrs[2].1 = Value::String(format!("{}Reference", coll.3));
-    }
+    let mut links = vec![link(
+        href.clone(),
+        format!("{}Reference", coll.3),
+        "Alternate",
+        Some(&item.name),
+    )];
     if coll.0 == "jobs" {
         for action in ["start", "stop", "retry"] {
             links.push(link(
