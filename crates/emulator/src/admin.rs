@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::config::{Lifetimes, User, Vbr401Body};
-use crate::state::{Counters, Fault, PendingFault, Product, State, to_ms};
+use crate::state::{Counters, Fault, Product, State, to_ms};
 
 /// In-process control of an emulator. Cheap to clone; every clone controls the same emulator.
 #[derive(Clone)]
@@ -160,16 +160,12 @@ impl Admin {
         if times == 0 {
             return;
         }
-        self.st.faults.lock().push(PendingFault {
-            product,
-            fault,
-            remaining: times,
-        });
+        self.st.push_fault(product, fault, times);
     }
 
     /// Removes every pending fault.
     pub fn clear_faults(&self) {
-        self.st.faults.lock().clear();
+        self.st.clear_faults();
     }
 
     /// Revokes every session of `product`; returns how many.

@@ -157,12 +157,12 @@ pub(crate) async fn guard(
     req: Request,
     next: Next,
 ) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "*".to_owned());
-    st.count_request(product, req.method().as_str(), &route);
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    st.count_request(
+        product,
+        req.method(),
+        route.as_ref().map_or("*", MatchedPath::as_str),
+    );
     let header_bytes: usize = req
         .headers()
         .iter()

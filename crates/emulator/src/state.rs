@@ -270,9 +270,12 @@ pub(crate) struct State {
     pub vbr: Mutex<VbrStore>,
     pub zvm: Mutex<ZvmStore>,
     pub runs: Mutex<Vec<JobRun>>,
-    pub faults: Mutex<Vec<PendingFault>>,
+    faults: Mutex<Vec<PendingFault>>,
     counters: [AtomicCounters; 3],
-    endpoints: Mutex<HashMap<String, u64>>,
+    /// Requests per (product, method) and route; looked up without allocating.
+    endpoints: Mutex<HashMap<(Product, http::Method), HashMap<String, u64>>>,
+    /// Number of pending fault entries, so requests skip the fault lock when there are none.
+    faults_pending: std::sync::atomic::AtomicUsize,
 }
 
 pub(crate) fn to_ms(t: SystemTime) -> u64 {
@@ -345,6 +348,7 @@ impl State {
             faults: Mutex::new(Vec::new()),
             counters: Default::default(),
             endpoints: Mutex::new(HashMap::new()),
+            faults_pending: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -396,16 +400,16 @@ impl State {
         field.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn count_request(&self, product: Product, method: &str, route: &str) {
+    pub(crate) fn count_request(&self, product: Product, method: &http::Method, route: &str) {
         self.counters[product.index()]
             .requests
             .fetch_add(1, Ordering::Relaxed);
-        let key = format!("{} {} {}", product.label(), method, route);
         let mut map = self.endpoints.lock();
-        if let Some(n) = map.get_mut(&key) {
+        let routes = map.entry((product, method.clone())).or_default();
+        if let Some(n) = routes.get_mut(route) {
             *n += 1;
-        } else if map.len() < 10_000 {
-            map.insert(key, 1);
+        } else if routes.len() < 1_000 {
+            routes.insert(route.to_string(), 1);
         }
     }
 
@@ -425,7 +429,11 @@ impl State {
                 .endpoints
                 .lock()
                 .iter()
-                .map(|(k, v)| (k.clone(), *v))
+                .flat_map(|((product, method), routes)| {
+                    routes.iter().map(move |(route, n)| {
+                        (format!("{} {} {}", product.label(), method, route), *n)
+                    })
+                })
                 .collect(),
         }
     }
@@ -443,6 +451,9 @@ impl State {
 
     /// Takes one pending fault for `product`, if any.
     pub(crate) fn take_fault(&self, product: Product) -> Option<Fault> {
+        if self.faults_pending.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         let mut faults = self.faults.lock();
         let pos = faults.iter().position(|f| f.product == product)?;
         let fault = faults[pos].fault;
@@ -450,7 +461,26 @@ impl State {
         if faults[pos].remaining == 0 {
             faults.remove(pos);
         }
+        self.faults_pending.store(faults.len(), Ordering::Release);
         Some(fault)
+    }
+
+    /// Queues a fault for the next `times` requests of `product`.
+    pub(crate) fn push_fault(&self, product: Product, fault: Fault, times: u32) {
+        let mut faults = self.faults.lock();
+        faults.push(PendingFault {
+            product,
+            fault,
+            remaining: times,
+        });
+        self.faults_pending.store(faults.len(), Ordering::Release);
+    }
+
+    /// Removes every pending fault.
+    pub(crate) fn clear_faults(&self) {
+        let mut faults = self.faults.lock();
+        faults.clear();
+        self.faults_pending.store(0, Ordering::Release);
     }
 
     /// Removes expired sessions and tokens of every product; gives back memory after a big drop.

@@ -125,8 +125,13 @@ async fn version_check(AxState(st): St, req: Request, next: Next) -> Response {
             "conflicting x-api-version headers",
         );
     }
-    let supported = st.vbr_versions.read().clone();
-    if !supported.iter().any(|s| s.eq_ignore_ascii_case(first)) {
+    let known = st
+        .vbr_versions
+        .read()
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(first));
+    if !known {
+        let supported = st.vbr_versions.read().clone();
         let shown: String = first.chars().take(32).collect();
         return error_with(
             StatusCode::BAD_REQUEST,
