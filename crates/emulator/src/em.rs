@@ -121,6 +121,10 @@ async fn root(AxState(st): St, headers: HeaderMap) -> Response {
         .collect();
     let node = Node::el("EnterpriseManager")
         .child(Node::List {
+            name: "SupportedVersions",
+            items: supported,
+        })
+        .child(Node::List {
             name: "Links",
             items: vec![
                 link(
@@ -136,10 +140,6 @@ async fn root(AxState(st): St, headers: HeaderMap) -> Response {
                     None,
                 ),
             ],
-        })
-        .child(Node::List {
-            name: "SupportedVersions",
-            items: supported,
         });
     render(StatusCode::OK, &node, wants_json(&headers))
 }
@@ -542,10 +542,13 @@ async fn list_sessions(AxState(st): St, headers: HeaderMap) -> Response {
         .iter()
         .map(|s| logon_session_node(&st, s, &user.name))
         .collect();
-    let node = Node::el("LogonSessions").child(Node::Inline {
-        json_name: "LogonSessions",
-        items,
-    });
+    let node = Node::el("LogonSessions")
+        .attr("Href", format!("{}/api/logonSessions", st.bases.em))
+        .attr("Type", "LogonSessionList")
+        .child(Node::Inline {
+            json_name: "LogonSessions",
+            items,
+        });
     render(StatusCode::OK, &node, wants_json(&headers))
 }
 
@@ -821,15 +824,6 @@ struct Item {
 fn items_of(st: &State, path: &str) -> Vec<Item> {
     let inv = &st.inventory;
     let base = &st.bases.em;
-    let server = inv.backup_servers.first();
-    let server_link = |nodes: &mut Vec<Node>| {
-        if let Some(s) = server {
-            nodes.push(Node::leaf(
-                "BackupServerUid",
-                format!("urn:veeam:BackupServer:{}", s.id),
-            ));
-        }
-    };
     match path {
         "backupServers" => inv
             .backup_servers
@@ -848,14 +842,13 @@ fn items_of(st: &State, path: &str) -> Vec<Item> {
             .jobs
             .iter()
             .map(|j| {
-                let mut fields = vec![
+                let fields = vec![
+                    Node::leaf("JobType", em_job_type(&j.kind)),
                     Node::leaf("Platform", "VMware"),
                     Node::leaf("Description", j.description.clone()),
+                    Node::leaf("ScheduleConfigured", true),
+                    Node::leaf("ScheduleEnabled", !j.disabled),
                 ];
-                server_link(&mut fields);
-                fields.push(Node::leaf("JobType", em_job_type(&j.kind)));
-                fields.push(Node::leaf("ScheduleConfigured", true));
-                fields.push(Node::leaf("ScheduleEnabled", !j.disabled));
                 Item {
                     id: j.id.clone(),
                     name: j.name.clone(),
@@ -983,13 +976,29 @@ fn reference(st: &State, coll: &(&str, &str, &str, &'static str), item: &Item) -
         .attr("Type", format!("{}Reference", coll.3))
         .child(Node::List {
             name: "Links",
-            items: vec![link(
-                format!("{href}?format=Entity"),
-                coll.3,
-                "Alternate",
-                Some(&item.name),
-            )],
+            items: up_link(st, coll.0)
+                .into_iter()
+                .chain([link(
+                    format!("{href}?format=Entity"),
+                    coll.3,
+                    "Alternate",
+                    Some(&item.name),
+                )])
+                .collect(),
         })
+}
+
+/// The `Up` link of jobs and repositories: their backup server.
+fn up_link(st: &State, path: &str) -> Option<Node> {
+    let server = st.inventory.backup_servers.first()?;
+    matches!(path, "jobs" | "repositories").then(|| {
+        link(
+            format!("{}/api/backupServers/{}", st.bases.em, server.id),
+            "BackupServerReference",
+            "Up",
+            Some(&server.name),
+        )
+    })
 }
 
 fn entity(st: &State, coll: &(&str, &str, &str, &'static str), item: &Item) -> Node {
@@ -1001,6 +1010,7 @@ fn entity(st: &State, coll: &(&str, &str, &str, &'static str), item: &Item) -> N
         "Alternate",
         Some(&item.name),
     )];
+    links.extend(up_link(st, coll.0));
     if coll.0 == "jobs" {
         for action in ["start", "stop", "retry"] {
             links.push(link(
@@ -1073,8 +1083,8 @@ async fn list_collection(AxState(st): St, Path(path): Path<String>, req: Request
     };
     let items = items_of(&st, coll.0);
     let node = if is_entity_format(&req) {
-        Node::el(coll.2).child(Node::Inline {
-            json_name: coll.2,
+        Node::el("Entities").child(Node::List {
+            name: coll.2,
             items: items.iter().map(|i| entity(&st, coll, i)).collect(),
         })
     } else {

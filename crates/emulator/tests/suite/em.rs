@@ -417,7 +417,8 @@ async fn em_10_logon_sessions_lists_own_sessions_calling_first() {
     let resp = get_with_token(&c, api(&emu, "logonSessions"), &first.token).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let body = resp.text().await.unwrap();
-    assert!(body.contains("<LogonSessions xmlns=\"http://www.veeam.com/ent/v1.0\""));
+    assert!(body.contains("Type=\"LogonSessionList\" xmlns=\"http://www.veeam.com/ent/v1.0\""));
+    assert!(body.contains("<LogonSessions Href="));
     let first_pos = body.find(&first.session_id).unwrap();
     let second_pos = body.find(&second.session_id).unwrap();
     assert!(first_pos < second_pos, "the calling session comes first");
@@ -617,12 +618,14 @@ async fn em_resources_references_entities_and_errors() {
     assert!(refs.contains("<EntityReferences xmlns=\"http://www.veeam.com/ent/v1.0\""));
     assert!(refs.contains("Type=\"JobReference\""));
     assert!(refs.contains("UID=\"urn:veeam:Job:"));
+    assert!(refs.contains("Type=\"BackupServerReference\" Rel=\"Up\""));
     let entities = get_with_token(&c, api(&emu, "jobs?format=Entity"), &l.token)
         .await
         .text()
         .await
         .unwrap();
-    assert!(entities.contains("<Jobs xmlns="));
+    assert!(entities.contains("<Entities xmlns=\"http://www.veeam.com/ent/v1.0\""));
+    assert!(entities.contains("><Jobs><Job Href="));
     assert!(entities.contains("<JobType>Backup</JobType>"));
     for path in [
         "backupServers",
