@@ -273,3 +273,77 @@ impl Element {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(headers: &[(&str, &str)], body: &str) -> Answer {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.append(
+                reqwest::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        Answer {
+            request: "GET /x".into(),
+            status: 401,
+            headers: map,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn reads_a_cookie_and_its_path() {
+        let a = answer(
+            &[
+                ("set-cookie", "other=1; Path=/"),
+                (
+                    "set-cookie",
+                    "X-RestSvcSessionId=abc==; path=/api; HttpOnly",
+                ),
+            ],
+            "",
+        );
+        assert_eq!(
+            a.cookie("X-RestSvcSessionId"),
+            Some(("abc==".to_owned(), Some("/api".to_owned())))
+        );
+        assert_eq!(a.cookie("missing"), None);
+    }
+
+    #[test]
+    fn parses_namespaced_xml_with_empty_elements() {
+        let xml = r#"<?xml version="1.0"?>
+            <LogonSession xmlns="http://www.veeam.com/ent/v1.0" Href="h" Type="LogonSession">
+              <Links><Link Rel="Up" Type="EnterpriseManager" Href="u"/><Link Rel="Delete" Href="d"/></Links>
+              <UserName>admin</UserName><SessionId>s-1</SessionId>
+            </LogonSession>"#;
+        let root = Element::parse(xml.as_bytes()).unwrap();
+        assert_eq!(root.name, "LogonSession");
+        assert_eq!(
+            root.namespace.as_deref(),
+            Some("http://www.veeam.com/ent/v1.0")
+        );
+        assert_eq!(root.attr("Type"), Some("LogonSession"));
+        assert_eq!(root.find_all("Link").len(), 2);
+        assert_eq!(root.text_of("SessionId"), Some("s-1"));
+        assert!(Element::parse(b"<a><b></a>").is_err());
+    }
+
+    #[test]
+    fn summary_never_shows_the_body() {
+        let a = answer(
+            &[("content-type", "application/json; charset=utf-8")],
+            r#"{"errorCode":"InvalidToken","message":"secret-token-xyz"}"#,
+        );
+        let s = a.summary();
+        assert!(
+            s.contains("401 Unauthorized") && s.contains("errorCode InvalidToken"),
+            "{s}"
+        );
+        assert!(!s.contains("secret-token-xyz"), "{s}");
+        assert!(!format!("{a:?}").contains("secret-token-xyz"));
+    }
+}

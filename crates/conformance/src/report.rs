@@ -303,3 +303,27 @@ fn sort_rules(rows: BTreeMap<String, RuleRow>) -> Vec<(String, RuleRow)> {
     });
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_scenarios_join_the_junit_report() {
+        let rec = ScenarioRecord::new(
+            Some(Product::Em),
+            "EM idle",
+            "A session idle for 15 minutes expires",
+            "features/em/timeout.feature:7".into(),
+            vec!["EM-08".into(), "slow".into()],
+            Outcome::Skipped("needs real waiting & more".into()),
+            Vec::new(),
+        );
+        let xml = add_skipped_to_junit("<testsuites><testsuite/></testsuites>", &[rec]);
+        assert!(
+            xml.contains("<skipped message=\"needs real waiting &amp; more\"/>"),
+            "{xml}"
+        );
+        assert!(xml.ends_with("</testsuite></testsuites>"), "{xml}");
+    }
+}
