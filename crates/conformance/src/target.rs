@@ -174,7 +174,7 @@ impl Context {
             builder = builder.tls_danger_accept_invalid_certs(true);
         }
         let client = builder.build().context("cannot build the HTTP client")?;
-        Ok(Context {
+        let context = Context {
             mode: Mode::Real,
             client,
             em: args
@@ -199,7 +199,33 @@ impl Context {
             emulator_accounts: None,
             emulator: None,
             exclusive: Arc::default(),
-        })
+        };
+        context.preflight().await?;
+        Ok(context)
+    }
+
+    /// Checks that every real target answers over TLS at all, so that an unreachable server or
+    /// an untrusted certificate is one clear error instead of a failure per scenario.
+    async fn preflight(&self) -> anyhow::Result<()> {
+        for product in Product::ALL {
+            let Some(origin) = self.origin(product) else {
+                continue;
+            };
+            let answer = self
+                .client
+                .get(origin.as_str())
+                .timeout(Duration::from_secs(20))
+                .send()
+                .await;
+            if let Err(e) = answer {
+                bail!(
+                    "cannot reach the {} at {origin}: {} (for a self-signed certificate pass --ca-cert FILE)",
+                    product.title(),
+                    crate::answer::error_chain(&e)
+                );
+            }
+        }
+        Ok(())
     }
 
     async fn embedded(
