@@ -235,6 +235,12 @@ const COLLECTIONS: &[(&str, &str, &str, &str)] = &[
         "ManagedServer",
     ),
     (
+        "failoverPlans",
+        "FailoverPlanReferenceList",
+        "FailoverPlans",
+        "FailoverPlan",
+    ),
+    (
         "tapeLibraries",
         "TapeLibraryReferenceList",
         "TapeLibraries",
@@ -542,13 +548,11 @@ async fn list_sessions(AxState(st): St, headers: HeaderMap) -> Response {
         .iter()
         .map(|s| logon_session_node(&st, s, &user.name))
         .collect();
-    let node = Node::el("LogonSessions")
-        .attr("Href", format!("{}/api/logonSessions", st.bases.em))
-        .attr("Type", "LogonSessionList")
-        .child(Node::Inline {
-            json_name: "LogonSessions",
-            items,
-        });
+    // The vendor's reference shows the root `LogonSessions` with no attributes.
+    let node = Node::el("LogonSessions").child(Node::Inline {
+        json_name: "LogonSessions",
+        items,
+    });
     render(StatusCode::OK, &node, wants_json(&headers))
 }
 

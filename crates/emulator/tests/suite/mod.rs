@@ -7,6 +7,7 @@ mod robustness;
 mod secrets;
 mod setup;
 mod vbr;
+mod xsd;
 mod zvm;
 
 use base64::Engine as _;
