@@ -288,8 +288,11 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Adds a note unless one with the same text up to its "(answered ...)" detail is there.
 fn push_unique(v: &mut Vec<String>, s: String) {
-    if !v.contains(&s) {
+    let key = |n: &str| n.split(" (answered").next().unwrap_or(n).to_owned();
+    let k = key(&s);
+    if !v.iter().any(|n| key(n) == k) {
         v.push(s);
     }
 }
