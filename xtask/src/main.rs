@@ -6,6 +6,7 @@
 //! - `cargo xtask regen --spec vbr=PATH --out DIR` generates a client crate from a spec a user
 //!   downloaded from their own server, into a folder outside the repository.
 
+mod bench;
 mod em;
 mod lenient_enums;
 mod normalize;
@@ -42,6 +43,15 @@ enum Command {
         #[arg(long, requires = "spec")]
         out: Option<PathBuf>,
     },
+    /// Run the benchmarks (release build) and print every performance figure in one table.
+    Bench {
+        /// Also P7: a cold workspace build in target/bench-build-times (many minutes).
+        #[arg(long)]
+        build_times: bool,
+        /// Small sizes: a quick look, not the targets' figures.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -64,6 +74,9 @@ fn main() -> ExitCode {
         Command::Regen {
             check, products, ..
         } => regen::run(&regen::repo_root(), &products, check),
+        Command::Bench { build_times, quick } => {
+            bench::run(&regen::repo_root(), build_times, quick)
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -1,0 +1,24 @@
+//! Each in-process measurement once with tiny sizes: the code paths work, nothing is timed.
+
+use restpoint_bench::client;
+use restpoint_emulator::defaults;
+
+#[tokio::test]
+async fn in_process_measurements_run_with_tiny_sizes() {
+    let emulator = client::start_emulator().await.unwrap();
+
+    let p1 = client::p1(&emulator, 10).await.unwrap();
+    assert_eq!(p1.calls, 10);
+    assert!(p1.jobs > 0 && p1.ratio() > 0.0, "{p1:?}");
+
+    let p2 = client::p2(&emulator, 20).await.unwrap();
+    assert_eq!(p2.succeeded, 20, "{p2:?}");
+    assert_eq!(p2.logons + p2.refreshes, 1, "single flight: {p2:?}");
+
+    let url = emulator.vbr_url().to_string();
+    let creds = (defaults::ADMIN_USER, defaults::ADMIN_PASSWORD);
+    client::our_cycles(&url, emulator.ca_pem(), creds, 2)
+        .await
+        .unwrap();
+    emulator.shutdown().await;
+}
