@@ -182,6 +182,7 @@ impl Element {
     fn open(
         start: &quick_xml::events::BytesStart<'_>,
         namespace: Option<String>,
+        decoder: quick_xml::encoding::Decoder,
     ) -> anyhow::Result<Element> {
         let mut el = Element {
             name: String::from_utf8_lossy(start.local_name().as_ref()).into_owned(),
@@ -194,7 +195,7 @@ impl Element {
                 continue;
             }
             let key = String::from_utf8_lossy(attr.key.local_name().as_ref()).into_owned();
-            let value = attr.unescape_value()?.into_owned();
+            let value = attr.decode_and_unescape_value(decoder)?.into_owned();
             el.attributes.push((key, value));
         }
         Ok(el)
@@ -246,9 +247,9 @@ impl Element {
                 _ => None,
             };
             match event {
-                Event::Start(start) => stack.push(Element::open(&start, ns)?),
+                Event::Start(start) => stack.push(Element::open(&start, ns, reader.decoder())?),
                 Event::Empty(start) => {
-                    let el = Element::open(&start, ns)?;
+                    let el = Element::open(&start, ns, reader.decoder())?;
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(el),
                         None => return Ok(el),

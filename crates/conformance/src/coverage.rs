@@ -21,6 +21,9 @@ pub const KNOWN_TAGS: &[&str] = &[
     "zvm-appliance",
 ];
 
+/// The folder of `features/` that holds the scenarios of restpoint's own clients.
+pub const CLIENTS_FOLDER: &str = "clients";
+
 /// Where the feature files live in a checkout.
 pub fn default_features_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../features"))
@@ -79,6 +82,11 @@ pub fn feature_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         for entry in entries {
             let path = entry?.path();
             if path.is_dir() {
+                // features/clients/ checks restpoint's own clients (tests/clients.rs), not a
+                // server: it is neither run by the conformance runner nor counted here.
+                if path.file_name().is_some_and(|n| n == CLIENTS_FOLDER) {
+                    continue;
+                }
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "feature") {
                 files.push(path);

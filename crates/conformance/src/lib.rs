@@ -266,6 +266,14 @@ async fn run_cucumber(
     let filter = move |feature: &gherkin::Feature,
                        _: Option<&gherkin::Rule>,
                        scenario: &gherkin::Scenario| {
+        let in_clients_folder = feature
+            .path
+            .as_deref()
+            .and_then(|p| p.parent()?.file_name())
+            .is_some_and(|n| n == coverage::CLIENTS_FOLDER);
+        if in_clients_folder {
+            return false;
+        }
         let tags = tags_of(feature, scenario);
         if !wanted.is_empty() && !tags.iter().any(|t| wanted.contains(t)) {
             return false;
