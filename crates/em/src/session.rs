@@ -190,10 +190,19 @@ impl EmAuth {
             .bytes()
             .await
             .map_err(|e| Error::from_reqwest(context.clone(), e))?;
-        let root: EnterpriseManager = self
-            .format
-            .parse(&body)
-            .map_err(|e| malformed(context.clone(), &e))?;
+        let root: EnterpriseManager = match self.format.parse(&body) {
+            Ok(root) => root,
+            Err(error) => {
+                // The logon address is documented (EM-02); a root document this client cannot
+                // read does not stop the logon. The version is then checked by the logon itself.
+                tracing::debug!(
+                    product = PRODUCT,
+                    error = %malformed(context, &error),
+                    "unreadable EnterpriseManager document; using the documented logon address"
+                );
+                return Ok(format!("api/sessionMngr/?v={}", self.version));
+            }
+        };
         if !root.supports(&self.version) {
             return Err(Error::Config(ConfigError::Invalid(
                 "em version not supported by the server",
@@ -232,6 +241,12 @@ impl Authenticator for EmAuth {
                 return Err(Error::auth(context, AuthError::WrongCredentials));
             }
             StatusCode::FORBIDDEN => return Err(Error::auth(context, AuthError::Forbidden)),
+            StatusCode::BAD_REQUEST => {
+                // EM-13: an unknown or retired version is refused.
+                return Err(Error::Config(ConfigError::Invalid(
+                    "em version not supported by the server",
+                )));
+            }
             s if !s.is_success() => {
                 return Err(Error::protocol(
                     context,
@@ -417,6 +432,18 @@ impl EmSession {
             .get(url)
             .build()
             .map_err(|e| Error::from_reqwest(Context::new(PRODUCT, "get"), e))?;
+        self.send(request).await
+    }
+
+    /// `POST` to an `Href` with an empty body (EM actions such as `?action=start`, answered
+    /// with a `Task`).
+    pub async fn post(&self, href: &str) -> Result<reqwest::Response> {
+        let url = self.session.authenticator().resolve(href)?;
+        let request = self
+            .http()
+            .post(url)
+            .build()
+            .map_err(|e| Error::from_reqwest(Context::new(PRODUCT, "post"), e))?;
         self.send(request).await
     }
 

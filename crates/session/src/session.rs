@@ -344,11 +344,12 @@ impl<A: Authenticator> Session<A> {
         self.inner.options.clock.now()
     }
 
-    /// Records traffic now (restarts the idle clock).
-    fn touch(&self) {
+    /// Records traffic sent at `sent_at` (restarts the idle clock). The time a request was
+    /// sent, not answered, errs on the early side: the server's idle clock restarts between.
+    fn touch_at(&self, sent_at: SystemTime) {
         self.inner
             .last_used_ms
-            .store(millis(self.now()), Ordering::Relaxed);
+            .fetch_max(millis(sent_at), Ordering::Relaxed);
     }
 
     /// Whether `token` can still be used at `now` without renewal.
@@ -430,7 +431,7 @@ impl<A: Authenticator> Session<A> {
                 let token = Arc::new(token);
                 *inner.current.write() = Some(token.clone());
                 *inner.last_failure.lock() = None;
-                self.touch();
+                self.touch_at(token.issued_at());
                 self.start_keep_alive();
                 Ok(token)
             }
@@ -580,8 +581,11 @@ impl<A: Authenticator> Session<A> {
         request: reqwest::Request,
         operation: &str,
     ) -> Result<reqwest::Response> {
+        let sent_at = self.now();
         let result = self.inner.http.execute(request).await;
-        self.touch();
+        if result.is_ok() {
+            self.touch_at(sent_at);
+        }
         result.map_err(|e| Error::from_reqwest(self.context(operation.to_owned()), e))
     }
 
@@ -609,9 +613,9 @@ impl<A: Authenticator> Session<A> {
                 return self.inner.http.execute(request).await;
             }
             let retry = request.try_clone();
-            let response = self.inner.http.execute(request).await;
-            self.touch();
-            let response = response?;
+            let sent_at = self.now();
+            let response = self.inner.http.execute(request).await?;
+            self.touch_at(sent_at);
             if !self.inner.auth.is_token_refused(&response) {
                 record(&response, started, false);
                 return Ok(response);
@@ -633,9 +637,9 @@ impl<A: Authenticator> Session<A> {
             }
             drop(response);
             bump(&self.inner.counters.retries);
-            let response = self.inner.http.execute(retry).await;
-            self.touch();
-            let response = response?;
+            let sent_at = self.now();
+            let response = self.inner.http.execute(retry).await?;
+            self.touch_at(sent_at);
             record(&response, started, true);
             Ok(response)
         }
@@ -736,6 +740,7 @@ async fn keep_alive_loop<A: Authenticator>(
             continue;
         };
         bump(&session.inner.counters.keep_alives);
+        let sent_at = session.now();
         let result = session
             .inner
             .auth
@@ -744,7 +749,7 @@ async fn keep_alive_loop<A: Authenticator>(
         drop(flight);
         match result {
             Ok(()) => {
-                session.touch();
+                session.touch_at(sent_at);
                 tracing::trace!(product = session.product(), "keep-alive sent");
             }
             Err(error) => {
