@@ -419,3 +419,110 @@ async fn run_cucumber(
     std::panic::set_hook(previous_hook);
     Ok(writer.execution_has_failed())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::Credential;
+
+    fn context(mode: Mode, zvm_kind: ZvmKind, with_zvm: bool) -> Context {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let url = |s: &str| Some(url::Url::parse(s).unwrap());
+        Context {
+            mode,
+            client: reqwest::Client::new(),
+            em: url("https://em.example:9398"),
+            vbr: url("https://vbr.example:9419"),
+            zvm: if with_zvm {
+                url("https://zvm.example:9669")
+            } else {
+                None
+            },
+            credential: Credential::new("u", "p"),
+            vbr_api_version: "1.2-rev1".into(),
+            zvm_client_id: "zerto-client".into(),
+            zvm_kind,
+            emulator_accounts: None,
+            emulator: None,
+            exclusive: Arc::default(),
+        }
+    }
+
+    fn tags(t: &[&str]) -> Vec<String> {
+        t.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn what_is_skipped_against_a_real_server() {
+        let real = context(Mode::Real, ZvmKind::Both, false);
+        let skip =
+            |include_slow, product, t: &[&str]| skip_reason(&real, include_slow, product, &tags(t));
+        assert_eq!(skip(false, Some(Product::Em), &["EM-06"]), None);
+        assert!(
+            skip(false, Some(Product::Em), &["EM-08", "slow"])
+                .unwrap()
+                .contains("--include-slow")
+        );
+        assert_eq!(skip(true, Some(Product::Em), &["EM-08", "slow"]), None);
+        assert!(
+            skip(true, Some(Product::Vbr), &["VBR-09", "emulator-only"])
+                .unwrap()
+                .contains("emulator only")
+        );
+        assert!(
+            skip(false, Some(Product::Zvm), &["ZVM-01"])
+                .unwrap()
+                .contains("--zvm")
+        );
+        assert!(
+            skip(false, Some(Product::Em), &["EM-06", "needs-zvm"])
+                .unwrap()
+                .contains("--zvm")
+        );
+
+        let appliance = context(Mode::Real, ZvmKind::Appliance, true);
+        assert!(
+            skip_reason(
+                &appliance,
+                false,
+                Some(Product::Zvm),
+                &tags(&["ZVM-01", "zvm-windows"])
+            )
+            .is_some()
+        );
+        assert_eq!(
+            skip_reason(
+                &appliance,
+                false,
+                Some(Product::Zvm),
+                &tags(&["ZVM-09", "zvm-appliance"])
+            ),
+            None
+        );
+        let windows = context(Mode::Real, ZvmKind::Windows, true);
+        assert!(
+            skip_reason(
+                &windows,
+                false,
+                Some(Product::Zvm),
+                &tags(&["ZVM-09", "zvm-appliance"])
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn nothing_is_skipped_against_the_emulator() {
+        let emulator = context(Mode::Emulator, ZvmKind::Both, true);
+        for t in [
+            &["EM-08", "slow"][..],
+            &["VBR-09", "emulator-only"],
+            &["ZVM-09", "zvm-appliance"],
+        ] {
+            assert_eq!(
+                skip_reason(&emulator, false, Some(Product::Em), &tags(t)),
+                None
+            );
+        }
+    }
+}
