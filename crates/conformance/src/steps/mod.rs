@@ -271,15 +271,22 @@ async fn common(
         text,
         "the answer has the header {string} with the value {string}",
     ) {
+        // Compared without regard to case, spacing or quotes (`realm="RestSvc"`); any of several
+        // headers of that name may match (e.g. `Negotiate` and `Basic` challenges).
         let norm = |s: &str| {
-            s.split_whitespace()
+            s.replace('"', "")
+                .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")
                 .to_ascii_lowercase()
         };
-        let r = w
-            .last()
-            .map(|ans| ans.header(&a[0]).is_some_and(|v| norm(v) == norm(&a[1])));
+        let r = w.last().map(|ans| {
+            ans.headers
+                .get_all(a[0].as_str())
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| norm(v) == norm(&a[1]))
+        });
         return Some(r.and_then(|ok| w.check(ok, || format!("the header {}: {}", a[0], a[1]))));
     }
 
