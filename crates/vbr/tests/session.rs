@@ -292,3 +292,105 @@ async fn tls_the_emulator_certificate_is_refused_without_its_ca_and_accepted_wit
     admin_session(&emulator).await;
     assert_eq!(vbr_counts(&emulator).logons, 1);
 }
+
+// ------------------------------------------------------------------ R4: injected faults
+
+#[tokio::test]
+async fn a_dropped_connection_on_a_post_is_a_transport_error_and_is_not_repeated() {
+    let emulator = emulator().await;
+    let vbr = admin_session(&emulator).await;
+    emulator.admin().reset_counters();
+    emulator
+        .admin()
+        .inject_fault(Product::Vbr, Fault::DropConnection, 1);
+    let url = vbr
+        .base_url()
+        .join("api/v1/jobs/00000000-0000-0000-0000-000000000001/start")
+        .unwrap();
+    let request = vbr.http().post(url).build().unwrap();
+    let error = vbr.send(request).await.unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert_eq!(vbr_counts(&emulator).requests, 1, "never repeated");
+    assert_eq!(
+        list_jobs(&vbr).await.unwrap(),
+        200,
+        "the session still works"
+    );
+}
+
+#[tokio::test]
+async fn a_500_is_returned_as_it_is_and_not_retried() {
+    let emulator = emulator().await;
+    let vbr = admin_session(&emulator).await;
+    emulator.admin().reset_counters();
+    emulator
+        .admin()
+        .inject_fault(Product::Vbr, Fault::Status(500), 1);
+    assert_eq!(list_jobs(&vbr).await.unwrap(), 500);
+    let counts = vbr_counts(&emulator);
+    assert_eq!((counts.requests, counts.logons), (1, 0));
+}
+
+#[tokio::test]
+async fn a_malformed_token_answer_is_a_protocol_error_without_the_body() {
+    let emulator = emulator().await;
+    emulator
+        .admin()
+        .inject_fault(Product::Vbr, Fault::MalformedBody, 1);
+    let error = session_as(&emulator, defaults::ADMIN_USER, defaults::ADMIN_PASSWORD)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Protocol {
+                violation: restpoint_session::ProtocolViolation::MalformedBody { .. },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("vbr logon (status 200): protocol violation: malformed json body")
+    );
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out_as_a_typed_error() {
+    let emulator = emulator().await;
+    let options = restpoint_session::HttpOptions::new()
+        .ca_pem(emulator.ca_pem())
+        .unwrap()
+        .request_timeout(Duration::from_millis(300));
+    let vbr = VbrSession::builder(emulator.vbr_url())
+        .credentials(Credentials::new(
+            defaults::ADMIN_USER,
+            defaults::ADMIN_PASSWORD,
+        ))
+        .http_options(options)
+        .build()
+        .await
+        .unwrap();
+    emulator
+        .admin()
+        .inject_fault(Product::Vbr, Fault::Delay(Duration::from_secs(2)), 1);
+    let error = list_jobs(&vbr).await.unwrap_err();
+    match &error {
+        Error::Transport { source, .. } => assert!(source.is_timeout(), "{error:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_empty_401_body_is_the_same_401() {
+    let emulator = emulator().await;
+    emulator
+        .admin()
+        .set_vbr_401_body(restpoint_emulator::Vbr401Body::Empty);
+    let vbr = admin_session(&emulator).await;
+    emulator.admin().revoke_all(Product::Vbr);
+    assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
+    assert_eq!(vbr_counts(&emulator).logons, 2);
+}
