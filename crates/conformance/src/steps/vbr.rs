@@ -340,7 +340,13 @@ fn token_set(w: &mut ConformWorld, lifetime: i64) -> anyhow::Result<()> {
     let time = |f: &str| {
         j.get(f)
             .and_then(|v| v.as_str())
-            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            // The reference types them date-time (RFC 3339); OAuth servers of this lineage
+            // often write RFC 1123 ("Thu, 13 Jul 2023 09:47:43 GMT"): either is a time.
+            .and_then(|s| {
+                chrono::DateTime::parse_from_rfc3339(s)
+                    .or_else(|_| chrono::DateTime::parse_from_rfc2822(s))
+                    .ok()
+            })
     };
     match (time(".issued"), time(".expires")) {
         (Some(issued), Some(expires)) => {
@@ -351,7 +357,7 @@ fn token_set(w: &mut ConformWorld, lifetime: i64) -> anyhow::Result<()> {
                 ));
             }
         }
-        _ => problems.push("no RFC 3339 .issued and .expires".to_owned()),
+        _ => problems.push("no .issued and .expires times (RFC 3339 or RFC 1123)".to_owned()),
     }
     w.check(problems.is_empty(), || {
         format!("a token set ({})", problems.join("; "))
