@@ -648,8 +648,9 @@ impl<A: Authenticator> Session<A> {
     }
 
     /// Ends the session on the server (the token is refused afterwards) and stops the
-    /// keep-alive. Later calls fail with [`Error::LoggedOut`]. Logging out a session that never
-    /// logged on sends nothing.
+    /// keep-alive. Later calls fail with [`Error::LoggedOut`], even when the server refused the
+    /// logout. Logging out a session that never logged on sends nothing; an expired token with a
+    /// live refresh token is refreshed first, so that the logout revokes the refresh token too.
     pub async fn logout(&self) -> Result<()> {
         let inner = &self.inner;
         let _flight = inner.flight.lock().await;
@@ -659,7 +660,21 @@ impl<A: Authenticator> Session<A> {
         if let Some(task) = inner.keep_alive_task.lock().take() {
             task.abort();
         }
-        let token = inner.current.write().take();
+        let mut token = inner.current.write().take();
+        // An expired access token cannot log out, but its refresh token may live for days
+        // (VBR: 14): renew it first so that the logout revokes both.
+        if let Some(stale) = token.as_deref()
+            && !self.is_fresh(stale, self.now())
+            && stale.refresh_token().is_some()
+            && !stale.refresh_expired(self.now())
+        {
+            bump(&inner.counters.refreshes);
+            let issued_at = self.now();
+            if let Ok(Some(mut fresh)) = inner.auth.refresh(&self.auth_context(), stale).await {
+                fresh.issued_at = issued_at;
+                token = Some(Arc::new(fresh));
+            }
+        }
         if let Some(token) = token {
             bump(&inner.counters.logouts);
             inner

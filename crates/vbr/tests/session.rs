@@ -162,6 +162,37 @@ async fn logout_revokes_both_tokens() {
 }
 
 #[tokio::test]
+async fn logout_after_the_access_token_expired_still_revokes_the_refresh_token() {
+    let emulator = emulator().await;
+    let vbr = admin_session(&emulator).await;
+    let refresh = vbr
+        .token()
+        .await
+        .unwrap()
+        .refresh_token()
+        .unwrap()
+        .expose_secret()
+        .to_owned();
+    emulator.advance(Duration::from_secs(20 * 60));
+    vbr.logout().await.unwrap();
+    let counts = vbr_counts(&emulator);
+    assert_eq!((counts.refreshes, counts.logouts), (1, 1));
+    let url = vbr.base_url().join("api/oauth2/token").unwrap();
+    let raw = vbr
+        .http()
+        .post(url)
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        raw.status(),
+        401,
+        "no refresh token of the session survives the logout"
+    );
+}
+
+#[tokio::test]
 async fn a_thousand_concurrent_calls_with_an_expired_token_send_one_refresh() {
     let emulator = emulator().await;
     let vbr = admin_session(&emulator).await;
