@@ -237,3 +237,42 @@ async fn tls_the_emulator_certificate_is_refused_without_its_ca() {
     assert!(error.is_tls(), "{error:?}");
     assert_eq!(zvm_counts(&emulator).logons, 0);
 }
+
+/// A Windows ZVM has no OpenID Connect endpoint: detection falls back to `/v1/session/add`.
+/// The emulator serves both protocols, so this uses a tiny local server (plain HTTP).
+#[tokio::test]
+async fn detection_falls_back_to_the_windows_logon() {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+    use axum::routing::{delete, get, post};
+
+    async fn add(headers: HeaderMap) -> axum::response::Response {
+        let expected = Credentials::new("zadmin", "zpassword-123").basic_auth_header();
+        if headers.get("authorization") != Some(&expected) {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        ([(SESSION_HEADER, "windows-session-id-1")], StatusCode::OK).into_response()
+    }
+    async fn vpgs(headers: HeaderMap) -> StatusCode {
+        match headers.get(SESSION_HEADER) {
+            Some(id) if id == "windows-session-id-1" => StatusCode::OK,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+    let router = axum::Router::new()
+        .route("/v1/session/add", post(add))
+        .route("/v1/session", delete(vpgs))
+        .route("/v1/vpgs", get(vpgs));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let zvm = ZvmSession::builder(&url)
+        .credentials(Credentials::new("zadmin", "zpassword-123"))
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(zvm.flavor(), WINDOWS);
+    assert_eq!(list_vpgs(&zvm).await.unwrap(), 200);
+    zvm.logout().await.unwrap();
+}
