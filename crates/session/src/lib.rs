@@ -15,22 +15,25 @@
 //!   and status as context; never a header, a body or a secret in their output.
 //!
 //! # Using it from a progenitor client
-//! Generate with the session as the inner type and `HooksMode::Expected`, then:
+//! Generate with the session as the inner type and `HooksMode::Expected`, then invoke
+//! [`impl_client_hooks!`] in the product crate (`impl_client_hooks!(generated::Client,
+//! Session<VbrAuth>)`): its `exec` sends every call through [`Session::execute_with_relogon`]
+//! (current token, one re-logon and one retry after a 401). [`progenitor::TypedClient::call`]
+//! logs on first (so logon errors are typed) and converts progenitor's errors, which print
+//! headers and bodies, into [`Error`]. A hand-written `pre` may instead call
+//! [`Session::authorize`] and map its error to `progenitor_client::Error::Custom`.
 //!
-//! ```text
-//! impl progenitor_client::ClientHooks<Session<VbrAuth>> for Client {
-//!     async fn pre<E>(&self, request: &mut reqwest::Request, _info: &OperationInfo)
-//!         -> Result<(), progenitor_client::Error<E>> {
-//!         self.inner.authorize(request).await
-//!             .map_err(|e| progenitor_client::Error::Custom(e.to_string()))
-//!     }
-//!     async fn exec(&self, request: reqwest::Request, info: &OperationInfo)
-//!         -> reqwest::Result<reqwest::Response> {
-//!         self.inner.execute_with_relogon(request, info.operation_id).await
-//!     }
-//! }
-//! ```
-//!
+//! # Renewal
+//! - A token with a lifetime is renewed `expiry_margin` (default 60 s) before it expires, on
+//!   the first call after that point: by the protocol's refresh when it has one, else by a logon.
+//!   No background timer refreshes tokens nobody uses.
+//! - A token of an idle-timeout protocol (EM 15 min, ZVM 30 min) idle for that long minus the
+//!   margin is replaced before use; with [`SessionOptions::keep_alive`] a background task (on the
+//!   session clock, ended when the last handle drops) keeps it alive instead.
+//! - A 401 on a call that carried a token: one fresh logon (single-flight, only if that token is
+//!   still the current one), one retry if the request can be cloned, then
+//!   [`AuthError::TokenRefused`] (or [`AuthError::NotRetried`] for a streamed body).
+
 //! # Architecture invariants
 //! - No secret (password, token, refresh token, session id) appears in `Debug`, `Display`, an
 //!   error message or a log line; header values carrying them are marked sensitive.
