@@ -1,6 +1,6 @@
-@zvm-windows
 Feature: Zerto Virtual Manager content negotiation
-  Bodies are JSON or XML, chosen by the `Accept` header.
+  Bodies are JSON or XML, chosen by the `Accept` header. On a ZVM Appliance the logon is
+  OpenID Connect (ZVM-09) and the same `/v1` resources answer.
 
   @ZVM-06
   Scenario: Asking for JSON

@@ -1,4 +1,3 @@
-@zvm-windows
 Feature: Zerto Virtual Manager refuses requests without a live session
   Without a session id, or with one the server never issued, a request is refused.
 
@@ -7,12 +6,12 @@ Feature: Zerto Virtual Manager refuses requests without a live session
     When I get the local site without a session
     Then the answer is 401 Unauthorized
 
-  @ZVM-03
+  @ZVM-03 @zvm-windows
   Scenario: A made-up session id is refused
     When I get the local site with a made-up session id
     Then the answer is 401 Unauthorized
 
-  @ZVM-03 @undocumented @needs-em
+  @ZVM-03 @undocumented @needs-em @zvm-windows
   Scenario: An Enterprise Manager session token is refused
     Given I am logged on to Enterprise Manager
     When I get the local site sending the Enterprise Manager token as my session id

@@ -38,8 +38,8 @@ pub(crate) async fn step(
             session_add(w, "/v1/session/add", None, None).await
         }
         "I am logged on to Zerto Virtual Manager" => logged_on(w).await,
-        "I get the local site" => match session(w) {
-            Ok(s) => get(w, "/v1/localsite", Auth::Session(s), None).await,
+        "I get the local site" => match current_auth(w) {
+            Ok(auth) => get(w, "/v1/localsite", auth, None).await,
             Err(e) => Err(e),
         },
         "I get the local site without a session" => get(w, "/v1/localsite", Auth::None, None).await,
@@ -126,18 +126,32 @@ async fn parameterised(w: &mut ConformWorld, text: &str) -> Option<anyhow::Resul
         return Some(session_add(w, &a[0], Some(&c), None).await);
     }
     if let Some(a) = pat(text, "I get the local site asking for {string}") {
-        return Some(match session(w) {
-            Ok(s) => get(w, "/v1/localsite", Auth::Session(s), Some(&a[0])).await,
+        return Some(match current_auth(w) {
+            Ok(auth) => get(w, "/v1/localsite", auth, Some(&a[0])).await,
             Err(e) => Err(e),
         });
     }
     if let Some(a) = pat(text, "I get {string}") {
-        return Some(match session(w) {
-            Ok(s) => get(w, &a[0], Auth::Session(s), None).await,
+        return Some(match current_auth(w) {
+            Ok(auth) => get(w, &a[0], auth, None).await,
             Err(e) => Err(e),
         });
     }
     None
+}
+
+/// How this scenario's requests are authorised: the Windows session id, or on a ZVM Appliance
+/// the bearer token (ZVM-09: the `/v1` resources are the same).
+fn current_auth(w: &ConformWorld) -> anyhow::Result<Auth> {
+    if let Some(id) = &w.zvm {
+        return Ok(Auth::Session(id.clone()));
+    }
+    if let Some(t) = &w.oidc {
+        return Ok(Auth::Bearer(t.access.clone()));
+    }
+    Err(anyhow!(
+        "not logged on to Zerto Virtual Manager: log on first"
+    ))
 }
 
 fn session(w: &ConformWorld) -> anyhow::Result<String> {
@@ -173,6 +187,10 @@ async fn session_add(
 }
 
 async fn logged_on(w: &mut ConformWorld) -> anyhow::Result<()> {
+    if w.ctx.zvm_kind == crate::args::ZvmKind::Appliance {
+        // The Appliance has no /v1/session/add; its logon is OpenID Connect (ZVM-09).
+        return oidc_logged_on(w).await;
+    }
     let c = w.ctx.credential.clone();
     session_add(w, "/v1/session/add", Some(&c), None).await?;
     if w.zvm.is_none() {
