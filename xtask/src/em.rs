@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use xsd_parser::{
     Config,
-    config::{GeneratorFlags, IdentType, Namespace, OptimizerFlags, Schema},
+    config::{GeneratorFlags, IdentType, Namespace, OptimizerFlags, RendererFlags, Schema},
     generate as xsd_generate,
     pipeline::renderer::NamespaceSerialization,
 };
@@ -110,6 +110,7 @@ fn generate_one(path: &Path) -> Result<(String, String)> {
         .with_optimizer_flags(
             OptimizerFlags::RESOLVE_TYPEDEFS | OptimizerFlags::USE_UNRESTRICTED_BASE_TYPE_SIMPLE,
         )
+        .with_renderer_flags(RendererFlags::RENDER_DOCS)
         .with_any_type_support()
         .with_quick_xml_config(
             NamespaceSerialization::Global,

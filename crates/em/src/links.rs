@@ -3,6 +3,7 @@
 //! EM adds link types with every release, so both enums keep what they do not know in an
 //! `Other(String)` variant instead of failing.
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use crate::generated as g;
@@ -222,20 +223,21 @@ impl<'a> Links<'a> {
         self.0.is_empty()
     }
 
-    /// The first link with this `Rel` and `Type` (e.g. `find(&Rel::Down, "JobReferenceList")`).
-    pub fn find(&self, rel: &Rel, kind: &str) -> Option<&'a g::LinkType> {
+    /// The first link with this `Rel` and `Type` (e.g. `find(Rel::Down, "JobReferenceList")`).
+    /// `rel` may be given by value or by reference.
+    pub fn find(&self, rel: impl Borrow<Rel>, kind: &str) -> Option<&'a g::LinkType> {
+        let rel = rel.borrow();
         self.0.iter().find(|link| link.is(rel, kind))
     }
 
     /// The first link with this `Rel`, whatever its type.
-    pub fn by_rel(&self, rel: &Rel) -> Option<&'a g::LinkType> {
-        self.0
-            .iter()
-            .find(|link| link.rel.as_deref() == Some(rel.as_str()))
+    pub fn by_rel(&self, rel: impl Borrow<Rel>) -> Option<&'a g::LinkType> {
+        let rel = rel.borrow().as_str();
+        self.0.iter().find(|link| link.rel.as_deref() == Some(rel))
     }
 
     /// All links with this `Rel`.
-    pub fn all_by_rel(&self, rel: &'a Rel) -> impl Iterator<Item = &'a g::LinkType> + 'a {
+    pub fn all_by_rel(&self, rel: Rel) -> impl Iterator<Item = &'a g::LinkType> + use<'a> {
         self.0
             .iter()
             .filter(move |link| link.rel.as_deref() == Some(rel.as_str()))
@@ -243,22 +245,22 @@ impl<'a> Links<'a> {
 
     /// The `Rel="Delete"` link: for a LogonSession, the logoff (`DELETE /api/logonSessions/ID`).
     pub fn delete(&self) -> Option<&'a g::LinkType> {
-        self.by_rel(&Rel::Delete)
+        self.by_rel(Rel::Delete)
     }
 
     /// The `Rel="Up"` link (the parent resource).
     pub fn up(&self) -> Option<&'a g::LinkType> {
-        self.by_rel(&Rel::Up)
+        self.by_rel(Rel::Up)
     }
 
     /// The `Rel="Down"` link to a resource of this type (`down("JobReferenceList")`).
     pub fn down(&self, kind: &str) -> Option<&'a g::LinkType> {
-        self.find(&Rel::Down, kind)
+        self.find(Rel::Down, kind)
     }
 
     /// The `Rel="Start"` link of a job.
     pub fn start(&self) -> Option<&'a g::LinkType> {
-        self.by_rel(&Rel::Start)
+        self.by_rel(Rel::Start)
     }
 }
 

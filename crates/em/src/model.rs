@@ -1,6 +1,7 @@
 //! Accessors on the generated resources: versions of the root resource, the logon link, the
 //! session id of a LogonSession, the state of a Task.
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use crate::generated as g;
@@ -48,30 +49,31 @@ impl g::EnterpriseManagerType {
     }
 
     /// Whether the server lists this version (`Latest` is always served).
-    pub fn supports(&self, version: &Version) -> bool {
-        match version {
+    pub fn supports(&self, version: impl Borrow<Version>) -> bool {
+        match version.borrow() {
             Version::Latest => true,
             Version::Named(name) => self.version_names().any(|known| known == name),
         }
     }
 
     /// The logon link (`Type="LogonSession" Rel="Create"`) for a version: for `Latest` the root's
-    /// own link, for a named version the link inside its `SupportedVersion`.
-    pub fn logon_link(&self, version: &Version) -> Option<&g::LinkType> {
-        match version {
-            Version::Latest => self.links().find(&Rel::Create, "LogonSession"),
+    /// own link, for a named version the link inside its `SupportedVersion`. Takes the version
+    /// by value or by reference.
+    pub fn logon_link(&self, version: impl Borrow<Version>) -> Option<&g::LinkType> {
+        match version.borrow() {
+            Version::Latest => self.links().find(Rel::Create, "LogonSession"),
             Version::Named(name) => self
                 .supported_versions()
                 .iter()
                 .find(|supported| &supported.name == name)?
                 .links()
-                .find(&Rel::Create, "LogonSession"),
+                .find(Rel::Create, "LogonSession"),
         }
     }
 
     /// The `LogonSessionList` link (`GET /api/logonSessions`, EM-10).
     pub fn logon_sessions_link(&self) -> Option<&g::LinkType> {
-        self.links().find(&Rel::Down, "LogonSessionList")
+        self.links().find(Rel::Down, "LogonSessionList")
     }
 }
 

@@ -85,9 +85,19 @@ pub fn parse_xml<T: Resource>(bytes: &[u8]) -> Result<T, ParseError> {
     }
     let text = std::str::from_utf8(bytes).map_err(|_| ParseError::NotUtf8 { resource })?;
     check_root(resource, text)?;
-    let mut reader = SliceReader::new(text).with_error_info();
-    let value =
-        T::deserialize(&mut reader).map_err(|error| ParseError::from_xml(resource, error))?;
+    // Fast path without element-path tracking; on failure, read again with it, so that the
+    // error names the element path (errors are rare, and the second pass only runs then).
+    let value = match T::deserialize(&mut SliceReader::new(text)) {
+        Ok(value) => value,
+        Err(fast_error) => {
+            let mut reader = SliceReader::new(text).with_error_info();
+            let error = match T::deserialize(&mut reader) {
+                Err(error) => error,
+                Ok(_) => fast_error,
+            };
+            return Err(ParseError::from_xml(resource, error));
+        }
+    };
     for element in value.unknown_elements() {
         let name = local_name(&element.name);
         if let Some(field) = T::SINGLE_ELEMENTS

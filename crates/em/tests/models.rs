@@ -70,12 +70,12 @@ fn logon_session_navigation() {
 
     let jobs = session
         .links()
-        .find(&Rel::Down, "JobReferenceList")
+        .find(Rel::Down, "JobReferenceList")
         .expect("jobs");
     assert_eq!(jobs.href(), "https://em01.contoso.test:9398/api/jobs");
     let jobs_entities = session
         .links()
-        .find(&Rel::Down, "JobList")
+        .find(Rel::Down, "JobList")
         .expect("jobs as entities");
     assert_eq!(
         jobs_entities.href(),
@@ -91,7 +91,7 @@ fn logon_session_navigation() {
     assert!(
         session
             .links()
-            .find(&Rel::Delete, "JobReferenceList")
+            .find(Rel::Delete, "JobReferenceList")
             .is_none()
     );
 
@@ -104,7 +104,7 @@ fn logon_session_navigation() {
         vm_points.kind(),
         Some(LinkKind::Other("VmRestorePointReferenceList".into()))
     );
-    let n_down = session.links().all_by_rel(&Rel::Down).count();
+    let n_down = session.links().all_by_rel(Rel::Down).count();
     assert_eq!(n_down, 68);
 }
 
@@ -126,18 +126,18 @@ fn root_resource_versions_and_logon_links() {
         root.version_names().collect::<Vec<_>>(),
         ["v1_5", "v1_6", "v1_7"]
     );
-    assert!(root.supports(&Version::Named("v1_7".into())));
-    assert!(!root.supports(&Version::Named("v1_4".into())));
+    assert!(root.supports(Version::Named("v1_7".into())));
+    assert!(!root.supports(Version::Named("v1_4".into())));
     assert_eq!(
-        root.logon_link(&Version::Latest).map(|link| link.href()),
+        root.logon_link(Version::Latest).map(|link| link.href()),
         Some("https://em01.contoso.test:9398/api/sessionMngr/?v=latest")
     );
     assert_eq!(
-        root.logon_link(&Version::Named("v1_6".into()))
+        root.logon_link(Version::Named("v1_6".into()))
             .map(|link| link.href()),
         Some("https://em01.contoso.test:9398/api/sessionMngr/?v=v1_6")
     );
-    assert!(root.logon_link(&Version::Named("v1_4".into())).is_none());
+    assert!(root.logon_link(Version::Named("v1_4".into())).is_none());
     assert_eq!(
         root.logon_sessions_link().map(|link| link.href()),
         Some("https://em01.contoso.test:9398/api/logonSessions")

@@ -25,6 +25,7 @@ pub const PREFIX_EM: xsd_parser_types::misc::NamespacePrefix = xsd_parser_types:
     b"em",
 );
 pub type EnterpriseManager = EnterpriseManagerType;
+///The root resource, `GET /api/` without credentials (EM-01).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnterpriseManagerType {
     pub href: Option<String>,
@@ -80,6 +81,7 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for SupportedVersionListType 
 impl ::xsd_parser_types::quick_xml::WithDeserializer for SupportedVersionListType {
     type Deserializer = quick_xml_deserialize::SupportedVersionListTypeDeserializer;
 }
+///The `Links` element of a resource: zero or more `Link` children.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinkListType {
     pub any_attribute: AnyAttributes,
@@ -104,6 +106,7 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for LinkListType {
 impl ::xsd_parser_types::quick_xml::WithDeserializer for LinkListType {
     type Deserializer = quick_xml_deserialize::LinkListTypeDeserializer;
 }
+///One API version the server serves (`v1_5`, `v1_6`, `v1_7`, ...), with its own `LogonSession` `Create` link to `/api/sessionMngr/?v=NAME`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SupportedVersionType {
     pub name: String,
@@ -131,6 +134,7 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for SupportedVersionType {
 impl ::xsd_parser_types::quick_xml::WithDeserializer for SupportedVersionType {
     type Deserializer = quick_xml_deserialize::SupportedVersionTypeDeserializer;
 }
+///A hypermedia link: `Href` is where it points, `Type` the resource type found there, `Rel` what following it does (Up, Down, Alternate, Create, Delete, Edit, Start, ...), `Name` a display name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinkType {
     pub href: String,
@@ -159,6 +163,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for LinkType {
     type Deserializer = quick_xml_deserialize::LinkTypeDeserializer;
 }
 pub type LogonSession = LogonSessionType;
+///The body of a successful logon, `POST /api/sessionMngr/?v=VERSION` (EM-04).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogonSessionType {
     pub href: Option<String>,
@@ -190,6 +195,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for LogonSessionType {
     type Deserializer = quick_xml_deserialize::LogonSessionTypeDeserializer;
 }
 pub type LogonSessionList = LogonSessionListType;
+///`GET /api/logonSessions` (EM-10).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogonSessionListType {
     pub href: Option<String>,
@@ -219,6 +225,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for LogonSessionListType {
     type Deserializer = quick_xml_deserialize::LogonSessionListTypeDeserializer;
 }
 pub type Error = ErrorType;
+///The body of an error response: the HTTP status code and a message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ErrorType {
     pub status_code: Option<i32>,
@@ -245,6 +252,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for ErrorType {
     type Deserializer = quick_xml_deserialize::ErrorTypeDeserializer;
 }
 pub type EntityReferences = EntityReferencesType;
+///A list of references: the body behind `BackupServerReferenceList`, `JobReferenceList`, `RepositoryReferenceList`, `BackupJobSessionReferenceList` links.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntityReferencesType {
     pub any_attribute: AnyAttributes,
@@ -271,6 +279,7 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for EntityReferencesType {
 impl ::xsd_parser_types::quick_xml::WithDeserializer for EntityReferencesType {
     type Deserializer = quick_xml_deserialize::EntityReferencesTypeDeserializer;
 }
+///A reference to an entity: its UID (`urn:veeam:Job:...`), name, href and links.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReferenceType {
     pub uid: Option<String>,
@@ -300,6 +309,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for ReferenceType {
     type Deserializer = quick_xml_deserialize::ReferenceTypeDeserializer;
 }
 pub type BackupServer = BackupServerType;
+///A Veeam Backup and Replication (VBR) server registered in Enterprise Manager.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackupServerType {
     pub uid: Option<String>,
@@ -334,6 +344,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for BackupServerType {
     type Deserializer = quick_xml_deserialize::BackupServerTypeDeserializer;
 }
 pub type Job = JobType;
+///A backup, replication or copy job. Its `Rel="Start"` link (`POST /api/jobs/ID?action=start`) starts it and answers with a `Task` (EM-12).
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobType {
     pub uid: Option<String>,
@@ -369,6 +380,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for JobType {
     type Deserializer = quick_xml_deserialize::JobTypeDeserializer;
 }
 pub type Repository = RepositoryType;
+///A backup repository; sizes are in bytes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RepositoryType {
     pub uid: Option<String>,
@@ -401,6 +413,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for RepositoryType {
     type Deserializer = quick_xml_deserialize::RepositoryTypeDeserializer;
 }
 pub type BackupJobSession = BackupJobSessionType;
+///One run of a backup job. `State` is Starting, Working, Stopping or Stopped; `Result` is None, Success, Warning or Failed. Times are ISO 8601 UTC.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackupJobSessionType {
     pub uid: Option<String>,
@@ -441,6 +454,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for BackupJobSessionType {
     type Deserializer = quick_xml_deserialize::BackupJobSessionTypeDeserializer;
 }
 pub type Entities = EntitiesType;
+///The `?format=Entity` form of a list: the full entities instead of references.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntitiesType {
     pub any_attribute: AnyAttributes,
@@ -571,6 +585,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for BackupJobSessionListTyp
     type Deserializer = quick_xml_deserialize::BackupJobSessionListTypeDeserializer;
 }
 pub type Task = TaskType;
+///An asynchronous action, `/api/tasks/ID` (EM-12). `State` is Running, then Finished with a `Result`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskType {
     pub href: Option<String>,
@@ -601,6 +616,7 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for TaskType {
 impl ::xsd_parser_types::quick_xml::WithDeserializer for TaskType {
     type Deserializer = quick_xml_deserialize::TaskTypeDeserializer;
 }
+///The outcome of a finished task.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskResultType {
     pub success: bool,
