@@ -276,3 +276,28 @@ async fn detection_falls_back_to_the_windows_logon() {
     assert_eq!(list_vpgs(&zvm).await.unwrap(), 200);
     zvm.logout().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_logon_answer_without_the_session_header_is_a_protocol_error() {
+    let emulator = emulator().await;
+    emulator
+        .admin()
+        .inject_fault(Product::Zvm, restpoint_emulator::Fault::MalformedBody, 1);
+    let error = builder(&emulator, WINDOWS).build().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Protocol {
+                violation: restpoint_session::ProtocolViolation::MissingHeader {
+                    name: SESSION_HEADER
+                },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "zvm logon (status 200): protocol violation: missing header x-zerto-session"
+    );
+}
