@@ -18,20 +18,21 @@ API_VERSION = "1.2-rev1"
 
 
 def cycle(base, ca, user, password):
+    # verify= on each request: a Session's own `verify` loses to REQUESTS_CA_BUNDLE.
     with requests.Session() as s:
-        s.verify = ca
         s.headers["x-api-version"] = API_VERSION
         r = s.post(
             base + "api/oauth2/token",
             data={"grant_type": "password", "username": user, "password": password},
+            verify=ca,
         )
         r.raise_for_status()
         token = r.json()["access_token"]
         s.headers["Authorization"] = "Bearer " + token
-        r = s.get(base + "api/v1/jobs", params={"limit": 50})
+        r = s.get(base + "api/v1/jobs", params={"limit": 50}, verify=ca)
         r.raise_for_status()
         jobs = r.json()["data"]
-        r = s.post(base + "api/oauth2/logout")
+        r = s.post(base + "api/oauth2/logout", verify=ca)
         r.raise_for_status()
         return len(jobs)
 

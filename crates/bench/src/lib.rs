@@ -29,7 +29,8 @@ use std::time::Duration;
 
 /// The workspace root (this crate sits in `crates/bench`).
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    root.canonicalize().unwrap_or(root)
 }
 
 /// The median of `samples` (sorted in place); zero when empty.

@@ -30,7 +30,11 @@ impl Verdict {
             Verdict::NotMet => "NOT MET".into(),
             Verdict::Info => "(no target)".into(),
             Verdict::Skipped(why) => format!("skipped: {why}"),
-            Verdict::Failed(why) => format!("FAILED: {why}"),
+            Verdict::Failed(why) => {
+                let short: String = why.chars().take(160).collect();
+                let more = if short.len() < why.len() { "…" } else { "" };
+                format!("FAILED: {short}{more}")
+            }
         }
     }
 }
