@@ -9,6 +9,7 @@
 mod bench;
 mod em;
 mod lenient_enums;
+mod lenient_fields;
 mod normalize;
 mod openapi;
 mod regen;

@@ -1,5 +1,9 @@
 //! OpenAPI → Rust: load a spec, normalise it, run progenitor, make enums lenient, format.
 //!
+//! The output tolerates what newer servers send: string enums decode re-cased and unknown
+//! values ([`lenient_enums`]), and property names decode with either case of their first letter
+//! ([`lenient_fields`]).
+//!
 //! progenitor panics on some constructs instead of returning an error. Generation runs under
 //! `catch_unwind`; when the whole spec fails, the operations are bisected to find the ones that
 //! fail on their own, those are skipped with one warning line each, and the rest is generated.
@@ -11,8 +15,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
-use crate::lenient_enums;
 use crate::normalize::{self, METHODS};
+use crate::{lenient_enums, lenient_fields};
 
 /// How a client is generated.
 #[derive(Debug, Clone, Default)]
@@ -119,6 +123,7 @@ pub fn generate(mut spec: Value, settings: &Settings) -> Result<Generated> {
     let mut file: syn::File =
         syn::parse2(tokens).context("progenitor produced tokens that are not a Rust file")?;
     lenient_enums::make_enums_lenient(&mut file);
+    lenient_fields::add_case_aliases(&mut file);
     Ok(Generated {
         code: prettyplease::unparse(&file),
         operations: operations(&spec),

@@ -12,6 +12,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AuthorizationCodeModel {
         ///Authorization code, exchanged with `grant_type=authorization_code`.
+        #[serde(alias = "Code")]
         pub code: ::std::string::String,
     }
     impl AuthorizationCodeModel {
@@ -24,25 +25,31 @@ pub mod types {
     pub struct BackupModel {
         ///When the backup was created.
         #[serde(rename = "creationTime")]
+        #[serde(alias = "CreationTime")]
         pub creation_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///ID of the backup.
+        #[serde(alias = "Id")]
         pub id: ::uuid::Uuid,
         ///ID of the job that created the backup.
         #[serde(
             rename = "jobId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "JobId")]
         pub job_id: ::std::option::Option<::uuid::Uuid>,
         ///Name of the job that created the backup.
+        #[serde(alias = "Name")]
         pub name: ::std::string::String,
         ///Platform of the backed-up objects, e.g. `VMware`.
         #[serde(
             rename = "platformName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "PlatformName")]
         pub platform_name: ::std::option::Option<::std::string::String>,
         ///ID of the repository that holds the backup.
         #[serde(rename = "repositoryId")]
+        #[serde(alias = "RepositoryId")]
         pub repository_id: ::uuid::Uuid,
     }
     impl BackupModel {
@@ -53,7 +60,9 @@ pub mod types {
     ///`BackupsResult`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct BackupsResult {
+        #[serde(alias = "Data")]
         pub data: ::std::vec::Vec<BackupModel>,
+        #[serde(alias = "Pagination")]
         pub pagination: PaginationResult,
     }
     impl BackupsResult {
@@ -254,14 +263,17 @@ revisions capitalise them, and servers accept either (VBR-11).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Error {
         #[serde(rename = "errorCode")]
+        #[serde(alias = "ErrorCode")]
         pub error_code: EErrorCode,
         ///Description of the error, for a person.
+        #[serde(alias = "Message")]
         pub message: ::std::string::String,
         ///ID of the object involved in the error, or empty.
         #[serde(
             rename = "resourceId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "ResourceId")]
         pub resource_id: ::std::option::Option<::std::string::String>,
     }
     impl Error {
@@ -274,15 +286,20 @@ revisions capitalise them, and servers accept either (VBR-11).
     pub struct JobModel {
         ///Description of the job.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Description")]
         pub description: ::std::option::Option<::std::string::String>,
         ///ID of the job.
+        #[serde(alias = "Id")]
         pub id: ::uuid::Uuid,
         ///If `true`, the job is disabled.
         #[serde(rename = "isDisabled")]
+        #[serde(alias = "IsDisabled")]
         pub is_disabled: bool,
         ///Name of the job.
+        #[serde(alias = "Name")]
         pub name: ::std::string::String,
         #[serde(rename = "type")]
+        #[serde(alias = "Type")]
         pub type_: EJobType,
     }
     impl JobModel {
@@ -293,7 +310,9 @@ revisions capitalise them, and servers accept either (VBR-11).
     ///`JobsResult`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct JobsResult {
+        #[serde(alias = "Data")]
         pub data: ::std::vec::Vec<JobModel>,
+        #[serde(alias = "Pagination")]
         pub pagination: PaginationResult,
     }
     impl JobsResult {
@@ -305,14 +324,18 @@ revisions capitalise them, and servers accept either (VBR-11).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct PaginationResult {
         ///Number of results in this page.
+        #[serde(alias = "Count")]
         pub count: i32,
         ///Maximum number of results in a page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Limit")]
         pub limit: ::std::option::Option<i32>,
         ///Number of skipped results.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Skip")]
         pub skip: ::std::option::Option<i32>,
         ///Total number of results.
+        #[serde(alias = "Total")]
         pub total: i32,
     }
     impl PaginationResult {
@@ -323,7 +346,9 @@ revisions capitalise them, and servers accept either (VBR-11).
     ///`RepositoriesResult`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct RepositoriesResult {
+        #[serde(alias = "Data")]
         pub data: ::std::vec::Vec<RepositoryModel>,
+        #[serde(alias = "Pagination")]
         pub pagination: PaginationResult,
     }
     impl RepositoriesResult {
@@ -335,18 +360,23 @@ revisions capitalise them, and servers accept either (VBR-11).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct RepositoryModel {
         ///Description of the repository.
+        #[serde(alias = "Description")]
         pub description: ::std::string::String,
         ///ID of the repository.
+        #[serde(alias = "Id")]
         pub id: ::uuid::Uuid,
         ///Name of the repository.
+        #[serde(alias = "Name")]
         pub name: ::std::string::String,
         #[serde(rename = "type")]
+        #[serde(alias = "Type")]
         pub type_: ERepositoryType,
         ///Unique ID of the repository.
         #[serde(
             rename = "uniqueId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "UniqueId")]
         pub unique_id: ::std::option::Option<::std::string::String>,
     }
     impl RepositoryModel {
@@ -359,44 +389,53 @@ revisions capitalise them, and servers accept either (VBR-11).
     pub struct ServerInfoModel {
         ///Build number, e.g. `12.3.1.1139`.
         #[serde(rename = "buildVersion")]
+        #[serde(alias = "BuildVersion")]
         pub build_version: ::std::string::String,
         ///Database content version.
         #[serde(
             rename = "databaseContentVersion",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "DatabaseContentVersion")]
         pub database_content_version: ::std::option::Option<::std::string::String>,
         ///Database schema version.
         #[serde(
             rename = "databaseSchemaVersion",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "DatabaseSchemaVersion")]
         pub database_schema_version: ::std::option::Option<::std::string::String>,
         ///Database engine (Microsoft SQL Server or PostgreSQL).
         #[serde(
             rename = "databaseVendor",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "DatabaseVendor")]
         pub database_vendor: ::std::option::Option<::std::string::String>,
         ///DNS name or IP address of the backup server.
+        #[serde(alias = "Name")]
         pub name: ::std::string::String,
         ///Cumulative patches installed.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(alias = "Patches")]
         pub patches: ::std::vec::Vec<::std::string::String>,
         ///Database server edition.
         #[serde(
             rename = "sqlServerEdition",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "SqlServerEdition")]
         pub sql_server_edition: ::std::option::Option<::std::string::String>,
         ///Database server version.
         #[serde(
             rename = "sqlServerVersion",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "SqlServerVersion")]
         pub sql_server_version: ::std::option::Option<::std::string::String>,
         ///Installation ID of the backup server.
         #[serde(rename = "vbrId")]
+        #[serde(alias = "VbrId")]
         pub vbr_id: ::std::string::String,
     }
     impl ServerInfoModel {
@@ -409,33 +448,43 @@ revisions capitalise them, and servers accept either (VBR-11).
     pub struct SessionModel {
         ///When the session was created.
         #[serde(rename = "creationTime")]
+        #[serde(alias = "CreationTime")]
         pub creation_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///When the session ended.
         #[serde(
             rename = "endTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "EndTime")]
         pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///ID of the session.
+        #[serde(alias = "Id")]
         pub id: ::uuid::Uuid,
         ///ID of the job.
         #[serde(rename = "jobId")]
+        #[serde(alias = "JobId")]
         pub job_id: ::uuid::Uuid,
         ///Name of the session.
+        #[serde(alias = "Name")]
         pub name: ::std::string::String,
         ///Progress in percent.
         #[serde(
             rename = "progressPercent",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "ProgressPercent")]
         pub progress_percent: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Result")]
         pub result: ::std::option::Option<SessionResultModel>,
         #[serde(rename = "sessionType")]
+        #[serde(alias = "SessionType")]
         pub session_type: ESessionType,
+        #[serde(alias = "State")]
         pub state: ESessionState,
         ///Update sequence number.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Usn")]
         pub usn: ::std::option::Option<i64>,
     }
     impl SessionModel {
@@ -451,10 +500,13 @@ revisions capitalise them, and servers accept either (VBR-11).
             rename = "isCanceled",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "IsCanceled")]
         pub is_canceled: ::std::option::Option<bool>,
         ///Message that explains the result.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Message")]
         pub message: ::std::option::Option<::std::string::String>,
+        #[serde(alias = "Result")]
         pub result: ESessionResult,
     }
     impl SessionResultModel {
@@ -465,7 +517,9 @@ revisions capitalise them, and servers accept either (VBR-11).
     ///`SessionsResult`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SessionsResult {
+        #[serde(alias = "Data")]
         pub data: ::std::vec::Vec<SessionModel>,
+        #[serde(alias = "Pagination")]
         pub pagination: PaginationResult,
     }
     impl SessionsResult {
@@ -478,30 +532,39 @@ revisions capitalise them, and servers accept either (VBR-11).
     pub struct TokenLoginSpec {
         ///Authorization code; required with `grant_type=authorization_code`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Code")]
         pub code: ::std::option::Option<::std::string::String>,
+        #[serde(alias = "Grant_type")]
         pub grant_type: ELoginGrantType,
         ///The one-time code from the user's authenticator; required with `grant_type=mfa`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Mfa_code")]
         pub mfa_code: ::std::option::Option<::std::string::String>,
         ///The `mfa_token` of the first login step; required with `grant_type=mfa`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Mfa_token")]
         pub mfa_token: ::std::option::Option<::std::string::String>,
         ///Password; required with `grant_type=password`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Password")]
         pub password: ::std::option::Option<::std::string::String>,
         ///Refresh token; required with `grant_type=refresh_token`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Refresh_token")]
         pub refresh_token: ::std::option::Option<::std::string::String>,
         /**If `true`, the refresh token lives only the access token's lifetime plus 15 minutes
 (VBR-04).
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Use_short_term_refresh")]
         pub use_short_term_refresh: ::std::option::Option<bool>,
         ///User name; required with `grant_type=password`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Username")]
         pub username: ::std::option::Option<::std::string::String>,
         ///Backup server platform token; required with `grant_type=vbr_token`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Vbr_token")]
         pub vbr_token: ::std::option::Option<::std::string::String>,
     }
     impl TokenLoginSpec {
@@ -516,6 +579,7 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
     pub struct TokenModel {
         ///Access token; sent as `Authorization: Bearer <access_token>`; lives 15 minutes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Access_token")]
         pub access_token: ::std::option::Option<::std::string::String>,
         ///When the access token expires.
         #[serde(
@@ -525,6 +589,7 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
         pub expires: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///Lifetime of the access token in seconds (900).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Expires_in")]
         pub expires_in: ::std::option::Option<i32>,
         ///When the access token was issued.
         #[serde(
@@ -534,12 +599,15 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
         pub issued: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///Token of the first step of a multi-factor login.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Mfa_token")]
         pub mfa_token: ::std::option::Option<::std::string::String>,
         ///Refresh token; usable once; lives 14 days by default (VBR-10).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Refresh_token")]
         pub refresh_token: ::std::option::Option<::std::string::String>,
         ///Type of the access token, `bearer`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Token_type")]
         pub token_type: ::std::option::Option<::std::string::String>,
     }
     impl TokenModel {

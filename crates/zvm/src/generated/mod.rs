@@ -16,43 +16,53 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(alias = "affectedVpgs")]
         pub affected_vpgs: ::std::vec::Vec<Link>,
         ///Identifier of the alert.
         #[serde(rename = "AlertIdentifier")]
+        #[serde(alias = "alertIdentifier")]
         pub alert_identifier: ::std::string::String,
         ///Text of the alert.
         #[serde(rename = "Description")]
+        #[serde(alias = "description")]
         pub description: ::std::string::String,
         ///Kind of object the alert is about, e.g. `VPG`.
         #[serde(
             rename = "Entity",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "entity")]
         pub entity: ::std::option::Option<::std::string::String>,
         ///Help identifier, e.g. `VPG0009`.
         #[serde(
             rename = "HelpIdentifier",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "helpIdentifier")]
         pub help_identifier: ::std::option::Option<::std::string::String>,
         ///If `true`, the alert was dismissed.
         #[serde(
             rename = "IsDismissed",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "isDismissed")]
         pub is_dismissed: ::std::option::Option<bool>,
         ///Level, `Warning` or `Error`.
         #[serde(rename = "Level")]
+        #[serde(alias = "level")]
         pub level: ::std::string::String,
         #[serde(rename = "Link", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "link")]
         pub link: ::std::option::Option<Link>,
         #[serde(rename = "Site", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "site")]
         pub site: ::std::option::Option<Link>,
         ///When the alert was raised.
         #[serde(
             rename = "TurnedOn",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "turnedOn")]
         pub turned_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
     impl Alert {
@@ -68,6 +78,7 @@ pub mod types {
             rename = "Message",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "message")]
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl Error {
@@ -80,15 +91,19 @@ pub mod types {
     pub struct Link {
         ///Address of the resource.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Href")]
         pub href: ::std::option::Option<::std::string::String>,
         ///Identifier of the resource.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Identifier")]
         pub identifier: ::std::option::Option<::std::string::String>,
         ///Relation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Rel")]
         pub rel: ::std::option::Option<::std::string::String>,
         ///Type of the resource, e.g. `VpgApi`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Type")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl Link {
@@ -104,68 +119,81 @@ pub mod types {
             rename = "BandwidthThrottlingInMBs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "bandwidthThrottlingInMBs")]
         pub bandwidth_throttling_in_m_bs: ::std::option::Option<f64>,
         ///Contact email address.
         #[serde(
             rename = "ContactEmail",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "contactEmail")]
         pub contact_email: ::std::option::Option<::std::string::String>,
         ///Contact name.
         #[serde(
             rename = "ContactName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "contactName")]
         pub contact_name: ::std::option::Option<::std::string::String>,
         ///Contact phone number.
         #[serde(
             rename = "ContactPhone",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "contactPhone")]
         pub contact_phone: ::std::option::Option<::std::string::String>,
         ///IP address of the ZVM.
         #[serde(
             rename = "IpAddress",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "ipAddress")]
         pub ip_address: ::std::option::Option<::std::string::String>,
         ///If `true`, the site may replicate to itself.
         #[serde(
             rename = "IsReplicationToSelfEnabled",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "isReplicationToSelfEnabled")]
         pub is_replication_to_self_enabled: ::std::option::Option<bool>,
         #[serde(rename = "Link", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "link")]
         pub link: ::std::option::Option<Link>,
         ///Location of the site.
         #[serde(
             rename = "Location",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "location")]
         pub location: ::std::option::Option<::std::string::String>,
         ///Identifier of the site.
         #[serde(rename = "SiteIdentifier")]
+        #[serde(alias = "siteIdentifier")]
         pub site_identifier: ::std::string::String,
         ///Name of the site.
         #[serde(rename = "SiteName")]
+        #[serde(alias = "siteName")]
         pub site_name: ::std::string::String,
         ///Platform of the site, e.g. `VCenter`.
         #[serde(
             rename = "SiteType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "siteType")]
         pub site_type: ::std::option::Option<::std::string::String>,
         ///Offset of the site's time zone from UTC.
         #[serde(
             rename = "UtcOffsetInMinutes",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "utcOffsetInMinutes")]
         pub utc_offset_in_minutes: ::std::option::Option<i32>,
         ///ZVM version.
         #[serde(
             rename = "Version",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "version")]
         pub version: ::std::option::Option<::std::string::String>,
     }
     impl LocalSite {
@@ -181,6 +209,7 @@ pub mod types {
             rename = "AuthenticationMethod",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "authenticationMethod")]
         pub authentication_method: ::std::option::Option<
             SessionAddRequestAuthenticationMethod,
         >,
@@ -234,45 +263,55 @@ pub mod types {
             rename = "CompleteReason",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "completeReason")]
         pub complete_reason: ::std::option::Option<::std::string::String>,
         ///When the task completed; `null` while it runs.
         #[serde(
             rename = "Completed",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "completed")]
         pub completed: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///User who started the task.
         #[serde(
             rename = "InitiatedBy",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "initiatedBy")]
         pub initiated_by: ::std::option::Option<::std::string::String>,
         ///If `true`, the task can be cancelled.
         #[serde(
             rename = "IsCancellable",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "isCancellable")]
         pub is_cancellable: ::std::option::Option<bool>,
         #[serde(rename = "Link", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "link")]
         pub link: ::std::option::Option<Link>,
         #[serde(
             rename = "RelatedEntities",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "relatedEntities")]
         pub related_entities: ::std::option::Option<TaskRelatedEntities>,
         ///When the task started.
         #[serde(
             rename = "Started",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "started")]
         pub started: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(rename = "Status")]
+        #[serde(alias = "status")]
         pub status: TaskStatus,
         ///Identifier of the task.
         #[serde(rename = "TaskIdentifier")]
+        #[serde(alias = "taskIdentifier")]
         pub task_identifier: ::std::string::String,
         ///Type of the task, e.g. `FailOverTest`.
         #[serde(rename = "Type")]
+        #[serde(alias = "type")]
         pub type_: ::std::string::String,
     }
     impl Task {
@@ -287,13 +326,16 @@ pub mod types {
             rename = "Hosts",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "hosts")]
         pub hosts: ::std::option::Option<::std::vec::Vec<Link>>,
         #[serde(
             rename = "Sites",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "sites")]
         pub sites: ::std::option::Option<::std::vec::Vec<Link>>,
         #[serde(rename = "Vpgs", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "vpgs")]
         pub vpgs: ::std::option::Option<::std::vec::Vec<Link>>,
     }
     impl TaskRelatedEntities {
@@ -306,9 +348,11 @@ pub mod types {
     pub struct TaskStatus {
         ///Progress in percent.
         #[serde(rename = "Progress")]
+        #[serde(alias = "progress")]
         pub progress: i32,
         ///State: 1 InProgress, 3 Paused, 4 Failed, 6 Completed, 7 Cancelling.
         #[serde(rename = "State")]
+        #[serde(alias = "state")]
         pub state: i32,
     }
     impl TaskStatus {
@@ -321,9 +365,11 @@ pub mod types {
     pub struct TokenError {
         ///Error code, e.g. `invalid_grant`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Error")]
         pub error: ::std::option::Option<::std::string::String>,
         ///Description of the error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Error_description")]
         pub error_description: ::std::option::Option<::std::string::String>,
     }
     impl TokenError {
@@ -335,20 +381,26 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct TokenRequest {
         ///Client id, `zerto-client` for user logons.
+        #[serde(alias = "Client_id")]
         pub client_id: ::std::string::String,
         ///Client secret; with `grant_type=client_credentials`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Client_secret")]
         pub client_secret: ::std::option::Option<::std::string::String>,
         ///`password`, `client_credentials` or `refresh_token`.
+        #[serde(alias = "Grant_type")]
         pub grant_type: TokenRequestGrantType,
         ///Password; with `grant_type=password`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Password")]
         pub password: ::std::option::Option<::std::string::String>,
         ///Refresh token; with `grant_type=refresh_token`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Refresh_token")]
         pub refresh_token: ::std::option::Option<::std::string::String>,
         ///User name; with `grant_type=password`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Username")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     impl TokenRequest {
@@ -373,28 +425,36 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct TokenResult {
         ///Access token; sent as `Authorization`, scheme `Bearer`.
+        #[serde(alias = "Access_token")]
         pub access_token: ::std::string::String,
         ///Lifetime of the access token in seconds.
+        #[serde(alias = "Expires_in")]
         pub expires_in: i32,
         ///Keycloak not-before policy.
         #[serde(
             rename = "not-before-policy",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "Not-before-policy")]
         pub not_before_policy: ::std::option::Option<i32>,
         ///Lifetime of the refresh token in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Refresh_expires_in")]
         pub refresh_expires_in: ::std::option::Option<i32>,
         ///Refresh token, for `grant_type=refresh_token`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Refresh_token")]
         pub refresh_token: ::std::option::Option<::std::string::String>,
         ///Granted scopes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Scope")]
         pub scope: ::std::option::Option<::std::string::String>,
         ///Keycloak session state.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "Session_state")]
         pub session_state: ::std::option::Option<::std::string::String>,
         ///`Bearer`.
+        #[serde(alias = "Token_type")]
         pub token_type: ::std::string::String,
     }
     impl TokenResult {
@@ -410,65 +470,80 @@ pub mod types {
             rename = "ActualRPO",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "actualRPO")]
         pub actual_rpo: ::std::option::Option<i32>,
         ///Input/output operations per second.
         #[serde(rename = "IOPs", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "iOPs")]
         pub io_ps: ::std::option::Option<i32>,
         #[serde(rename = "Link", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "link")]
         pub link: ::std::option::Option<Link>,
         ///Priority: 0 Low, 1 Medium, 2 High.
         #[serde(
             rename = "Priority",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "priority")]
         pub priority: ::std::option::Option<i32>,
         ///Provisioned storage in MB.
         #[serde(
             rename = "ProvisionedStorageInMB",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "provisionedStorageInMB")]
         pub provisioned_storage_in_mb: ::std::option::Option<i64>,
         ///Name of the protected site.
         #[serde(
             rename = "SourceSite",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "sourceSite")]
         pub source_site: ::std::option::Option<::std::string::String>,
         ///Status, as for a VPG.
         #[serde(rename = "Status")]
+        #[serde(alias = "status")]
         pub status: i32,
         ///Sub-status, as for a VPG.
         #[serde(rename = "SubStatus")]
+        #[serde(alias = "subStatus")]
         pub sub_status: i32,
         ///Name of the recovery site.
         #[serde(
             rename = "TargetSite",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "targetSite")]
         pub target_site: ::std::option::Option<::std::string::String>,
         ///Throughput in MB/s.
         #[serde(
             rename = "ThroughputInMB",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "throughputInMB")]
         pub throughput_in_mb: ::std::option::Option<f64>,
         ///Used storage in MB.
         #[serde(
             rename = "UsedStorageInMB",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "usedStorageInMB")]
         pub used_storage_in_mb: ::std::option::Option<i64>,
         ///Identifier of the VM.
         #[serde(rename = "VmIdentifier")]
+        #[serde(alias = "vmIdentifier")]
         pub vm_identifier: ::std::string::String,
         ///Name of the VM.
         #[serde(rename = "VmName")]
+        #[serde(alias = "vmName")]
         pub vm_name: ::std::string::String,
         ///Identifier of the VPG that protects the VM.
         #[serde(rename = "VpgIdentifier")]
+        #[serde(alias = "vpgIdentifier")]
         pub vpg_identifier: ::std::string::String,
         ///Name of the VPG that protects the VM.
         #[serde(rename = "VpgName")]
+        #[serde(alias = "vpgName")]
         pub vpg_name: ::std::string::String,
     }
     impl Vm {
@@ -484,106 +559,127 @@ pub mod types {
             rename = "ActualRPO",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "actualRPO")]
         pub actual_rpo: ::std::option::Option<i32>,
         ///Deprecated.
         #[serde(
             rename = "BackupEnabled",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "backupEnabled")]
         pub backup_enabled: ::std::option::Option<bool>,
         ///Target recovery point objective in seconds.
         #[serde(
             rename = "ConfiguredRpoSeconds",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "configuredRpoSeconds")]
         pub configured_rpo_seconds: ::std::option::Option<i32>,
         #[serde(
             rename = "Entities",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "entities")]
         pub entities: ::std::option::Option<VpgEntities>,
         ///Input/output operations per second.
         #[serde(rename = "IOPs", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "iOPs")]
         pub io_ps: ::std::option::Option<i32>,
         ///When the VPG was last tested.
         #[serde(
             rename = "LastTest",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "lastTest")]
         pub last_test: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(rename = "Link", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "link")]
         pub link: ::std::option::Option<Link>,
         ///Name of the ZORG.
         #[serde(
             rename = "OrganizationName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "organizationName")]
         pub organization_name: ::std::option::Option<::std::string::String>,
         ///Priority: 0 Low, 1 Medium, 2 High.
         #[serde(
             rename = "Priority",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "priority")]
         pub priority: ::std::option::Option<i32>,
         ///Progress of a running operation, in percent.
         #[serde(
             rename = "ProgressPercentage",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "progressPercentage")]
         pub progress_percentage: ::std::option::Option<f64>,
         ///Provisioned storage in MB.
         #[serde(
             rename = "ProvisionedStorageInMB",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "provisionedStorageInMB")]
         pub provisioned_storage_in_mb: ::std::option::Option<i64>,
         ///Name of the service profile.
         #[serde(
             rename = "ServiceProfileName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "serviceProfileName")]
         pub service_profile_name: ::std::option::Option<::std::string::String>,
         ///Name of the protected site.
         #[serde(
             rename = "SourceSite",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "sourceSite")]
         pub source_site: ::std::option::Option<::std::string::String>,
         ///Status: 0 Initializing, 1 MeetingSLA, 2 NotMeetingSLA, 3 HistoryNotMeetingSLA, 4 RpoNotMeetingSLA, 5 FailingOver, 6 Moving, 7 Deleting, 8 Recovered.
         #[serde(rename = "Status")]
+        #[serde(alias = "status")]
         pub status: i32,
         ///Sub-status, e.g. 0 None, 1 InitialSync.
         #[serde(rename = "SubStatus")]
+        #[serde(alias = "subStatus")]
         pub sub_status: i32,
         ///Name of the recovery site.
         #[serde(
             rename = "TargetSite",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "targetSite")]
         pub target_site: ::std::option::Option<::std::string::String>,
         ///Throughput in MB/s.
         #[serde(
             rename = "ThroughputInMB",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "throughputInMB")]
         pub throughput_in_mb: ::std::option::Option<f64>,
         ///Used storage in MB.
         #[serde(
             rename = "UsedStorageInMB",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "usedStorageInMB")]
         pub used_storage_in_mb: ::std::option::Option<i64>,
         ///Number of VMs in the VPG.
         #[serde(
             rename = "VmsCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "vmsCount")]
         pub vms_count: ::std::option::Option<i32>,
         ///Identifier of the VPG.
         #[serde(rename = "VpgIdentifier")]
+        #[serde(alias = "vpgIdentifier")]
         pub vpg_identifier: ::std::string::String,
         ///Name of the VPG.
         #[serde(rename = "VpgName")]
+        #[serde(alias = "vpgName")]
         pub vpg_name: ::std::string::String,
     }
     impl Vpg {
@@ -599,24 +695,28 @@ pub mod types {
             rename = "Protected",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "protected")]
         pub protected: ::std::option::Option<i32>,
         ///Platform type of the recovery side.
         #[serde(
             rename = "Recovery",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "recovery")]
         pub recovery: ::std::option::Option<i32>,
         ///Deprecated; same as `Protected`.
         #[serde(
             rename = "Source",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "source")]
         pub source: ::std::option::Option<i32>,
         ///Deprecated; same as `Recovery`.
         #[serde(
             rename = "Target",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "target")]
         pub target: ::std::option::Option<i32>,
     }
     impl VpgEntities {
