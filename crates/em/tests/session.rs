@@ -217,5 +217,31 @@ async fn tls_the_emulator_certificate_is_refused_without_its_ca() {
         .await
         .unwrap_err();
     assert!(error.is_tls(), "{error:?}");
-    assert_eq!(error.to_string(), "em discover: tls handshake failed");
+    assert_eq!(error.to_string(), "em discover: tls handshake failed; to trust the server's certificate give its CA (--ca-cert FILE, or ca_pem in code)");
+}
+
+#[tokio::test]
+async fn a_malformed_logon_answer_is_a_protocol_error_without_the_body() {
+    let emulator = emulator().await;
+    // Both the root document and the logon answer are cut off: the documented logon address is
+    // used for the first, and the second is a typed error.
+    emulator
+        .admin()
+        .inject_fault(Product::Em, restpoint_emulator::Fault::MalformedBody, 2);
+    let error = builder(&emulator).build().await.unwrap_err();
+    match &error {
+        Error::Protocol {
+            violation: restpoint_session::ProtocolViolation::MissingHeader { name },
+            ..
+        } => assert_eq!(*name, SESSION_HEADER),
+        Error::Protocol {
+            violation: restpoint_session::ProtocolViolation::MalformedBody { .. },
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        error.to_string().starts_with("em logon (status "),
+        "{error}"
+    );
 }
