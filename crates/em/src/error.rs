@@ -26,6 +26,14 @@ pub enum ParseError {
         /// The resource that was expected.
         resource: &'static str,
     },
+    /// Elements are nested deeper than [`crate::xml::MAX_DEPTH`] levels.
+    #[error("{resource}: elements nested deeper than {limit} levels")]
+    TooDeep {
+        /// The resource that was expected.
+        resource: &'static str,
+        /// The limit.
+        limit: usize,
+    },
     /// The document holds a DOCTYPE (entity declarations are refused: no entity expansion).
     #[error("{resource}: document type declarations are not accepted")]
     DocType {
@@ -108,6 +116,7 @@ impl ParseError {
         match self {
             ParseError::TooLarge { resource, .. }
             | ParseError::NotUtf8 { resource }
+            | ParseError::TooDeep { resource, .. }
             | ParseError::DocType { resource }
             | ParseError::NoRoot { resource }
             | ParseError::WrongNamespace { resource, .. }
@@ -145,6 +154,14 @@ impl ParseError {
             location: location.clone(),
             reason,
         };
+        if let ErrorKind::Custom(custom) = &error.kind
+            && custom.is::<crate::xml::TooDeep>()
+        {
+            return ParseError::TooDeep {
+                resource,
+                limit: crate::xml::MAX_DEPTH,
+            };
+        }
         match error.kind {
             ErrorKind::MissingAttribute(name) => ParseError::MissingField {
                 resource,

@@ -6,7 +6,10 @@
 //! and `any_attribute` fields of the generated types.
 
 use quick_xml::events::Event;
-use xsd_parser_types::quick_xml::{DeserializeSync, SerializeSync, SliceReader, Writer, XmlReader};
+use xsd_parser_types::quick_xml::{
+    DeserializeSync, Error as GeneratedError, SerializeSync, SliceReader, Writer, XmlReader,
+    XmlReaderSync,
+};
 use xsd_parser_types::xml::AnyElement;
 
 use crate::error::{ParseError, describe_quick_xml};
@@ -21,6 +24,54 @@ pub const EM_NAMESPACE: &str = "http://www.veeam.com/ent/v1.0";
 /// A LogonSession with 70 links is about 9 KiB; the limit keeps a hostile or broken server from
 /// making the client allocate without bound.
 pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
+
+/// The deepest element nesting [`parse_xml`] accepts: 64 levels.
+///
+/// EM documents nest a few levels deep; unknown content is kept as a tree, so without a limit a
+/// document of nested unknown elements would exhaust the stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// Marks the error a [`DepthLimited`] reader returns, so that it maps to
+/// [`ParseError::TooDeep`].
+#[derive(Debug)]
+pub(crate) struct TooDeep;
+
+impl std::fmt::Display for TooDeep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "elements nested deeper than {MAX_DEPTH} levels")
+    }
+}
+
+impl std::error::Error for TooDeep {}
+
+/// A reader that refuses documents nested deeper than [`MAX_DEPTH`]; a counter per event.
+struct DepthLimited<R> {
+    inner: R,
+    depth: usize,
+}
+
+impl<R: XmlReader> XmlReader for DepthLimited<R> {
+    fn extend_error(&self, error: GeneratedError) -> GeneratedError {
+        self.inner.extend_error(error)
+    }
+}
+
+impl<'a, R: XmlReaderSync<'a>> XmlReaderSync<'a> for DepthLimited<R> {
+    fn read_event(&mut self) -> Result<Event<'a>, GeneratedError> {
+        let event = self.inner.read_event()?;
+        match &event {
+            Event::Start(_) => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(GeneratedError::custom(TooDeep));
+                }
+            }
+            Event::End(_) => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+        Ok(event)
+    }
+}
 
 /// A resource EM sends as a document of its own (a root element).
 ///
@@ -87,10 +138,18 @@ pub fn parse_xml<T: Resource>(bytes: &[u8]) -> Result<T, ParseError> {
     check_root(resource, text)?;
     // Fast path without element-path tracking; on failure, read again with it, so that the
     // error names the element path (errors are rare, and the second pass only runs then).
-    let value = match T::deserialize(&mut SliceReader::new(text)) {
+    let fast = DepthLimited {
+        inner: SliceReader::new(text),
+        depth: 0,
+    };
+    let value = match T::deserialize(&mut { fast }) {
         Ok(value) => value,
         Err(fast_error) => {
-            let mut reader = SliceReader::new(text).with_error_info();
+            let mut reader = DepthLimited {
+                inner: SliceReader::new(text),
+                depth: 0,
+            }
+            .with_error_info();
             let error = match T::deserialize(&mut reader) {
                 Err(error) => error,
                 Ok(_) => fast_error,

@@ -788,3 +788,33 @@ fn snapshot_task_finished() {
 fn snapshot_logon_session_list() {
     insta::assert_snapshot!(redacted(&xml::<LogonSessionList>("logon-session-list.xml")));
 }
+
+#[test]
+fn deeply_nested_unknown_elements_do_not_overflow_the_stack() {
+    let depth = 100_000;
+    let body = format!(
+        "<UserName>u</UserName><SessionId>1</SessionId><Extra>{}{}</Extra>",
+        "<a>".repeat(depth),
+        "</a>".repeat(depth)
+    );
+    let document = session_with(&body);
+    let error = parse_xml::<LogonSession>(document.as_bytes()).unwrap_err();
+    assert_eq!(
+        error,
+        ParseError::TooDeep {
+            resource: "LogonSession",
+            limit: 64
+        }
+    );
+    // Within the limit, nested unknown content is kept.
+    let body = format!(
+        "<UserName>u</UserName><SessionId>1</SessionId><Extra>{}{}</Extra>",
+        "<a>".repeat(50),
+        "</a>".repeat(50)
+    );
+    let session: LogonSession = parse_xml(session_with(&body).as_bytes()).unwrap();
+    assert_eq!(session.any.len(), 1);
+    let json = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let error = parse_json::<LogonSession>(json.as_bytes()).unwrap_err();
+    assert!(matches!(error, ParseError::Malformed { .. }), "{error:?}");
+}
