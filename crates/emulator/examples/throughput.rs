@@ -2,6 +2,11 @@
 //! TLS handler that returns a constant, same load generator, same run.
 //!
 //! `cargo run --release -p restpoint-emulator --example throughput -- [SECONDS] [CONCURRENCY]`
+//!
+//! The two servers are loaded in alternating one-second rounds (SECONDS of each in all), so that
+//! the other work of a shared machine weighs on both alike. Beside the GETs per second it prints
+//! the CPU time of the whole process (load generator and server) per GET of each: on a loaded
+//! machine that figure is the steadier one.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,15 +19,45 @@ use restpoint_emulator::{Emulator, EmulatorConfig, defaults};
 
 const BODY: &str = r#"{"vbrId":"00000000-0000-0000-0000-000000000000","name":"vbr01.lab.local","buildVersion":"12.3.1.1139","patches":[]}"#;
 
+/// User + system CPU time of this process, in clock ticks (/proc/self/stat fields 14 and 15).
+fn cpu_ticks() -> u64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = &s[s.rfind(')')? + 2..];
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+/// Requests completed and CPU ticks used by `seconds` of load.
+#[derive(Default, Clone, Copy)]
+struct Round {
+    requests: u64,
+    ticks: u64,
+    seconds: f64,
+}
+
+impl std::ops::AddAssign for Round {
+    fn add_assign(&mut self, other: Round) {
+        self.requests += other.requests;
+        self.ticks += other.ticks;
+        self.seconds += other.seconds;
+    }
+}
+
 async fn load(
     client: reqwest::Client,
     url: String,
     token: String,
     seconds: u64,
     concurrency: usize,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Round> {
     let done = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let ticks = cpu_ticks();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let (client, url, token, done) = (client.clone(), url.clone(), token.clone(), done.clone());
@@ -44,7 +79,11 @@ async fn load(
     for t in tasks {
         t.await??;
     }
-    Ok(done.load(Ordering::Relaxed) as f64 / seconds as f64)
+    Ok(Round {
+        requests: done.load(Ordering::Relaxed),
+        ticks: cpu_ticks().saturating_sub(ticks),
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 fn client_for(ca_pem: &str) -> anyhow::Result<reqwest::Client> {
@@ -116,11 +155,40 @@ async fn main() -> anyhow::Result<()> {
         concurrency,
     )
     .await?;
-    let bare_rps = load(bare_client, bare_url, token.clone(), seconds, concurrency).await?;
-    let emu_rps = load(emu_client, emu_url, token, seconds, concurrency).await?;
+    let (mut bare, mut emu) = (Round::default(), Round::default());
+    for _ in 0..seconds.max(1) {
+        bare += load(
+            bare_client.clone(),
+            bare_url.clone(),
+            token.clone(),
+            1,
+            concurrency,
+        )
+        .await?;
+        emu += load(
+            emu_client.clone(),
+            emu_url.clone(),
+            token.clone(),
+            1,
+            concurrency,
+        )
+        .await?;
+    }
+    let (bare_rps, emu_rps) = (
+        bare.requests as f64 / bare.seconds,
+        emu.requests as f64 / emu.seconds,
+    );
+    // Ticks are 1/100 s on Linux.
+    let cpu_us = |r: Round| r.ticks as f64 * 10_000.0 / r.requests.max(1) as f64;
     println!("bare axum TLS handler: {bare_rps:.0} GET/s");
     println!("emulator VBR serverInfo (bearer, x-api-version, counters): {emu_rps:.0} GET/s");
     println!("P4 ratio emulator / bare: {:.2}", emu_rps / bare_rps);
+    println!(
+        "CPU per GET (load generator + server): bare {:.0} us, emulator {:.0} us; ratio bare / emulator {:.2}",
+        cpu_us(bare),
+        cpu_us(emu),
+        cpu_us(bare) / cpu_us(emu)
+    );
     emulator.shutdown().await;
     Ok(())
 }
