@@ -217,7 +217,10 @@ async fn tls_the_emulator_certificate_is_refused_without_its_ca() {
         .await
         .unwrap_err();
     assert!(error.is_tls(), "{error:?}");
-    assert_eq!(error.to_string(), "em discover: tls handshake failed; to trust the server's certificate give its CA (--ca-cert FILE, or ca_pem in code)");
+    assert_eq!(
+        error.to_string(),
+        "em discover: tls handshake failed; to trust the server's certificate give its CA (--ca-cert FILE, or ca_pem in code)"
+    );
 }
 
 #[tokio::test]

@@ -117,6 +117,23 @@ fn normalized(router: Router) -> Router {
     ))
 }
 
+/// The three products' routers (EM, VBR, ZVM, in that order) over one fresh state and no
+/// listener, with the same path normalisation as the servers: for driving the request handling
+/// in process (the fuzz targets of `fuzz/`, the hardening tests). Not part of the stable API.
+#[doc(hidden)]
+pub fn router_for_fuzzing(config: &EmulatorConfig) -> [(Product, Router); 3] {
+    let bases = Bases {
+        em: "https://localhost:9398".to_owned(),
+        zvm: "https://localhost:9669".to_owned(),
+    };
+    let st = Arc::new(State::new(config, bases));
+    [
+        (Product::Em, normalized(em::router(st.clone()))),
+        (Product::Vbr, normalized(vbr::router(st.clone()))),
+        (Product::Zvm, normalized(zvm::router(st))),
+    ]
+}
+
 impl Emulator {
     /// Binds the listeners, makes or reads the certificate, and starts serving.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, StartError> {

@@ -90,7 +90,9 @@ pub enum Error {
     },
     /// The TLS handshake failed: an untrusted or invalid server certificate, most often. The
     /// server has not seen the request.
-    #[error("{context}: tls handshake failed")]
+    #[error(
+        "{context}: tls handshake failed; to trust the server's certificate give its CA (--ca-cert FILE, or ca_pem in code)"
+    )]
     Tls {
         /// Where it happened.
         context: Context,

@@ -257,7 +257,10 @@ async fn tls_the_servers_certificate_is_refused_without_its_ca_and_accepted_with
     let session = Session::new(auth(&server), http);
     let error = session.logon().await.unwrap_err();
     assert!(error.is_tls(), "{error:?}");
-    assert_eq!(error.to_string(), "test logon: tls handshake failed");
+    assert_eq!(
+        error.to_string(),
+        "test logon: tls handshake failed; to trust the server's certificate give its CA (--ca-cert FILE, or ca_pem in code)"
+    );
     assert_eq!(server.n(&server.app.state.n_logons), 0);
     // With the CA merged into the system roots.
     let http = HttpOptions::new()

@@ -218,6 +218,29 @@ impl VbrAuth {
     }
 }
 
+/// Reads one answer of the token endpoint (VBR-02, VBR-07, VBR-09) as a password logon does:
+/// the token, or the typed error for a refused, malformed or MFA answer. For the fuzz targets and
+/// the hardening tests; not part of the stable API.
+#[doc(hidden)]
+pub fn read_token_answer(status: u16, body: &[u8]) -> Result<Token> {
+    let context = Context::new(PRODUCT, "logon");
+    let Ok(status) = StatusCode::from_u16(status) else {
+        return Err(Error::protocol(
+            context,
+            ProtocolViolation::UnexpectedStatus,
+        ));
+    };
+    let context = context.with_status(status);
+    if !status.is_success() {
+        return Err(error_from(context, status, body, "logon"));
+    }
+    let body: TokenResponse = decode_json(&context, body)?;
+    if body.access_token.is_none() && body.mfa_token.is_some() {
+        return Err(Error::auth(context, AuthError::MfaRequired));
+    }
+    VbrAuth::token_from(&context, body)
+}
+
 /// Maps a refused token-endpoint or API answer to a typed error.
 fn error_from(context: Context, status: StatusCode, body: &[u8], operation: &str) -> Error {
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
@@ -496,6 +519,13 @@ impl VbrSessionBuilder {
     /// Replaces the session options (clock, expiry margin, keep-alive).
     pub fn session_options(mut self, options: SessionOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Refreshes the access token in the background before it expires, even when no call needs
+    /// it (by default the first call after `expires_in` minus the margin refreshes it).
+    pub fn refresh_ahead(mut self, on: bool) -> Self {
+        self.options = self.options.refresh_ahead(on);
         self
     }
 

@@ -198,31 +198,7 @@ impl ZvmAuth {
             }
             _ => {}
         }
-        let id = response.headers().get(SESSION_HEADER).ok_or_else(|| {
-            Error::protocol(
-                context.clone(),
-                ProtocolViolation::MissingHeader {
-                    name: SESSION_HEADER,
-                },
-            )
-        })?;
-        let id = id.to_str().map_err(|_| {
-            Error::protocol(
-                context.clone(),
-                ProtocolViolation::InvalidHeader {
-                    name: SESSION_HEADER,
-                },
-            )
-        })?;
-        if id.is_empty() {
-            return Err(Error::protocol(
-                context,
-                ProtocolViolation::InvalidHeader {
-                    name: SESSION_HEADER,
-                },
-            ));
-        }
-        Ok(Token::new(id.to_owned()))
+        session_token_from_headers(context, response.headers())
     }
 
     /// Posts a grant to the Appliance's token endpoint. `Ok(None)`: the server has no such
@@ -487,6 +463,49 @@ impl Authenticator for ZvmAuth {
         }
         Ok(())
     }
+}
+
+/// Reads the session id of a Windows logon answer from its `x-zerto-session` header (ZVM-02):
+/// missing, repeated, empty or non-visible-ASCII values are typed errors. Public for the fuzz
+/// targets and the hardening tests; not part of the stable API.
+#[doc(hidden)]
+pub fn session_token_from_headers(
+    context: Context,
+    headers: &reqwest::header::HeaderMap,
+) -> Result<Token> {
+    if headers.get_all(SESSION_HEADER).iter().count() > 1 {
+        return Err(Error::protocol(
+            context,
+            ProtocolViolation::InvalidHeader {
+                name: SESSION_HEADER,
+            },
+        ));
+    }
+    let id = headers.get(SESSION_HEADER).ok_or_else(|| {
+        Error::protocol(
+            context.clone(),
+            ProtocolViolation::MissingHeader {
+                name: SESSION_HEADER,
+            },
+        )
+    })?;
+    let id = id.to_str().map_err(|_| {
+        Error::protocol(
+            context.clone(),
+            ProtocolViolation::InvalidHeader {
+                name: SESSION_HEADER,
+            },
+        )
+    })?;
+    if id.is_empty() {
+        return Err(Error::protocol(
+            context,
+            ProtocolViolation::InvalidHeader {
+                name: SESSION_HEADER,
+            },
+        ));
+    }
+    Ok(Token::new(id.to_owned()))
 }
 
 /// A ZVM session: the session core over [`ZvmAuth`]. Derefs to [`Session`] for `send`,
