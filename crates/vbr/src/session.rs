@@ -522,13 +522,6 @@ impl VbrSessionBuilder {
         self
     }
 
-    /// Refreshes the access token in the background before it expires, even when no call needs
-    /// it (by default the first call after `expires_in` minus the margin refreshes it).
-    pub fn refresh_ahead(mut self, on: bool) -> Self {
-        self.options = self.options.refresh_ahead(on);
-        self
-    }
-
     /// Asks for short-term refresh tokens (VBR-04).
     pub fn short_term_refresh(mut self, on: bool) -> Self {
         self.short_term_refresh = on;
