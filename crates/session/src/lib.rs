@@ -14,6 +14,13 @@
 //! - [`Error`]: transport, TLS, authentication, protocol and API errors with product, operation
 //!   and status as context; never a header, a body or a secret in their output.
 //!
+//! # Everyday helpers
+//! - [`retry`]: [`RetryPolicy`] (exponential backoff with jitter, `Retry-After`), applied to
+//!   every call the session sends; set it with [`SessionOptions::retry`].
+//! - [`paging`]: a lazy `Stream` of items over any `skip/limit` list operation.
+//! - [`poll`]: [`poll::wait_for`], a poll loop on the session clock with a timeout, progress
+//!   callback and a typed [`poll::Outcome`]; the product crates wire it to their tasks.
+//!
 //! # Using it from a progenitor client
 //! Generate with the session as the inner type and `HooksMode::Expected`, then invoke
 //! [`impl_client_hooks!`] in the product crate (`impl_client_hooks!(generated::Client,
@@ -38,13 +45,19 @@
 //! - No secret (password, token, refresh token, session id) appears in `Debug`, `Display`, an
 //!   error message or a log line; header values carrying them are marked sensitive.
 //! - At most one logon, refresh, keep-alive or logout request per session is in flight.
-//! - A call is sent at most twice: once, and once more after a 401 and a fresh logon.
+//! - A call is sent at most twice for authentication: once, and once more after a 401 and a
+//!   fresh logon. Transient failures are retried apart from that by the [`RetryPolicy`] (default
+//!   3 attempts; idempotent methods on connection errors, 429, 502, 503, 504; a `POST` only when
+//!   it never reached the server), on the session clock.
 //! - The HTTP client keeps no cookie store (EM-06: a stale cookie would beat the header).
 
 mod credentials;
 mod error;
 mod http;
+pub mod paging;
+pub mod poll;
 pub mod progenitor;
+pub mod retry;
 mod session;
 mod token;
 
@@ -55,6 +68,7 @@ pub use error::{
 };
 pub use http::HttpOptions;
 pub use restpoint_clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretString};
 pub use session::{AuthContext, Authenticator, Session, SessionOptions, SessionStats};
 pub use token::Token;

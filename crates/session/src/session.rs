@@ -13,6 +13,7 @@ use restpoint_clock::{SharedClock, SystemClock};
 use tracing::Instrument as _;
 
 use crate::error::{AuthError, Context, Error, Result};
+use crate::retry::{self, RetryPolicy};
 use crate::token::Token;
 
 /// What the session core needs from the protocol of a product: how to log on, refresh, keep
@@ -127,6 +128,7 @@ pub struct SessionOptions {
     clock: SharedClock,
     expiry_margin: Duration,
     keep_alive: Option<Duration>,
+    retry: RetryPolicy,
 }
 
 impl Default for SessionOptions {
@@ -135,6 +137,7 @@ impl Default for SessionOptions {
             clock: SystemClock::shared(),
             expiry_margin: Duration::from_secs(60),
             keep_alive: None,
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -163,6 +166,13 @@ impl SessionOptions {
     /// keeps its session alive rather than logging on again mid-task.
     pub fn keep_alive(mut self, interval: Option<Duration>) -> Self {
         self.keep_alive = interval;
+        self
+    }
+
+    /// How transient failures of calls are retried (see [`crate::retry`]); on by default with
+    /// 3 attempts. [`RetryPolicy::none`] sends every call once.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 }
@@ -582,11 +592,21 @@ impl<A: Authenticator> Session<A> {
         operation: &str,
     ) -> Result<reqwest::Response> {
         let sent_at = self.now();
-        let result = self.inner.http.execute(request).await;
+        let result = self.execute_retrying(request).await;
         if result.is_ok() {
             self.touch_at(sent_at);
         }
         result.map_err(|e| Error::from_reqwest(self.context(operation.to_owned()), e))
+    }
+
+    /// Sends with the retry policy of the session (transient failures only, see
+    /// [`crate::retry`]), sleeping on the session clock.
+    async fn execute_retrying(
+        &self,
+        request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        let options = &self.inner.options;
+        retry::execute(&self.inner.http, &options.clock, &options.retry, request).await
     }
 
     /// The `exec` half of a progenitor `ClientHooks` integration: `request` was authorised by
@@ -614,7 +634,7 @@ impl<A: Authenticator> Session<A> {
             }
             let retry = request.try_clone();
             let sent_at = self.now();
-            let response = self.inner.http.execute(request).await?;
+            let response = self.execute_retrying(request).await?;
             self.touch_at(sent_at);
             if !self.inner.auth.is_token_refused(&response) {
                 record(&response, started, false);
@@ -638,7 +658,7 @@ impl<A: Authenticator> Session<A> {
             drop(response);
             bump(&self.inner.counters.retries);
             let sent_at = self.now();
-            let response = self.inner.http.execute(retry).await?;
+            let response = self.execute_retrying(retry).await?;
             self.touch_at(sent_at);
             record(&response, started, true);
             Ok(response)
