@@ -142,6 +142,29 @@ fn optional<T: FromJson>(
     }
 }
 
+/// Reads a repeated element given as an array; absent or `null` is empty.
+fn optional_list<T: FromJson>(
+    map: &Map<String, Value>,
+    key: &'static str,
+    resource: &'static str,
+    parent: &JsonPath<'_>,
+) -> Result<Vec<T>, ParseError> {
+    let path = JsonPath::Key(parent, key);
+    let items = match map.get(key) {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(value) => array(value, resource, &path)?,
+    };
+    let mut list = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        list.push(T::from_json(
+            item,
+            resource,
+            &JsonPath::Index(&path, index),
+        )?);
+    }
+    Ok(list)
+}
+
 impl FromJson for String {
     fn from_json(
         value: &Value,
@@ -233,6 +256,12 @@ macro_rules! json_object {
     };
     (@write $map:ident, $value:expr, required $key:literal) => {
         $map.insert($key.to_owned(), $value.to_json());
+    };
+    (@write $map:ident, $value:expr, optional_list $key:literal) => {
+        $map.insert(
+            $key.to_owned(),
+            Value::Array($value.iter().map(ToJson::to_json).collect()),
+        );
     };
     (@write $map:ident, $value:expr, optional $key:literal) => {
         if let Some(value) = &$value {
@@ -382,6 +411,10 @@ json_object!(EntitiesType {
     backup_job_sessions: optional "BackupJobSessions",
 });
 
+json_object!(TaskListType {
+    task: optional_list "Tasks",
+});
+
 json_object!(TaskResultType {
     success: required "Success",
     message: optional "Message",
@@ -397,86 +430,12 @@ json_object!(TaskType {
     result: optional "Result",
 });
 
-/// `EntityReferences`: `{"Refs": [..]}`.
-impl FromJson for g::EntityReferencesType {
-    fn from_json(
-        value: &Value,
-        resource: &'static str,
-        path: &JsonPath<'_>,
-    ) -> Result<Self, ParseError> {
-        let map = object(value, resource, path)?;
-        let refs: Option<RefList> = optional(map, "Refs", resource, path)?;
-        Ok(g::EntityReferencesType {
-            ref_: refs.map(|list| list.0).unwrap_or_default(),
-            any_attribute: Default::default(),
-            any: Vec::new(),
-        })
-    }
-}
+json_object!(EntityReferencesType {
+    ref_: optional_list "Refs",
+});
 
-impl ToJson for g::EntityReferencesType {
-    fn to_json(&self) -> Value {
-        let mut map = Map::new();
-        map.insert(
-            "Refs".to_owned(),
-            Value::Array(self.ref_.iter().map(ToJson::to_json).collect()),
-        );
-        Value::Object(map)
-    }
-}
-
-/// `LogonSessionList`: `{"Href": .., "Type": .., "LogonSessions": [..]}`.
-impl FromJson for g::LogonSessionListType {
-    fn from_json(
-        value: &Value,
-        resource: &'static str,
-        path: &JsonPath<'_>,
-    ) -> Result<Self, ParseError> {
-        let map = object(value, resource, path)?;
-        let sessions: Option<SessionList> = optional(map, "LogonSessions", resource, path)?;
-        Ok(g::LogonSessionListType {
-            href: optional(map, "Href", resource, path)?,
-            type_: optional(map, "Type", resource, path)?,
-            logon_session: sessions.map(|list| list.0).unwrap_or_default(),
-            any_attribute: Default::default(),
-            any: Vec::new(),
-        })
-    }
-}
-
-impl ToJson for g::LogonSessionListType {
-    fn to_json(&self) -> Value {
-        let mut map = Map::new();
-        if let Some(href) = &self.href {
-            map.insert("Href".to_owned(), href.to_json());
-        }
-        if let Some(type_) = &self.type_ {
-            map.insert("Type".to_owned(), type_.to_json());
-        }
-        map.insert(
-            "LogonSessions".to_owned(),
-            Value::Array(self.logon_session.iter().map(ToJson::to_json).collect()),
-        );
-        Value::Object(map)
-    }
-}
-
-/// A JSON array of items, read with indexed paths.
-struct ItemList<T>(Vec<T>);
-type RefList = ItemList<g::ReferenceType>;
-type SessionList = ItemList<g::LogonSessionType>;
-
-impl<T: FromJson> FromJson for ItemList<T> {
-    fn from_json(
-        value: &Value,
-        resource: &'static str,
-        path: &JsonPath<'_>,
-    ) -> Result<Self, ParseError> {
-        let items = array(value, resource, path)?;
-        let mut list = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            list.push(T::from_json(item, resource, &JsonPath::Index(path, index))?);
-        }
-        Ok(ItemList(list))
-    }
-}
+json_object!(LogonSessionListType {
+    href: optional "Href",
+    type_: optional "Type",
+    logon_session: optional_list "LogonSessions",
+});

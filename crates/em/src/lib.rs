@@ -39,7 +39,8 @@ pub mod xml;
 pub use error::ParseError;
 pub use generated::{
     BackupJobSession, BackupServer, EnterpriseManager, Entities, EntityReferences, Job,
-    LinkType as Link, LogonSession, LogonSessionList, Repository, Task,
+    LinkType as Link, LogonSession, LogonSessionListType as LogonSessionList, LogonSessions,
+    Repository, Task, Tasks,
 };
 pub use json::{parse_json, to_json};
 pub use links::{HasLinks, LinkKind, Links, Rel};

@@ -109,7 +109,8 @@ macro_rules! resource {
 resource! {
     EnterpriseManagerType => "EnterpriseManager" ["SupportedVersions", "Links"],
     LogonSessionType => "LogonSession" ["Links", "UserName", "SessionId"],
-    LogonSessionListType => "LogonSessionList" [],
+    LogonSessionListType => "LogonSessions" [],
+    TaskListType => "Tasks" [],
     ErrorType => "Error" [],
     EntityReferencesType => "EntityReferences" [],
     BackupServerType => "BackupServer" ["Links", "Description", "Port", "Version"],

@@ -12,7 +12,7 @@ use restpoint_em::generated as g;
 use restpoint_em::{
     ApiError, BackupJobSession, BackupServer, EnterpriseManager, Entities, EntityReferences,
     HasLinks, Job, LinkKind, LogonSession, LogonSessionList, ParseError, Rel, Repository, Resource,
-    Task, TaskState, Version, parse_json, parse_xml, to_json, to_xml,
+    Task, TaskState, Tasks, Version, parse_json, parse_xml, to_json, to_xml,
 };
 
 fn example(name: &str) -> Vec<u8> {
@@ -193,7 +193,12 @@ fn references_errors_and_entities() {
     assert_eq!(session.is_retry, Some(false));
     let entities: Entities = xml("entities-jobs.xml");
     assert_eq!(entities.jobs.as_ref().map(|jobs| jobs.job.len()), Some(1));
-    let list: LogonSessionList = xml("logon-session-list.xml");
+    let list: LogonSessionList = xml("logon-sessions.xml");
+    assert_eq!(list, json::<LogonSessionList>("logon-sessions.json"));
+    let tasks: Tasks = xml("tasks.xml");
+    assert_eq!(tasks, json::<Tasks>("tasks.json"));
+    assert_eq!(tasks.task.len(), 2);
+    assert_eq!(tasks.task[1].task_state(), TaskState::Running);
     assert_eq!(list.logon_session.len(), 2);
     assert_eq!(list.logon_session[1].links().len(), 0);
 }
@@ -218,13 +223,14 @@ fn round_trip<T: Resource + PartialEq + std::fmt::Debug>(name: &str) {
 fn every_example_round_trips_through_xml_and_json() {
     round_trip::<LogonSession>("logon-session-contoso.xml");
     round_trip::<LogonSession>("logon-session-fabrikam.xml");
-    round_trip::<LogonSessionList>("logon-session-list.xml");
+    round_trip::<LogonSessionList>("logon-sessions.xml");
     round_trip::<EnterpriseManager>("enterprise-manager.xml");
     round_trip::<ApiError>("error-unauthorized.xml");
     round_trip::<EntityReferences>("jobs-references.xml");
     round_trip::<Job>("job.xml");
     round_trip::<Task>("task-running.xml");
     round_trip::<Task>("task-finished.xml");
+    round_trip::<Tasks>("tasks.xml");
     round_trip::<BackupServer>("backup-server.xml");
     round_trip::<Repository>("repository.xml");
     round_trip::<BackupJobSession>("backup-job-session.xml");
@@ -786,7 +792,7 @@ fn snapshot_task_finished() {
 
 #[test]
 fn snapshot_logon_session_list() {
-    insta::assert_snapshot!(redacted(&xml::<LogonSessionList>("logon-session-list.xml")));
+    insta::assert_snapshot!(redacted(&xml::<LogonSessionList>("logon-sessions.xml")));
 }
 
 #[test]

@@ -194,8 +194,8 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for LogonSessionType {
 impl ::xsd_parser_types::quick_xml::WithDeserializer for LogonSessionType {
     type Deserializer = quick_xml_deserialize::LogonSessionTypeDeserializer;
 }
-pub type LogonSessionList = LogonSessionListType;
-///`GET /api/logonSessions` (EM-10).
+pub type LogonSessions = LogonSessionListType;
+///`GET /api/logonSessions` (EM-10): the root element is `LogonSessions`, one `LogonSession` per session (JSON: `{"LogonSessions": [..]}`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogonSessionListType {
     pub href: Option<String>,
@@ -641,6 +641,32 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for TaskResultType {
 }
 impl ::xsd_parser_types::quick_xml::WithDeserializer for TaskResultType {
     type Deserializer = quick_xml_deserialize::TaskResultTypeDeserializer;
+}
+pub type Tasks = TaskListType;
+///`GET /api/tasks`: the tasks of the calling logon session (EM-12; JSON: `{"Tasks": [..]}`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskListType {
+    pub any_attribute: AnyAttributes,
+    pub task: Vec<TaskType>,
+    pub any: Vec<AnyElement>,
+}
+impl ::xsd_parser_types::quick_xml::WithSerializer for TaskListType {
+    type Serializer<'x> = quick_xml_serialize::TaskListTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {
+        Ok(quick_xml_serialize::TaskListTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::TaskListTypeSerializerState::Init__),
+            name: name.unwrap_or("TaskListType"),
+            is_root,
+        })
+    }
+}
+impl ::xsd_parser_types::quick_xml::WithDeserializer for TaskListType {
+    type Deserializer = quick_xml_deserialize::TaskListTypeDeserializer;
 }
 pub mod quick_xml_deserialize {
     use xsd_parser_types::{
@@ -12490,6 +12516,377 @@ pub mod quick_xml_deserialize {
             })
         }
     }
+    #[derive(Debug)]
+    pub struct TaskListTypeDeserializer {
+        any_attribute: AnyAttributes,
+        task: Vec<super::TaskType>,
+        any: Vec<AnyElement>,
+        state__: Box<TaskListTypeDeserializerState>,
+    }
+    #[derive(Debug)]
+    enum TaskListTypeDeserializerState {
+        Init__,
+        Task(
+            Option<
+                <super::TaskType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Any(
+            Option<
+                <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Done__,
+        Unknown__,
+    }
+    impl TaskListTypeDeserializer {
+        fn from_bytes_start(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            bytes_start: &::xsd_parser_types::quick_xml::BytesStart<'_>,
+        ) -> Result<Self, ::xsd_parser_types::quick_xml::Error> {
+            let mut any_attribute = AnyAttributes::default();
+            for attrib in helper.filter_xmlns_attributes(bytes_start) {
+                let attrib = attrib?;
+                any_attribute.push(attrib)?;
+            }
+            Ok(Self {
+                any_attribute: any_attribute,
+                task: Vec::new(),
+                any: Vec::new(),
+                state__: Box::new(TaskListTypeDeserializerState::Init__),
+            })
+        }
+        fn finish_state(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            state: TaskListTypeDeserializerState,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            use TaskListTypeDeserializerState as S;
+            match state {
+                S::Task(Some(deserializer)) => {
+                    self.store_task(deserializer.finish(helper)?)?
+                }
+                S::Any(Some(deserializer)) => {
+                    self.store_any(deserializer.finish(helper)?)?
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+        fn store_task(
+            &mut self,
+            value: super::TaskType,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            self.task.push(value);
+            Ok(())
+        }
+        fn store_any(
+            &mut self,
+            value: AnyElement,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            self.any.push(value);
+            Ok(())
+        }
+        fn handle_task<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<
+                'de,
+                super::TaskType,
+            >,
+            fallback: &mut Option<TaskListTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use TaskListTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Any(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_task(data)?;
+                    *self.state__ = S::Task(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Task(Some(deserializer)));
+                    *self.state__ = S::Task(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_any<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyElement>,
+            fallback: &mut Option<TaskListTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use TaskListTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Done__;
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_any(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Any(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, super::TaskListType>
+    for TaskListTypeDeserializer {
+        fn init(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::TaskListType,
+        > {
+            helper.init_deserializer_from_start_event(event, Self::from_bytes_start)
+        }
+        fn next(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::TaskListType,
+        > {
+            use TaskListTypeDeserializerState as S;
+            let mut event = event;
+            let mut fallback = None;
+            let mut allow_any_element = false;
+            let mut is_any_retry = false;
+            let mut any_fallback = None;
+            let (event, allow_any) = loop {
+                let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
+                event = match (state, event) {
+                    (S::Unknown__, _) => unreachable!(),
+                    (S::Task(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_task(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::Any(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_any(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (_, ::xsd_parser_types::quick_xml::Event::End(_)) => {
+                        if let Some(fallback) = fallback.take() {
+                            self.finish_state(helper, fallback)?;
+                        }
+                        return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                            artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(
+                                self.finish(helper)?,
+                            ),
+                            event: ::xsd_parser_types::quick_xml::DeserializerEvent::None,
+                            allow_any: false,
+                        });
+                    }
+                    (S::Init__, event) => {
+                        fallback.get_or_insert(S::Init__);
+                        *self.state__ = S::Task(None);
+                        event
+                    }
+                    (
+                        S::Task(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"Task",
+                                true,
+                            )?;
+                        match self.handle_task(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::Any(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        if is_any_retry {
+                            let output = <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::init(
+                                helper,
+                                event,
+                            )?;
+                            match self.handle_any(helper, output, &mut fallback)? {
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                    event,
+                                    allow_any,
+                                } => {
+                                    allow_any_element = allow_any_element || allow_any;
+                                    event
+                                }
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                    event,
+                                    allow_any,
+                                } => break (event, allow_any),
+                            }
+                        } else {
+                            any_fallback.get_or_insert(S::Any(None));
+                            *self.state__ = S::Done__;
+                            event
+                        }
+                    }
+                    (S::Done__, event) => {
+                        if let Some(state) = any_fallback.take() {
+                            is_any_retry = true;
+                            *self.state__ = state;
+                            event
+                        } else {
+                            *self.state__ = S::Done__;
+                            break (
+                                ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(
+                                    event,
+                                ),
+                                allow_any_element,
+                            );
+                        }
+                    }
+                    (state, event) => {
+                        *self.state__ = state;
+                        break (
+                            ::xsd_parser_types::quick_xml::DeserializerEvent::Break(
+                                event,
+                            ),
+                            false,
+                        );
+                    }
+                };
+            };
+            if let Some(fallback) = fallback {
+                *self.state__ = fallback;
+            }
+            Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    self,
+                ),
+                event,
+                allow_any,
+            })
+        }
+        fn finish(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+        ) -> Result<super::TaskListType, ::xsd_parser_types::quick_xml::Error> {
+            let state = ::core::mem::replace(
+                &mut *self.state__,
+                TaskListTypeDeserializerState::Unknown__,
+            );
+            self.finish_state(helper, state)?;
+            Ok(super::TaskListType {
+                any_attribute: self.any_attribute,
+                task: self.task,
+                any: self.any,
+            })
+        }
+    }
 }
 pub mod quick_xml_serialize {
     use xsd_parser_types::{quick_xml::Serializer as _, xml::AnyElement};
@@ -15557,6 +15954,122 @@ pub mod quick_xml_serialize {
                 Ok(None) => None,
                 Err(error) => {
                     *self.state = TaskResultTypeSerializerState::Done__;
+                    Some(Err(error))
+                }
+            }
+        }
+    }
+    #[derive(Debug)]
+    pub struct TaskListTypeSerializer<'ser> {
+        pub(super) value: &'ser super::TaskListType,
+        pub(super) state: Box<TaskListTypeSerializerState<'ser>>,
+        pub(super) name: &'ser str,
+        pub(super) is_root: bool,
+    }
+    #[derive(Debug)]
+    pub(super) enum TaskListTypeSerializerState<'ser> {
+        Init__,
+        Task(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                &'ser [super::TaskType],
+                super::TaskType,
+            >,
+        ),
+        Any(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                &'ser [AnyElement],
+                AnyElement,
+            >,
+        ),
+        End__,
+        Done__,
+        Phantom__(&'ser ()),
+    }
+    impl<'ser> TaskListTypeSerializer<'ser> {
+        fn next_event(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Result<
+            Option<::xsd_parser_types::quick_xml::Event<'ser>>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            loop {
+                match &mut *self.state {
+                    TaskListTypeSerializerState::Init__ => {
+                        *self.state = TaskListTypeSerializerState::Task(
+                            ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                &self.value.task[..],
+                                Some("Task"),
+                                false,
+                            ),
+                        );
+                        let mut bytes = ::xsd_parser_types::quick_xml::BytesStart::new(
+                            self.name,
+                        );
+                        helper.begin_ns_scope();
+                        if self.is_root {
+                            helper.write_xmlns(&mut bytes, None, &super::NS_EM);
+                        }
+                        bytes.extend_attributes(self.value.any_attribute.attributes());
+                        return Ok(
+                            Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
+                        );
+                    }
+                    TaskListTypeSerializerState::Task(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = TaskListTypeSerializerState::Any(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        &self.value.any[..],
+                                        None,
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    TaskListTypeSerializerState::Any(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => *self.state = TaskListTypeSerializerState::End__,
+                        }
+                    }
+                    TaskListTypeSerializerState::End__ => {
+                        *self.state = TaskListTypeSerializerState::Done__;
+                        helper.end_ns_scope();
+                        return Ok(
+                            Some(
+                                ::xsd_parser_types::quick_xml::Event::End(
+                                    ::xsd_parser_types::quick_xml::BytesEnd::new(self.name),
+                                ),
+                            ),
+                        );
+                    }
+                    TaskListTypeSerializerState::Done__ => return Ok(None),
+                    TaskListTypeSerializerState::Phantom__(_) => unreachable!(),
+                }
+            }
+        }
+    }
+    impl<'ser> ::xsd_parser_types::quick_xml::Serializer<'ser>
+    for TaskListTypeSerializer<'ser> {
+        fn next(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Option<
+            Result<
+                ::xsd_parser_types::quick_xml::Event<'ser>,
+                ::xsd_parser_types::quick_xml::Error,
+            >,
+        > {
+            match self.next_event(helper) {
+                Ok(Some(event)) => Some(Ok(event)),
+                Ok(None) => None,
+                Err(error) => {
+                    *self.state = TaskListTypeSerializerState::Done__;
                     Some(Err(error))
                 }
             }
