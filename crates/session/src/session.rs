@@ -129,6 +129,7 @@ pub struct SessionOptions {
     expiry_margin: Duration,
     keep_alive: Option<Duration>,
     retry: RetryPolicy,
+    refresh_ahead: bool,
 }
 
 impl Default for SessionOptions {
@@ -138,12 +139,13 @@ impl Default for SessionOptions {
             expiry_margin: Duration::from_secs(60),
             keep_alive: None,
             retry: RetryPolicy::default(),
+            refresh_ahead: false,
         }
     }
 }
 
 impl SessionOptions {
-    /// Defaults: real time, a 60 s expiry margin, no keep-alive.
+    /// Defaults: real time, a 60 s expiry margin, no keep-alive, no refresh ahead.
     pub fn new() -> Self {
         Self::default()
     }
@@ -173,6 +175,14 @@ impl SessionOptions {
     /// 3 attempts. [`RetryPolicy::none`] sends every call once.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Refreshes a token with a lifetime and a refresh token in the background, `expiry_margin`
+    /// before it expires, even when no call needs it (by default the first call after that
+    /// point refreshes it).
+    pub fn refresh_ahead(mut self, on: bool) -> Self {
+        self.refresh_ahead = on;
         self
     }
 }
@@ -227,7 +237,7 @@ struct Inner<A: Authenticator> {
     next_generation: AtomicU64,
     logged_out: AtomicBool,
     counters: Counters,
-    keep_alive_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    maintenance_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// A logged-on (or lazily logging-on) session with one product. Cheap to clone: every clone
@@ -298,7 +308,7 @@ impl<A: Authenticator> Session<A> {
                 next_generation: AtomicU64::new(1),
                 logged_out: AtomicBool::new(false),
                 counters: Counters::default(),
-                keep_alive_task: Mutex::new(None),
+                maintenance_task: Mutex::new(None),
             }),
         }
     }
@@ -442,7 +452,7 @@ impl<A: Authenticator> Session<A> {
                 *inner.current.write() = Some(token.clone());
                 *inner.last_failure.lock() = None;
                 self.touch_at(token.issued_at());
-                self.start_keep_alive();
+                self.start_maintenance();
                 Ok(token)
             }
             Err(error) => {
@@ -514,11 +524,12 @@ impl<A: Authenticator> Session<A> {
         Ok(token)
     }
 
-    fn start_keep_alive(&self) {
-        let Some(interval) = self.inner.options.keep_alive else {
+    fn start_maintenance(&self) {
+        let options = &self.inner.options;
+        if options.keep_alive.is_none() && !options.refresh_ahead {
             return;
-        };
-        let mut task = self.inner.keep_alive_task.lock();
+        }
+        let mut task = self.inner.maintenance_task.lock();
         if task.is_some() || self.is_logged_out() {
             return;
         }
@@ -526,8 +537,8 @@ impl<A: Authenticator> Session<A> {
             return;
         };
         let weak = Arc::downgrade(&self.inner);
-        let clock = self.inner.options.clock.clone();
-        *task = Some(runtime.spawn(keep_alive_loop(weak, clock, interval)));
+        let clock = options.clock.clone();
+        *task = Some(runtime.spawn(maintenance_loop(weak, clock)));
     }
 
     /// Puts a fresh token on `request` (logging on first if needed). For a progenitor
@@ -677,7 +688,7 @@ impl<A: Authenticator> Session<A> {
         if inner.logged_out.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        if let Some(task) = inner.keep_alive_task.lock().take() {
+        if let Some(task) = inner.maintenance_task.lock().take() {
             task.abort();
         }
         let mut token = inner.current.write().take();
@@ -738,68 +749,132 @@ fn record(response: &reqwest::Response, started: Instant, retried: bool) {
     span.record("retried", retried);
 }
 
-async fn keep_alive_loop<A: Authenticator>(
-    weak: Weak<Inner<A>>,
-    clock: SharedClock,
-    interval: Duration,
-) {
+/// How long the maintenance task waits when nothing is due (on the session clock).
+const RECHECK: Duration = Duration::from_secs(60);
+
+/// What the maintenance task does next.
+enum Chore {
+    Sleep(Duration),
+    KeepAlive,
+    Refresh,
+}
+
+/// The next chore of the maintenance task: the earliest of the keep-alive (after `keep_alive`
+/// without traffic) and the refresh ahead of expiry (at the lifetime minus the margin).
+fn next_chore<A: Authenticator>(inner: &Inner<A>, now: SystemTime) -> Chore {
+    let mut due: Option<(SystemTime, Chore)> = None;
+    if let Some(interval) = inner.options.keep_alive {
+        let last = inner.last_used_ms.load(Ordering::Relaxed);
+        due = Some((
+            UNIX_EPOCH + Duration::from_millis(last) + interval,
+            Chore::KeepAlive,
+        ));
+    }
+    if inner.options.refresh_ahead
+        && let Some(token) = inner.current.read().clone()
+        && let Some(lifetime) = token.lifetime()
+        && token.refresh_token().is_some()
+        && !token.refresh_expired(now)
+    {
+        // The same arithmetic as `is_fresh`: once due, the token is no longer fresh.
+        let margin = inner.options.expiry_margin.min(lifetime / 2);
+        let at = token.issued_at() + lifetime - margin;
+        if due.as_ref().is_none_or(|(other, _)| at < *other) {
+            due = Some((at, Chore::Refresh));
+        }
+    }
+    match due {
+        Some((at, chore)) if at <= now => chore,
+        Some((at, _)) => Chore::Sleep(at.duration_since(now).unwrap_or_default()),
+        None => Chore::Sleep(RECHECK),
+    }
+}
+
+/// The background task of a session with keep-alive or refresh-ahead: sleeps on the session
+/// clock until the next chore is due. Holds no strong handle while sleeping, so dropping the
+/// last session ends it.
+async fn maintenance_loop<A: Authenticator>(weak: Weak<Inner<A>>, clock: SharedClock) {
     loop {
-        // Hold no strong handle while sleeping, so dropping the last session ends the task.
-        let wait = {
+        let chore = {
             let Some(inner) = weak.upgrade() else {
                 return;
             };
             if inner.logged_out.load(Ordering::Acquire) {
                 return;
             }
-            let last = inner.last_used_ms.load(Ordering::Relaxed);
-            let due = last.saturating_add(interval.as_millis() as u64);
-            Duration::from_millis(due.saturating_sub(millis(clock.now())))
+            next_chore(&inner, clock.now())
         };
-        if !wait.is_zero() {
-            clock.sleep(wait).await;
-            continue;
-        }
-        let Some(inner) = weak.upgrade() else {
-            return;
+        let session = match chore {
+            Chore::Sleep(wait) => {
+                clock.sleep(wait).await;
+                continue;
+            }
+            _ => match weak.upgrade() {
+                Some(inner) => Session { inner },
+                None => return,
+            },
         };
-        let session = Session { inner };
-        // Hold the flight lock so a keep-alive never races a logon or logout.
-        let flight = session.inner.flight.lock().await;
-        let token = session.inner.current.read().clone();
-        let Some(token) = token.filter(|t| session.is_fresh(t, session.now())) else {
-            // Nothing to keep alive: the next call logs on. Look again after an interval.
-            drop(flight);
+        let ok = match chore {
+            Chore::Refresh => {
+                let before = session
+                    .inner
+                    .current
+                    .read()
+                    .as_ref()
+                    .map(|t| t.generation());
+                match session.renew(None).await {
+                    // Nothing renewed (cannot happen with a due chore, but never spin on it).
+                    Ok(token) => before != Some(token.generation()),
+                    Err(error) => {
+                        tracing::debug!(product = session.product(), error = %error, "refresh ahead of expiry failed");
+                        false
+                    }
+                }
+            }
+            _ => keep_alive_once(&session).await,
+        };
+        if !ok {
+            // Not retried at once: the next call finds out (and logs on again if refused).
+            let wait = session.inner.options.keep_alive.unwrap_or(RECHECK);
             drop(session);
-            clock.sleep(interval).await;
-            continue;
-        };
-        bump(&session.inner.counters.keep_alives);
-        let sent_at = session.now();
-        let result = session
-            .inner
-            .auth
-            .keep_alive(&session.auth_context(), &token)
-            .await;
-        drop(flight);
-        match result {
-            Ok(()) => {
-                session.touch_at(sent_at);
-                tracing::trace!(product = session.product(), "keep-alive sent");
-            }
-            Err(error) => {
-                // Not retried at once: the next call finds out (and logs on again if refused).
-                tracing::debug!(product = session.product(), error = %error, "keep-alive failed");
-                drop(session);
-                clock.sleep(interval).await;
-            }
+            clock.sleep(wait).await;
+        }
+    }
+}
+
+/// Sends one keep-alive; false if there was nothing to keep alive or it failed.
+async fn keep_alive_once<A: Authenticator>(session: &Session<A>) -> bool {
+    // Hold the flight lock so a keep-alive never races a logon or logout.
+    let flight = session.inner.flight.lock().await;
+    let token = session.inner.current.read().clone();
+    let Some(token) = token.filter(|t| session.is_fresh(t, session.now())) else {
+        // Nothing to keep alive: the next call logs on.
+        return false;
+    };
+    bump(&session.inner.counters.keep_alives);
+    let sent_at = session.now();
+    let result = session
+        .inner
+        .auth
+        .keep_alive(&session.auth_context(), &token)
+        .await;
+    drop(flight);
+    match result {
+        Ok(()) => {
+            session.touch_at(sent_at);
+            tracing::trace!(product = session.product(), "keep-alive sent");
+            true
+        }
+        Err(error) => {
+            tracing::debug!(product = session.product(), error = %error, "keep-alive failed");
+            false
         }
     }
 }
 
 impl<A: Authenticator> Drop for Inner<A> {
     fn drop(&mut self) {
-        if let Some(task) = self.keep_alive_task.get_mut().take() {
+        if let Some(task) = self.maintenance_task.get_mut().take() {
             task.abort();
         }
         if !*self.logged_out.get_mut() && self.current.get_mut().is_some() {

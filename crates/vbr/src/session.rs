@@ -448,11 +448,11 @@ impl VbrSession {
 
 /// Builds a [`VbrSession`].
 pub struct VbrSessionBuilder {
-    base_url: String,
+    pub(crate) base_url: String,
     grant: Option<VbrGrant>,
     mfa: Option<MfaCodeProvider>,
     api_version: String,
-    http: Result<HttpOptions>,
+    pub(crate) http: Result<HttpOptions>,
     options: SessionOptions,
     short_term_refresh: bool,
     lazy: bool,
@@ -519,6 +519,13 @@ impl VbrSessionBuilder {
     /// Replaces the session options (clock, expiry margin, keep-alive).
     pub fn session_options(mut self, options: SessionOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Refreshes the access token in the background before it expires, even when no call needs
+    /// it (by default the first call after `expires_in` minus the margin refreshes it).
+    pub fn refresh_ahead(mut self, on: bool) -> Self {
+        self.options = self.options.refresh_ahead(on);
         self
     }
 

@@ -68,6 +68,50 @@ async fn expiry_leads_to_a_refresh_grant() {
 }
 
 #[tokio::test]
+async fn refresh_ahead_renews_in_the_background_before_expiry() {
+    let emulator = emulator().await;
+    let vbr = VbrSession::builder(emulator.vbr_url())
+        .credentials(Credentials::new(
+            defaults::ADMIN_USER,
+            defaults::ADMIN_PASSWORD,
+        ))
+        .ca_pem(emulator.ca_pem())
+        .clock(emulator.clock().unwrap().shared())
+        .refresh_ahead(true)
+        .build()
+        .await
+        .unwrap();
+    for n in 1..=3 {
+        // 900 s lifetime, 60 s margin: due at 840 s after each issue.
+        emulator.advance(Duration::from_secs(839));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            vbr_counts(&emulator).refreshes,
+            n - 1,
+            "not before it is due"
+        );
+        emulator.advance(Duration::from_secs(1));
+        for _ in 0..500 {
+            if vbr_counts(&emulator).refreshes == n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            vbr_counts(&emulator).refreshes,
+            n,
+            "{:?} {:?}",
+            vbr.stats(),
+            vbr_counts(&emulator)
+        );
+    }
+    assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
+    let counts = vbr_counts(&emulator);
+    assert_eq!((counts.logons, counts.refreshes), (1, 3));
+    vbr.logout().await.unwrap();
+}
+
+#[tokio::test]
 async fn refused_refresh_falls_back_to_a_password_logon() {
     let emulator = emulator().await;
     let vbr = admin_session(&emulator).await;
@@ -389,29 +433,37 @@ async fn a_malformed_token_answer_is_a_protocol_error_without_the_body() {
 }
 
 #[tokio::test]
-async fn a_slow_answer_times_out_as_a_typed_error() {
+async fn a_slow_answer_times_out_as_a_typed_error_after_the_retry_budget() {
     let emulator = emulator().await;
     let options = restpoint_session::HttpOptions::new()
         .ca_pem(emulator.ca_pem())
         .unwrap()
         .request_timeout(Duration::from_millis(300));
+    // The backoff between attempts runs on the virtual clock, with auto-advance: no real wait.
+    let clock = restpoint_session::ManualClock::with_auto_advance();
     let vbr = VbrSession::builder(emulator.vbr_url())
         .credentials(Credentials::new(
             defaults::ADMIN_USER,
             defaults::ADMIN_PASSWORD,
         ))
         .http_options(options)
+        .session_options(restpoint_session::SessionOptions::new().clock(clock.shared()))
         .build()
         .await
         .unwrap();
+    emulator.admin().reset_counters();
+    // Slower than the timeout on every attempt: a GET is retried (3 attempts), then the
+    // timeout is the caller's typed error.
     emulator
         .admin()
-        .inject_fault(Product::Vbr, Fault::Delay(Duration::from_secs(2)), 1);
+        .inject_fault(Product::Vbr, Fault::Delay(Duration::from_secs(2)), 3);
     let error = list_jobs(&vbr).await.unwrap_err();
     match &error {
         Error::Transport { source, .. } => assert!(source.is_timeout(), "{error:?}"),
         other => panic!("{other:?}"),
     }
+    assert_eq!(vbr_counts(&emulator).requests, 3);
+    assert_eq!(vbr.stats().n_relogons, 0);
 }
 
 #[tokio::test]
