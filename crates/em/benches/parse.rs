@@ -103,7 +103,11 @@ fn print_ratio() {
     // Rounds of the two alternate, so that load from other processes hits both alike.
     let mut scan_times = Vec::new();
     let mut typed_times = Vec::new();
+    let mut generated_times = Vec::new();
     for _ in 0..41 {
+        generated_times.push(median_per_call(1, 300, || {
+            black_box(generated_only(black_box(DOCUMENT)));
+        }));
         scan_times.push(median_per_call(1, 300, || {
             black_box(scan(black_box(DOCUMENT)));
         }));
@@ -113,6 +117,11 @@ fn print_ratio() {
     }
     scan_times.sort();
     typed_times.sort();
+    generated_times.sort();
+    println!(
+        "breakdown: generated reader through xsd-parser-types' SliceReader, no checks: {:?}",
+        generated_times[generated_times.len() / 2]
+    );
     let scan_time = scan_times[scan_times.len() / 2];
     let typed_time = typed_times[typed_times.len() / 2];
     let ratio = typed_time.as_secs_f64() / scan_time.as_secs_f64();

@@ -44,6 +44,28 @@ impl std::fmt::Display for TooDeep {
 
 impl std::error::Error for TooDeep {}
 
+/// Reads events from a byte slice with a plain `quick_xml::Reader`.
+///
+/// xsd-parser-types' `SliceReader` wraps a namespace-resolving `NsReader`, but the generated
+/// readers resolve namespaces themselves (in their `DeserializeHelper`), so that work was done
+/// twice; this reader skips the first copy.
+struct PlainReader<'a> {
+    inner: quick_xml::Reader<&'a [u8]>,
+}
+
+impl XmlReader for PlainReader<'_> {
+    fn extend_error(&self, mut error: GeneratedError) -> GeneratedError {
+        error.position = Some(self.inner.buffer_position());
+        error
+    }
+}
+
+impl<'a> XmlReaderSync<'a> for PlainReader<'a> {
+    fn read_event(&mut self) -> Result<Event<'a>, GeneratedError> {
+        self.inner.read_event().map_err(GeneratedError::from)
+    }
+}
+
 /// A reader that refuses documents nested deeper than [`MAX_DEPTH`]; a counter per event.
 struct DepthLimited<R> {
     inner: R,
@@ -140,7 +162,9 @@ pub fn parse_xml<T: Resource>(bytes: &[u8]) -> Result<T, ParseError> {
     // Fast path without element-path tracking; on failure, read again with it, so that the
     // error names the element path (errors are rare, and the second pass only runs then).
     let fast = DepthLimited {
-        inner: SliceReader::new(text),
+        inner: PlainReader {
+            inner: quick_xml::Reader::from_str(text),
+        },
         depth: 0,
     };
     let value = match T::deserialize(&mut { fast }) {
