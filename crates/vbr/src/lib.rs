@@ -8,7 +8,12 @@
 pub mod generated;
 
 pub mod client;
+pub mod paging;
 pub mod session;
+pub mod version;
+pub mod wait;
 
 pub use client::VbrClient;
+pub use paging::VbrPaging;
 pub use session::VbrSession;
+pub use wait::VbrWait;
