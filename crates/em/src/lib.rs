@@ -51,3 +51,7 @@ pub use xml::{Resource, parse_xml, to_xml};
 pub type ApiError = generated::ErrorType;
 
 pub mod session;
+
+pub use session::EmSession;
+pub mod version;
+pub mod wait;
