@@ -51,6 +51,8 @@ pub use xml::{Resource, parse_xml, to_xml};
 pub type ApiError = generated::ErrorType;
 
 pub mod session;
+pub mod version;
+pub mod wait;
 
 pub use session::EmSession;
 pub mod version;

@@ -476,11 +476,11 @@ impl EmSession {
 
 /// Builds an [`EmSession`].
 pub struct EmSessionBuilder {
-    base_url: String,
+    pub(crate) base_url: String,
     credentials: Option<Credentials>,
     version: Version,
     format: EmFormat,
-    http: Result<HttpOptions>,
+    pub(crate) http: Result<HttpOptions>,
     options: SessionOptions,
     keep_alive: Option<Duration>,
     lazy: bool,

@@ -1,0 +1,213 @@
+//! Waiting for an EM task (`GET /api/tasks/{id}`, EM-12) until its `State` is `Finished`.
+//!
+//! A job action (`POST /api/jobs/{id}?action=start`) answers `202` with a `Task`; the task's
+//! `Result Success=".."` and `Message` become the typed [`Outcome`] (EM has no warning result:
+//! a task ends as success or failure). The poll loop is
+//! [`restpoint_session::poll::wait_for`], on the session's clock.
+//!
+//! ```ignore
+//! let finished = em
+//!     .start_job(&job_href)
+//!     .await?
+//!     .interval(Duration::from_secs(5))
+//!     .on_progress(|s| println!("{}", s.state))
+//!     .await?;
+//! ```
+//!
+//! A task belongs to the logon session that started it (EM-12): a new logon in the middle of a
+//! wait (after the session lapsed) loses it, and the wait ends with a `404` error. Keep the
+//! session's keep-alive on (the default of [`EmSession`]) for long waits. EM reports no
+//! progress percentage; [`Status::percent`] stays `None`.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use restpoint_session::poll::{
+    self, Finished, OnProgress, Outcome, Status, WaitError, WaitOptions,
+};
+use restpoint_session::{Context, Error, ProtocolViolation, Result};
+
+use crate::Task;
+use crate::model::TaskState;
+use crate::session::{EmSession, PRODUCT};
+
+/// Reads an EM task as a poll [`Status`]: final once its state is `Finished`.
+pub fn task_status(task: Task) -> Status<Task> {
+    let state = task.state.clone();
+    let outcome = (task.task_state() == TaskState::Finished).then(|| {
+        let message = task
+            .result
+            .as_ref()
+            .and_then(|r| r.message.clone())
+            .filter(|m| !m.is_empty());
+        match task.succeeded() {
+            Some(true) => Outcome::Success,
+            _ => Outcome::Failed { message },
+        }
+    });
+    Status {
+        value: task,
+        state,
+        percent: None,
+        outcome,
+    }
+}
+
+/// A wait for one EM task; `.await` it (or call [`TaskWait::run`]).
+#[must_use = "a wait does nothing until it is awaited"]
+pub struct TaskWait {
+    session: EmSession,
+    href: String,
+    options: WaitOptions,
+    on_progress: Option<OnProgress<'static, Task>>,
+    started: Option<Task>,
+}
+
+impl std::fmt::Debug for TaskWait {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskWait")
+            .field("href", &self.href)
+            .field("options", &self.options)
+            .field("on_progress", &self.on_progress.is_some())
+            .finish()
+    }
+}
+
+impl TaskWait {
+    /// The task's address.
+    pub fn href(&self) -> &str {
+        &self.href
+    }
+
+    /// The task as the job action answered it, when this wait came from
+    /// [`EmSession::start_job`].
+    pub fn started(&self) -> Option<&Task> {
+        self.started.as_ref()
+    }
+
+    /// The time between two polls (default 5 s).
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.options = self.options.interval(interval);
+        self
+    }
+
+    /// The longest the wait may take (default 1 hour).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
+    }
+
+    /// Replaces interval and timeout.
+    pub fn options(mut self, options: WaitOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Called with every reading of the task.
+    pub fn on_progress(mut self, callback: impl FnMut(&Status<Task>) + Send + 'static) -> Self {
+        self.on_progress = Some(Box::new(callback));
+        self
+    }
+
+    /// Polls until the task is `Finished` or the timeout runs out.
+    pub async fn run(self) -> Result<Finished<Task>, WaitError> {
+        let Self {
+            session,
+            href,
+            options,
+            on_progress,
+            ..
+        } = self;
+        let clock = session.clock().clone();
+        let what = format!("task {}", href.rsplit('/').next().unwrap_or(&href));
+        poll::wait_for(
+            &clock,
+            PRODUCT,
+            &what,
+            &options,
+            || {
+                let session = session.clone();
+                let href = href.clone();
+                async move { session.get_resource::<Task>(&href).await.map(task_status) }
+            },
+            on_progress,
+        )
+        .await
+    }
+}
+
+impl IntoFuture for TaskWait {
+    type Output = Result<Finished<Task>, WaitError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+impl EmSession {
+    /// A wait for the task at `href` (a `Task`'s `Href`, absolute or relative).
+    pub fn wait_for_task(&self, href: impl Into<String>) -> TaskWait {
+        TaskWait {
+            session: self.clone(),
+            href: href.into(),
+            options: WaitOptions::default(),
+            on_progress: None,
+            started: None,
+        }
+    }
+
+    /// Runs a job action (`POST {job_href}?action=start|stop|retry`, never retried once sent)
+    /// and reads the `Task` it answers with.
+    pub async fn job_action(&self, job_href: &str, action: &str) -> Result<Task> {
+        let separator = if job_href.contains('?') { '&' } else { '?' };
+        let response = self
+            .post(&format!("{job_href}{separator}action={action}"))
+            .await?;
+        let status = response.status();
+        let context = Context::new(PRODUCT, format!("POST job {action}")).with_status(status);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        if !status.is_success() {
+            let message = self
+                .format()
+                .parse::<crate::ApiError>(&body)
+                .ok()
+                .and_then(|e| e.message.clone());
+            return Err(Error::Api {
+                context,
+                error: restpoint_session::ApiError::new(None, message),
+            });
+        }
+        self.format().parse::<Task>(&body).map_err(|e| {
+            Error::protocol(
+                context,
+                ProtocolViolation::MalformedBody {
+                    format: "em",
+                    path: e.to_string(),
+                    category: "invalid document",
+                },
+            )
+        })
+    }
+
+    /// Starts the job at `job_href` (`?action=start`) and returns the wait for its task.
+    pub async fn start_job(&self, job_href: &str) -> Result<TaskWait> {
+        let task = self.job_action(job_href, "start").await?;
+        let href = task.href.clone().ok_or_else(|| {
+            Error::protocol(
+                Context::new(PRODUCT, "POST job start"),
+                ProtocolViolation::Missing {
+                    what: "Href of the Task",
+                },
+            )
+        })?;
+        tracing::info!(product = PRODUCT, task = %task.task_id, "job started");
+        let mut wait = self.wait_for_task(href);
+        wait.started = Some(task);
+        Ok(wait)
+    }
+}
