@@ -55,5 +55,3 @@ pub mod version;
 pub mod wait;
 
 pub use session::EmSession;
-pub mod version;
-pub mod wait;
