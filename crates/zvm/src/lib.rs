@@ -10,6 +10,8 @@ pub mod generated;
 
 pub mod client;
 pub mod session;
+pub mod wait;
 
 pub use client::ZvmClient;
 pub use session::ZvmSession;
+pub use wait::ZvmWait;
