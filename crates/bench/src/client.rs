@@ -220,6 +220,8 @@ pub async fn p2(emulator: &Emulator, n: usize) -> anyhow::Result<P2> {
     if let Some(e) = error {
         return Err(e.context(format!("warm-up round: {ok}/{n} succeeded")));
     }
+    // Let the connections go back to the pool before the measured rounds.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let (ok, mut fresh, error) = concurrent_round(&vbr, n).await;
     if let Some(e) = error {
         return Err(e.context(format!("fresh round: {ok}/{n} succeeded")));

@@ -189,9 +189,12 @@ async fn measure(figure: Figure, sizes: Sizes, programs: &Programs) -> anyhow::R
         Figure::P4 => {
             let r = procs::p4(programs, sizes.p4_seconds, 32)?;
             let ratio = r.emulator / r.bare;
+            let cpu = r.cpu_us.map_or(String::new(), |(bare, emu)| {
+                format!("; CPU/GET {emu:.0} µs vs {bare:.0} µs")
+            });
             vec![row(
                 "P4",
-                "emulator authenticated GET/s ÷ bare axum TLS (32 conns)",
+                &format!("emulator authenticated GET/s ÷ bare axum TLS (32 conns{cpu})"),
                 [
                     format!("{:.0} GET/s", r.emulator),
                     format!("{:.0} GET/s", r.bare),

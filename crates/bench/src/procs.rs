@@ -151,6 +151,8 @@ pub struct P4 {
     pub emulator: f64,
     /// GETs a second against the bare axum TLS handler.
     pub bare: f64,
+    /// CPU time of the whole process (load generator and server) per GET: bare, emulator (µs).
+    pub cpu_us: Option<(f64, f64)>,
 }
 
 /// P4: the emulator's `throughput` example (same load generator against both servers).
@@ -161,6 +163,8 @@ pub fn p4(programs: &Programs, seconds: u64, concurrency: usize) -> anyhow::Resu
     Ok(P4 {
         bare: number_after(&out, "bare axum TLS handler:").context("no bare figure")?,
         emulator: number_after(&out, "emulator VBR serverInfo").context("no emulator figure")?,
+        cpu_us: number_after(&out, "CPU per GET (load generator + server): bare")
+            .zip(number_after(&out, "us, emulator")),
     })
 }
 
