@@ -260,7 +260,8 @@ async fn measure(figure: Figure, sizes: Sizes, programs: &Programs) -> anyhow::R
         }
         Figure::Python => {
             let n = sizes.py_cycles;
-            let figure = format!("log on → list jobs → log off, {n} cycles");
+            let figure =
+                format!("log on → list jobs → log off, {n} cycles; restpoint ÷ Python time");
             let python = match procs::python_with_requests() {
                 Ok(p) => p,
                 Err(e) => {
