@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, ensure};
 use restpoint_emulator::{Emulator, EmulatorConfig, defaults};
-use restpoint_session::{Credentials, ExposeSecret};
+use restpoint_session::{Credentials, ExposeSecret, HttpOptions};
 use restpoint_vbr::generated::types::JobsResult;
 use restpoint_vbr::{VbrClient, VbrSession};
 
@@ -247,19 +247,27 @@ pub async fn p2(emulator: &Emulator, n: usize) -> anyhow::Result<P2> {
 
 /// Our side of the Python comparison: `n` times a new [`VbrSession`] (log on), one typed
 /// `GetAllJobs`, log off. Runs on the real clock, like the Python script.
+///
+/// With `ca_only` the session trusts only `ca_pem` (`HttpOptions::ca_pem_only`), as Python's
+/// `verify=CA_FILE` does; otherwise it trusts the system roots too (`ca_pem`), which makes each
+/// new session read the system trust store.
 pub async fn our_cycles(
     url: &str,
     ca_pem: &str,
     credentials: (&str, &str),
     n: usize,
+    ca_only: bool,
 ) -> anyhow::Result<Duration> {
     let start = Instant::now();
     for _ in 0..n {
-        let session = VbrSession::builder(url)
-            .credentials(Credentials::new(credentials.0, credentials.1))
-            .ca_pem(ca_pem)
-            .build()
-            .await?;
+        let builder =
+            VbrSession::builder(url).credentials(Credentials::new(credentials.0, credentials.1));
+        let builder = if ca_only {
+            builder.http_options(HttpOptions::new().ca_pem_only(ca_pem)?)
+        } else {
+            builder.ca_pem(ca_pem)
+        };
+        let session = builder.build().await?;
         let jobs = typed_jobs(&session.client()).await?;
         black_box(jobs);
         session.logout().await?;

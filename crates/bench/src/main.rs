@@ -260,8 +260,9 @@ async fn measure(figure: Figure, sizes: Sizes, programs: &Programs) -> anyhow::R
         }
         Figure::Python => {
             let n = sizes.py_cycles;
-            let figure =
-                format!("log on → list jobs → log off, {n} cycles; restpoint ÷ Python time");
+            let figure = format!(
+                "log on → list jobs → log off, {n} cycles, new client each, CA-only trust; restpoint ÷ Python time"
+            );
             let python = match procs::python_with_requests() {
                 Ok(p) => p,
                 Err(e) => {
@@ -278,8 +279,10 @@ async fn measure(figure: Figure, sizes: Sizes, programs: &Programs) -> anyhow::R
             std::fs::write(&ca_file, emulator.ca_pem())?;
             let url = emulator.vbr_url().to_string();
             let creds = (defaults::ADMIN_USER, defaults::ADMIN_PASSWORD);
-            client::our_cycles(&url, emulator.ca_pem(), creds, 1).await?;
-            let ours = client::our_cycles(&url, emulator.ca_pem(), creds, n).await?;
+            let ca = emulator.ca_pem();
+            client::our_cycles(&url, ca, creds, 1, true).await?;
+            let ours = client::our_cycles(&url, ca, creds, n, true).await?;
+            let with_system_roots = client::our_cycles(&url, ca, creds, n, false).await?;
             let theirs = {
                 let (python, url, ca_file) = (python.clone(), url.clone(), ca_file.clone());
                 tokio::task::spawn_blocking(move || {
@@ -293,7 +296,11 @@ async fn measure(figure: Figure, sizes: Sizes, programs: &Programs) -> anyhow::R
                 "Py",
                 &figure,
                 [
-                    format!("restpoint {}/cycle", per(ours)),
+                    format!(
+                        "restpoint {}/cycle (with system roots too: {})",
+                        per(ours),
+                        per(with_system_roots)
+                    ),
                     format!("Python requests {}/cycle", per(theirs)),
                     format!("{:.2}", ours.as_secs_f64() / theirs.as_secs_f64()),
                     "-".into(),

@@ -17,8 +17,10 @@ async fn in_process_measurements_run_with_tiny_sizes() {
 
     let url = emulator.vbr_url().to_string();
     let creds = (defaults::ADMIN_USER, defaults::ADMIN_PASSWORD);
-    client::our_cycles(&url, emulator.ca_pem(), creds, 2)
-        .await
-        .unwrap();
+    for ca_only in [true, false] {
+        client::our_cycles(&url, emulator.ca_pem(), creds, 2, ca_only)
+            .await
+            .unwrap();
+    }
     emulator.shutdown().await;
 }
