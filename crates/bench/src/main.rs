@@ -391,22 +391,49 @@ fn run_all(cli: &Cli, build_times: bool) -> ExitCode {
     if build_times {
         figures.push(Figure::P7);
     }
+    let about = machine();
     let mut rows = Vec::new();
     for figure in figures {
         rows.extend(run_child(figure, cli));
     }
-    if !build_times {
-        rows.push(Row {
-            id: "P7".into(),
-            figure: "build times".into(),
-            ours: "-".into(),
-            baseline: "-".into(),
-            ratio: "-".into(),
-            target: "< 8 min cold; < 40 s touched".into(),
-            verdict: Verdict::Skipped("opt-in: cargo xtask bench --build-times".into()),
-        });
+    // P7 takes minutes: its rows are kept from the last `--build-times` run and shown, dated,
+    // in the runs without it.
+    let p7_path = workspace_root().join("target/bench-p7-rows.json");
+    if build_times {
+        let p7: Vec<Row> = rows.iter().filter(|r| r.id == "P7").cloned().collect();
+        let stamped: Vec<Row> = p7
+            .into_iter()
+            .map(|mut r| {
+                r.figure = format!(
+                    "{} (measured {})",
+                    r.figure,
+                    about.split(';').next().unwrap_or("")
+                );
+                r
+            })
+            .collect();
+        if let Ok(json) = serde_json::to_string(&stamped) {
+            let _ = std::fs::write(&p7_path, json);
+        }
+    } else {
+        let kept: Vec<Row> = std::fs::read_to_string(&p7_path)
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        if kept.is_empty() {
+            rows.push(Row {
+                id: "P7".into(),
+                figure: "build times".into(),
+                ours: "-".into(),
+                baseline: "-".into(),
+                ratio: "-".into(),
+                target: "< 8 min cold; < 40 s touched".into(),
+                verdict: Verdict::Skipped("opt-in: cargo xtask bench --build-times".into()),
+            });
+        } else {
+            rows.extend(kept);
+        }
     }
-    let about = machine();
     let sizes = if cli.quick {
         " (--quick: small sizes)"
     } else {
