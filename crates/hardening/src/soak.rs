@@ -122,9 +122,10 @@ async fn one(emulator: &Emulator, product: u64) -> Result<(), Error> {
                 builder = builder.clock(clock);
             }
             let zvm = builder.build().await?;
-            let url = zvm.base_url().join("v1/vpgs").map_err(|_| {
-                Error::Config(restpoint_session::ConfigError::Invalid("zvm url"))
-            })?;
+            let url = zvm
+                .base_url()
+                .join("v1/vpgs")
+                .map_err(|_| Error::Config(restpoint_session::ConfigError::Invalid("zvm url")))?;
             let request = zvm.http().get(url).build().map_err(|e| {
                 Error::from_reqwest(restpoint_session::Context::new("zvm", "GET /v1/vpgs"), e)
             })?;

@@ -1,0 +1,304 @@
+//! R3: client and emulator flows of all three products (EM XML and JSON, VBR password, MFA,
+//! refresh and authorization code, ZVM Windows and Appliance with both grants) under one global
+//! TRACE subscriber; every log line, every `Debug`/`Display` of the public types and every
+//! error message is searched for the passwords, tokens and session ids in use (EM's
+//! `X-RestSvcSessionId`, ZVM's `x-zerto-session`, VBR's and the Appliance's access and refresh
+//! tokens, VBR's authorization code): zero hits.
+//!
+//! The per-crate `tests/no_secrets.rs` files check each product on its own; this one runs them
+//! together and also includes the emulator's logs and the flows that fail.
+
+use std::time::Duration;
+
+use restpoint_em::session::{EmFormat, EmSession};
+use restpoint_emulator::{Emulator, EmulatorConfig, Fault, Product, defaults};
+use restpoint_hardening::Capture;
+use restpoint_session::{Credentials, Error, ExposeSecret, HttpOptions, Token};
+use restpoint_vbr::VbrSession;
+use restpoint_vbr::session::VbrGrant;
+use restpoint_zvm::ZvmSession;
+use restpoint_zvm::session::ZvmFlavor;
+
+/// What must never be printed, and everything that was printed.
+#[derive(Default)]
+struct Audit {
+    secrets: Vec<String>,
+    printed: Vec<String>,
+}
+
+impl Audit {
+    fn token(&mut self, token: &Token) {
+        self.secrets.push(token.access().expose_secret().to_owned());
+        if let Some(refresh) = token.refresh_token() {
+            self.secrets.push(refresh.expose_secret().to_owned());
+        }
+        self.printed.push(format!("{token:?}"));
+    }
+
+    fn debug(&mut self, value: &impl std::fmt::Debug) {
+        self.printed.push(format!("{value:?}"));
+    }
+
+    fn error(&mut self, error: &Error) {
+        self.printed.push(format!("{error:?}"));
+        self.printed.push(error.to_string());
+        let mut source = std::error::Error::source(error);
+        while let Some(s) = source {
+            self.printed.push(format!("{s} {s:?}"));
+            source = s.source();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_in_any_log_line_debug_display_or_error() {
+    let capture = Capture::default();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+        .with_writer(capture.clone())
+        .init();
+
+    let emulator = Emulator::start(EmulatorConfig::for_tests()).await.unwrap();
+    let clock = emulator.clock().unwrap().shared();
+    let options = HttpOptions::new().ca_pem_only(emulator.ca_pem()).unwrap();
+    let mut audit = Audit::default();
+    audit.secrets.extend(
+        [
+            defaults::ADMIN_PASSWORD,
+            defaults::MFA_PASSWORD,
+            defaults::MFA_CODE,
+            defaults::VBR_TOKEN,
+            defaults::ZVM_OIDC_CLIENT_SECRET,
+            "Wrong-Password-42",
+        ]
+        .map(str::to_owned),
+    );
+    let admin = || Credentials::new(defaults::ADMIN_USER, defaults::ADMIN_PASSWORD);
+    let wrong = || Credentials::new(defaults::ADMIN_USER, "Wrong-Password-42");
+
+    // ---------------------------------------------------------------- VBR
+    let vbr_builder = || {
+        VbrSession::builder(emulator.vbr_url())
+            .http_options(options.clone())
+            .clock(clock.clone())
+    };
+    let vbr = vbr_builder().credentials(admin()).build().await.unwrap();
+    audit.debug(&vbr);
+    audit.debug(vbr.session().authenticator());
+    audit.token(&vbr.token().await.unwrap());
+    let api = vbr.client();
+    let jobs = api
+        .call("GetAllJobs", |api| api.get_all_jobs().send())
+        .await
+        .unwrap();
+    audit.debug(&jobs);
+    emulator.advance(Duration::from_secs(16 * 60)); // refresh grant
+    api.call("GetAllJobs", |api| api.get_all_jobs().send())
+        .await
+        .unwrap();
+    audit.token(&vbr.token().await.unwrap());
+    emulator.admin().revoke_all(Product::Vbr); // re-logon
+    api.call("GetAllJobs", |api| api.get_all_jobs().send())
+        .await
+        .unwrap();
+    audit.token(&vbr.token().await.unwrap());
+    let code = vbr.create_authorization_code().await.unwrap();
+    audit.secrets.push(code.expose_secret().to_owned());
+    let by_code = vbr_builder()
+        .grant(VbrGrant::AuthorizationCode(code))
+        .build()
+        .await
+        .unwrap();
+    audit.token(&by_code.token().await.unwrap());
+    audit.debug(&by_code);
+    emulator
+        .admin()
+        .inject_fault(Product::Vbr, Fault::Status(401), 5);
+    let error = api
+        .call("GetAllJobs", |api| api.get_all_jobs().send())
+        .await
+        .unwrap_err();
+    audit.error(&error);
+    emulator.admin().clear_faults();
+    emulator
+        .admin()
+        .inject_fault(Product::Vbr, Fault::MalformedBody, 1);
+    let error = api
+        .call("GetAllJobs", |api| api.get_all_jobs().send())
+        .await
+        .unwrap_err();
+    audit.error(&error);
+    let mfa = vbr_builder()
+        .credentials(Credentials::new(defaults::MFA_USER, defaults::MFA_PASSWORD))
+        .mfa_code(defaults::MFA_CODE)
+        .build()
+        .await
+        .unwrap();
+    audit.token(&mfa.token().await.unwrap());
+    let error = vbr_builder()
+        .credentials(Credentials::new(defaults::MFA_USER, defaults::MFA_PASSWORD))
+        .build()
+        .await
+        .unwrap_err();
+    audit.error(&error);
+    let error = vbr_builder()
+        .credentials(wrong())
+        .build()
+        .await
+        .unwrap_err();
+    audit.error(&error);
+    vbr.logout().await.unwrap();
+    let error = api
+        .call("GetAllJobs", |api| api.get_all_jobs().send())
+        .await
+        .unwrap_err();
+    audit.error(&error);
+
+    // ---------------------------------------------------------------- EM (XML and JSON)
+    for format in [EmFormat::Xml, EmFormat::Json] {
+        let em_builder = || {
+            EmSession::builder(emulator.em_url())
+                .http_options(options.clone())
+                .clock(clock.clone())
+                .keep_alive(None)
+                .format(format)
+        };
+        let em = em_builder().credentials(admin()).build().await.unwrap();
+        audit.debug(&em);
+        audit.debug(em.session().authenticator());
+        audit.token(&em.token().await.unwrap());
+        let logon = em.logon_session().unwrap();
+        // EM's `SessionId` is the id of the logon-session *resource*: it is in every Href of
+        // the session (`/api/logonSessions/<id>`, the logout link) and is logged with the
+        // paths called. The credential is the `X-RestSvcSessionId` token, searched above; it
+        // must not be the resource id.
+        let token = em.token().await.unwrap();
+        assert_ne!(token.access().expose_secret(), logon.session_id());
+        assert!(
+            !logon
+                .href()
+                .unwrap()
+                .contains(token.access().expose_secret())
+        );
+        let href = logon.href().unwrap().to_owned();
+        em.get(&href).await.unwrap();
+        emulator.advance(Duration::from_secs(16 * 60)); // idle expiry: re-logon
+        em.get(&href).await.unwrap();
+        audit.token(&em.token().await.unwrap());
+        emulator
+            .admin()
+            .inject_fault(Product::Em, Fault::MalformedBody, 1);
+        let error = em
+            .get_resource::<restpoint_em::LogonSession>(&href)
+            .await
+            .unwrap_err();
+        audit.error(&error);
+        let error = em_builder().credentials(wrong()).build().await.unwrap_err();
+        audit.error(&error);
+        em.session().logout().await.unwrap();
+    }
+
+    // ---------------------------------------------------------------- ZVM Windows and Appliance
+    let zvm_builder = |flavor| {
+        ZvmSession::builder(emulator.zvm_url())
+            .http_options(options.clone())
+            .clock(clock.clone())
+            .flavor(flavor)
+    };
+    for flavor in [
+        ZvmFlavor::Windows(None),
+        ZvmFlavor::Appliance,
+        ZvmFlavor::Detect,
+    ] {
+        let zvm = zvm_builder(flavor)
+            .credentials(admin())
+            .build()
+            .await
+            .unwrap();
+        audit.debug(&zvm);
+        audit.debug(zvm.session().authenticator());
+        audit.token(&zvm.token().await.unwrap());
+        let api = zvm.client();
+        let vpgs = api
+            .call("GetVpgs", |api| api.get_vpgs().send())
+            .await
+            .unwrap();
+        audit.debug(&vpgs);
+        emulator.admin().revoke_all(Product::Zvm);
+        api.call("GetVpgs", |api| api.get_vpgs().send())
+            .await
+            .unwrap();
+        audit.token(&zvm.token().await.unwrap());
+        emulator.advance(Duration::from_secs(31 * 60));
+        api.call("GetVpgs", |api| api.get_vpgs().send())
+            .await
+            .unwrap();
+        audit.token(&zvm.token().await.unwrap());
+        let error = zvm_builder(flavor)
+            .credentials(wrong())
+            .build()
+            .await
+            .unwrap_err();
+        audit.error(&error);
+        zvm.logout().await.unwrap();
+        let error = api
+            .call("GetVpgs", |api| api.get_vpgs().send())
+            .await
+            .unwrap_err();
+        audit.error(&error);
+    }
+    let client = zvm_builder(ZvmFlavor::Appliance)
+        .client_credentials(Credentials::new(
+            defaults::ZVM_OIDC_CLIENT_ID,
+            defaults::ZVM_OIDC_CLIENT_SECRET,
+        ))
+        .build()
+        .await
+        .unwrap();
+    audit.token(&client.token().await.unwrap());
+    audit.debug(&client);
+    audit.debug(&emulator);
+    audit.debug(&emulator.admin().counters());
+
+    // ---------------------------------------------------------------- the search
+    let logs = capture.text();
+    assert!(
+        logs.lines().count() > 100,
+        "too few log lines to mean anything"
+    );
+    assert!(logs.contains("TRACE"), "TRACE lines were not captured");
+    let mut secrets = audit.secrets.clone();
+    secrets.sort();
+    secrets.dedup();
+    secrets.retain(|s| s.len() >= 6);
+    assert!(
+        secrets.len() >= 20,
+        "only {} secrets collected",
+        secrets.len()
+    );
+    let printed = audit.printed.join("\n");
+    let mut hits = Vec::new();
+    for secret in &secrets {
+        for (n, line) in logs.lines().enumerate() {
+            if line.contains(secret.as_str()) {
+                hits.push(format!("log line {n}: {line}"));
+            }
+        }
+        if printed.contains(secret.as_str()) {
+            hits.push(format!(
+                "Debug/Display output contains a secret of {} chars",
+                secret.len()
+            ));
+        }
+    }
+    println!(
+        "r3: {} secrets searched in {} log lines and {} Debug/Display/error texts: {} hits",
+        secrets.len(),
+        logs.lines().count(),
+        audit.printed.len(),
+        hits.len()
+    );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
