@@ -95,7 +95,7 @@ impl<C, A: Authenticator> TypedClient<C, A> {
     /// Runs one generated operation (logging on first if needed) and converts its result;
     /// `operation` names the call in errors, e.g. `"GetAllJobs"`.
     ///
-    /// ```ignore
+    /// ```text
     /// let jobs = client.call("GetAllJobs", |api| api.get_all_jobs().limit(50).send()).await?;
     /// ```
     pub async fn call<'a, T, E, F, Fut>(
