@@ -12,6 +12,10 @@
 //! - A TLS failure (an untrusted certificate) is never retried, nor is a request whose body
 //!   cannot be replayed (a stream).
 //!
+//! - The backoff sleeps on the session clock (so a virtual clock with auto-advance retries at
+//!   once), bounded by the same delay of real time (so a virtual clock nobody advances cannot
+//!   stall a retry).
+//!
 //! When the budget is spent, the last answer (a `503`, say) or the last transport error is what
 //! the caller gets; [`is_transient`] tells such an error apart.
 
@@ -166,6 +170,15 @@ fn may_retry_error(error: &reqwest::Error, idempotent: bool) -> bool {
     idempotent && (error.is_timeout() || error.is_request() || error.is_body())
 }
 
+/// Waits `delay` on the session clock, but never longer than `delay` of real time: on a virtual
+/// clock that nobody advances (a test that does not expect a retry) the backoff ends after the
+/// real delay instead of hanging; on an auto-advancing clock it ends at once.
+async fn backoff_sleep(clock: &SharedClock, delay: Duration) {
+    let on_clock = clock.sleep(delay);
+    let real = Box::pin(tokio::time::sleep(delay));
+    futures::future::select(on_clock, real).await;
+}
+
 /// Sends `request` with `http`, retrying transient failures by `policy` and sleeping on `clock`.
 /// Returns the last answer or error, as `reqwest::Client::execute` does.
 pub async fn execute(
@@ -216,7 +229,7 @@ pub async fn execute(
             "transient failure; retrying"
         );
         drop(result);
-        clock.sleep(delay).await;
+        backoff_sleep(clock, delay).await;
         request = spare;
         attempt += 1;
     }
@@ -410,6 +423,31 @@ mod tests {
         .unwrap_err();
         assert!(error.is_connect());
         assert_eq!(clock.elapsed(), Duration::from_millis(1500), "two backoffs");
+    }
+
+    #[tokio::test]
+    async fn a_virtual_clock_nobody_advances_does_not_stall_a_retry() {
+        let (url, hits) = flaky(1, 503, None).await;
+        let http = reqwest::Client::new();
+        let clock = ManualClock::new();
+        let policy = RetryPolicy::new()
+            .base_delay(Duration::from_millis(20))
+            .jitter(false);
+        let response = tokio::time::timeout(
+            Duration::from_secs(5),
+            execute(
+                &http,
+                &clock.shared(),
+                &policy,
+                request(&http, Method::GET, &url),
+            ),
+        )
+        .await
+        .expect("no hang")
+        .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(hits.load(Ordering::SeqCst), 2);
+        assert_eq!(clock.elapsed(), Duration::ZERO);
     }
 
     #[test]
