@@ -2,6 +2,11 @@
 //!
 //! The operations and models in [`generated`] are produced by `cargo xtask regen` from
 //! `specs/vbr/openapi.yaml`; never edit them by hand.
+//!
+//! Everyday helpers beside them: [`paging`] (`vbr.jobs().page_size(10).into_stream()`),
+//! [`wait`] (`vbr.start_job(id).await?.await?` polls the job's session to its end) and
+//! [`version`] (`VbrSessionBuilder::build_negotiated`, the newest common `x-api-version`).
+//! Transient failures are retried by the session core (`restpoint_session::retry`).
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all)]

@@ -3,6 +3,9 @@
 //!
 //! The operations and models in [`generated`] are produced by `cargo xtask regen` from
 //! `specs/zvm/openapi.yaml`; never edit them by hand.
+//!
+//! [`wait`] polls a task (`zvm.wait_for_task(id).await?`) to `Completed` or `Failed`. ZVM's
+//! lists answer whole arrays, so there is no paging helper.
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all)]
