@@ -6,7 +6,7 @@
 //! page size, an empty page, or once `skip` reaches the total the server reported. An error
 //! ends the stream after it is yielded.
 //!
-//! ```ignore
+//! ```text
 //! use futures::TryStreamExt as _;
 //! let all: Vec<Job> = restpoint_session::paging::items(50, move |skip, limit| {
 //!     let vbr = vbr.clone();
