@@ -89,6 +89,14 @@ impl<'a, R: XmlReaderSync<'a>> XmlReaderSync<'a> for DepthLimited<R> {
                 }
             }
             Event::End(_) => self.depth = self.depth.saturating_sub(1),
+            // A document cut off inside an element: quick-xml reports the end of input as `Eof`
+            // whatever is still open, and a generated reader inside an unknown element waits
+            // for its end for ever (`<Links><X>` then the end: found by fuzz/em_xml).
+            Event::Eof if self.depth > 0 => {
+                return Err(GeneratedError::from(
+                    xsd_parser_types::quick_xml::ErrorKind::UnexpectedEoF,
+                ));
+            }
             _ => {}
         }
         Ok(event)
