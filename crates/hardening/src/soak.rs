@@ -22,6 +22,8 @@ pub struct SoakConfig {
     pub duration: Duration,
     /// Sessions opened at the same time at most.
     pub concurrency: usize,
+    /// Passes of `sessions` sessions each (the memory after each pass is reported).
+    pub passes: u32,
 }
 
 /// What a soak run measured.
@@ -37,8 +39,10 @@ pub struct SoakReport {
     pub baseline_kib: u64,
     /// Highest resident memory in KiB seen during the run.
     pub peak_kib: u64,
-    /// Resident memory in KiB after every idle session expired and was purged.
+    /// Resident memory in KiB after every idle session expired and was purged, at the end.
     pub final_kib: u64,
+    /// Resident memory in KiB after each pass (sessions expired and purged).
+    pub after_pass_kib: Vec<u64>,
     /// Live sessions (all products) at the peak of the run, as the emulator counted them.
     pub peak_live_sessions: usize,
     /// Live sessions left after expiry and purge (must be 0).
@@ -63,13 +67,19 @@ impl std::fmt::Display for SoakReport {
             "soak: live sessions peak {}, after expiry {}",
             self.peak_live_sessions, self.final_live_sessions
         )?;
+        let passes: Vec<String> = self
+            .after_pass_kib
+            .iter()
+            .map(|kib| format!("{:.1}", mib(*kib)))
+            .collect();
         write!(
             f,
-            "soak: VmRSS baseline {:.1} MiB, peak {:.1} MiB, final {:.1} MiB (final - baseline {:+.1} MiB)",
+            "soak: VmRSS baseline {:.1} MiB, peak {:.1} MiB, final {:.1} MiB (final - baseline {:+.1} MiB); after each pass: {} MiB",
             mib(self.baseline_kib),
             mib(self.peak_kib),
             mib(self.final_kib),
-            mib(self.final_kib) - mib(self.baseline_kib)
+            mib(self.final_kib) - mib(self.baseline_kib),
+            passes.join(", ")
         )
     }
 }
@@ -147,43 +157,31 @@ fn expect_success(status: reqwest::StatusCode, product: &'static str) -> Result<
     }
 }
 
-/// Runs a soak: starts an emulator on a virtual clock, warms up, then opens `config.sessions`
-/// sessions at an even pace over `config.duration` in ten rounds, advancing the virtual clock by
-/// 2 minutes and purging after each round (so the first sessions expire during the run), and at
-/// the end lets every remaining session expire.
-pub async fn run(config: SoakConfig) -> anyhow::Result<SoakReport> {
-    crate::install_crypto_provider();
-    let emulator = Arc::new(Emulator::start(EmulatorConfig::for_tests()).await?);
-    // Warm-up: one session per product, so that TLS, the allocator and lazy statics are in the
-    // baseline.
-    for product in 0..3 {
-        one(&emulator, product).await?;
-    }
-    let baseline_kib = crate::rss_kib().unwrap_or(0);
-    let peak_kib = Arc::new(AtomicU64::new(baseline_kib));
-    let errors = Arc::new(AtomicU64::new(0));
-    let mut peak_live = live(&emulator);
-
+/// One pass: `config.sessions` sessions at an even pace over `config.duration`, in ten rounds;
+/// after each round the virtual clock moves on by 2 minutes and expired sessions are purged (so
+/// the first sessions expire during the pass). Returns the highest live-session count seen.
+async fn pass(
+    emulator: &Arc<Emulator>,
+    config: &SoakConfig,
+    errors: &Arc<AtomicU64>,
+    peak_kib: &Arc<AtomicU64>,
+) -> usize {
     let start = Instant::now();
     let per_session = config
         .duration
         .checked_div(config.sessions.max(1) as u32)
         .unwrap_or_default();
-    // Ten rounds; the virtual clock moves after each.
     let rounds = 10u64;
     let per_round = config.sessions.div_ceil(rounds).max(1);
+    let mut peak_live = 0;
     let mut next = 0u64;
     while next < config.sessions {
         let end = (next + per_round).min(config.sessions);
-        let batch = next..end;
-        let emulator_ref = emulator.clone();
-        let errors_ref = errors.clone();
-        let peak_ref = peak_kib.clone();
-        futures::stream::iter(batch)
+        futures::stream::iter(next..end)
             .for_each_concurrent(config.concurrency.max(1), |i| {
-                let emulator = emulator_ref.clone();
-                let errors = errors_ref.clone();
-                let peak = peak_ref.clone();
+                let emulator = emulator.clone();
+                let errors = errors.clone();
+                let peak = peak_kib.clone();
                 async move {
                     // Even pace: session i starts no earlier than i × (duration / sessions).
                     let due = start + per_session * (i as u32);
@@ -202,34 +200,56 @@ pub async fn run(config: SoakConfig) -> anyhow::Result<SoakReport> {
                 }
             })
             .await;
-        peak_live = peak_live.max(live(&emulator));
+        peak_live = peak_live.max(live(emulator));
         if let Some(rss) = crate::rss_kib() {
             peak_kib.fetch_max(rss, Ordering::Relaxed);
         }
-        // Virtual time runs on by 2 minutes a round (20 minutes over the run), so the first
-        // EM sessions (15 min idle) expire during the run and are purged.
         emulator.advance(Duration::from_secs(2 * 60));
         emulator.admin().purge_expired();
         next = end;
     }
+    peak_live
+}
+
+/// Runs a soak: starts an emulator on a virtual clock, warms up (one session per product), then
+/// runs `config.passes` passes (see [`pass`]); after each, every idle session expires on the
+/// virtual clock (EM after 15 min, ZVM after 30 min, VBR refresh tokens after 14 days) and is
+/// purged, and resident memory is read. A second pass that ends where the first ended shows
+/// that the memory of expired sessions is reused, not leaked (the allocator keeps freed pages,
+/// so resident memory does not fall back to the baseline by itself).
+pub async fn run(config: SoakConfig) -> anyhow::Result<SoakReport> {
+    crate::install_crypto_provider();
+    let emulator = Arc::new(Emulator::start(EmulatorConfig::for_tests()).await?);
+    for product in 0..3 {
+        one(&emulator, product).await?;
+    }
+    let baseline_kib = crate::rss_kib().unwrap_or(0);
+    let peak_kib = Arc::new(AtomicU64::new(baseline_kib));
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut peak_live = 0;
+    let mut after_pass_kib = Vec::new();
+    let mut final_live_sessions = 0;
+    let start = Instant::now();
+    for _ in 0..config.passes.max(1) {
+        peak_live = peak_live.max(pass(&emulator, &config, &errors, &peak_kib).await);
+        emulator.advance(Duration::from_secs(15 * 24 * 3600));
+        emulator.admin().purge_expired();
+        // Let the connection pools of the dropped clients close.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        final_live_sessions = live(&emulator);
+        after_pass_kib.push(crate::rss_kib().unwrap_or(0));
+    }
     let elapsed = start.elapsed();
-    // Every idle session expires: EM after 15 min, ZVM after 30 min, VBR access tokens after
-    // 15 min and refresh tokens after 14 days.
-    emulator.advance(Duration::from_secs(15 * 24 * 3600));
-    emulator.admin().purge_expired();
-    // Let connection pools of the dropped clients close.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let final_live_sessions = live(&emulator);
-    let final_kib = crate::rss_kib().unwrap_or(0);
     let counters = emulator.admin().counters();
     let server_logons = counters.em.logons + counters.vbr.logons + counters.zvm.logons;
     Ok(SoakReport {
-        sessions: config.sessions,
+        sessions: config.sessions * u64::from(config.passes.max(1)),
         errors: errors.load(Ordering::Relaxed),
         elapsed,
         baseline_kib,
         peak_kib: peak_kib.load(Ordering::Relaxed),
-        final_kib,
+        final_kib: after_pass_kib.last().copied().unwrap_or(0),
+        after_pass_kib,
         peak_live_sessions: peak_live,
         final_live_sessions,
         server_logons,

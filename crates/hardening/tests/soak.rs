@@ -11,6 +11,7 @@ async fn soak_300_sessions_no_errors_and_all_expire() {
         sessions: 300,
         duration: Duration::from_secs(2),
         concurrency: 16,
+        passes: 1,
     })
     .await
     .unwrap();

@@ -1,4 +1,5 @@
-//! R6 soak: `cargo run --release -p restpoint-hardening --bin soak -- --sessions 10000 --seconds 60`.
+//! R6 soak: `cargo run --release -p restpoint-hardening --bin soak -- --sessions 10000 --seconds 60`
+//! (two passes by default: `--passes 1` for one; `--sessions` and `--seconds` are per pass).
 //!
 //! Opens sessions of all three products against an in-process emulator, uses and abandons
 //! them, lets them expire on the virtual clock, and prints errors (must be 0), live sessions
@@ -9,7 +10,7 @@ use std::time::Duration;
 use restpoint_hardening::soak::{self, SoakConfig};
 
 fn usage() -> ! {
-    eprintln!("usage: soak [--sessions N] [--seconds S] [--concurrency C]");
+    eprintln!("usage: soak [--sessions N] [--seconds S] [--concurrency C] [--passes P]");
     std::process::exit(2);
 }
 
@@ -19,6 +20,7 @@ async fn main() -> anyhow::Result<()> {
         sessions: 10_000,
         duration: Duration::from_secs(60),
         concurrency: 32,
+        passes: 2,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -28,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
             "--sessions" => config.sessions = number,
             "--seconds" => config.duration = Duration::from_secs(number),
             "--concurrency" => config.concurrency = number as usize,
+            "--passes" => config.passes = number as u32,
             _ => usage(),
         }
     }
