@@ -1,22 +1,4 @@
-//! Benchmarks of restpoint: every performance figure of `shared/docs/targets.md` (P1–P7) measured
-//! against its baseline in the same run, printed as one table.
-//!
-//! `cargo xtask bench` builds the release binaries once and runs `restpoint-bench all`, which runs
-//! each figure in a child process of its own (so that one figure's memory, threads or output do
-//! not disturb the next) and prints the table; it also writes it as Markdown to
-//! `target/bench-table.md`. `cargo xtask bench --build-times` adds P7 (a cold workspace build in
-//! a target folder of its own, then a rebuild after touching the session core).
-//!
-//! | figure | ours | baseline |
-//! | --- | --- | --- |
-//! | P1 | median of N authenticated `GET /api/v1/jobs?limit=50` through the typed VBR client, decoded into `JobsResult` | the same GET by bare reqwest on one reused connection, headers set by hand, decoded with serde_json |
-//! | P2 | N concurrent typed calls that all find the access token expired (virtual clock moved past it) | the same N calls with a fresh token |
-//! | P3 | VmRSS of the emulator's `sessions_memory` example holding 100,000 live sessions | its VmRSS before the logons |
-//! | P4 | authenticated GETs/s against the emulator (`throughput` example) | the same load against a bare axum TLS handler |
-//! | P5 | wall time of the whole conformance suite against the embedded emulator | — |
-//! | P6 | EM LogonSession parse into typed structs (the `restpoint-em` `parse` bench) | a bare quick-xml event scan |
-//! | P7 | cold `cargo build --workspace --all-targets`; rebuild after touching `crates/session/src/lib.rs` | — |
-//! | Py | log on → list jobs → log off, N times, with a new `VbrSession` each time | the same cycle by `python/cycle.py` (`requests`) |
+#![doc = include_str!("../README.md")]
 
 pub mod client;
 pub mod procs;
