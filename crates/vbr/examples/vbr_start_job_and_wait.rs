@@ -11,7 +11,7 @@
 //! PEM file).
 //!
 //! ```sh
-//! cargo run -p restpoint-vbr --example start_job_and_wait
+//! cargo run -p restpoint-vbr --example vbr_start_job_and_wait
 //! ```
 
 use std::time::Duration;

@@ -11,7 +11,7 @@
 //! (a PEM file).
 //!
 //! ```sh
-//! cargo run -p restpoint-em --example start_job_and_wait
+//! cargo run -p restpoint-em --example em_start_job_and_wait
 //! ```
 
 use std::time::Duration;

@@ -11,7 +11,7 @@
 //! `RESTPOINT_USER`, `RESTPOINT_PASSWORD` and `RESTPOINT_CA` (a PEM file).
 //!
 //! ```sh
-//! cargo run -p restpoint-zvm --example start_job_and_wait
+//! cargo run -p restpoint-zvm --example zvm_wait_for_task
 //! ```
 
 use std::time::Duration;
