@@ -101,24 +101,32 @@ pub(crate) fn query_param(uri: &Uri, name: &str) -> Option<String> {
 }
 
 /// Lower-cases the path and removes a final `/`, so routing is case-insensitive (ZVM-08) and
-/// tolerant of trailing slashes. The query is kept as sent.
-pub(crate) fn normalize_path(mut req: Request) -> Request {
+/// tolerant of trailing slashes. The query is kept as sent. A path that is already lower-case
+/// and without a final `/` is left as it is, without allocating.
+pub(crate) fn normalize_path<B>(mut req: http::Request<B>) -> http::Request<B> {
     let path = req.uri().path();
-    let mut new_path = path.to_ascii_lowercase();
-    while new_path.len() > 1 && new_path.ends_with('/') {
-        new_path.pop();
+    let bytes = path.as_bytes();
+    let trailing = bytes.len() > 1 && bytes.ends_with(b"/");
+    if !trailing && !bytes.iter().any(u8::is_ascii_uppercase) {
+        return req;
     }
-    if new_path != path {
-        let pq = match req.uri().query() {
-            Some(q) => format!("{new_path}?{q}"),
-            None => new_path,
-        };
-        let mut parts = req.uri().clone().into_parts();
-        if let Ok(pq) = pq.parse() {
-            parts.path_and_query = Some(pq);
-            if let Ok(uri) = Uri::from_parts(parts) {
-                *req.uri_mut() = uri;
-            }
+    let mut end = path.len();
+    while end > 1 && path.as_bytes()[end - 1] == b'/' {
+        end -= 1;
+    }
+    let query = req.uri().query();
+    let mut pq = String::with_capacity(end + query.map_or(0, |q| q.len() + 1));
+    pq.push_str(&path[..end]);
+    pq.make_ascii_lowercase();
+    if let Some(q) = query {
+        pq.push('?');
+        pq.push_str(q);
+    }
+    let mut parts = req.uri().clone().into_parts();
+    if let Ok(pq) = http::uri::PathAndQuery::from_maybe_shared(bytes::Bytes::from(pq)) {
+        parts.path_and_query = Some(pq);
+        if let Ok(uri) = Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
         }
     }
     req
@@ -283,6 +291,24 @@ mod tests {
         assert_eq!(req.uri().path(), "/v1/session/add");
         assert_eq!(req.uri().query(), Some("x=AbC"));
         let req = normalize_path(Request::builder().uri("/").body(Body::empty()).unwrap());
+        assert_eq!(req.uri().path(), "/");
+        let req = normalize_path(
+            Request::builder()
+                .uri("/api/v1/jobs?Skip=1")
+                .body(Body::empty())
+                .unwrap(),
+        );
+        assert_eq!(req.uri().path(), "/api/v1/jobs");
+        assert_eq!(req.uri().query(), Some("Skip=1"));
+        let req = normalize_path(
+            Request::builder()
+                .uri("https://h:1/api//V1///")
+                .body(Body::empty())
+                .unwrap(),
+        );
+        assert_eq!(req.uri().path(), "/api//v1");
+        assert_eq!(req.uri().authority().map(|a| a.as_str()), Some("h:1"));
+        let req = normalize_path(Request::builder().uri("///").body(Body::empty()).unwrap());
         assert_eq!(req.uri().path(), "/");
     }
 }

@@ -173,10 +173,15 @@ impl Emulator {
         let mut handles = Vec::new();
         let mut tasks = Vec::new();
         for (product, listener, router) in [
-            ("EM", em_l, normalized(em::router(st.clone()))),
-            ("VBR", vbr_l, normalized(vbr::router(st.clone()))),
-            ("ZVM", zvm_l, normalized(zvm::router(st.clone()))),
+            ("EM", em_l, em::router(st.clone())),
+            ("VBR", vbr_l, vbr::router(st.clone())),
+            ("ZVM", zvm_l, zvm::router(st.clone())),
         ] {
+            // The path normalisation of `normalized`, without a second Router in front.
+            let service = tower::make::Shared::new(tower::ServiceExt::map_request(
+                router,
+                common::normalize_path,
+            ));
             let handle: Handle<SocketAddr> = Handle::new();
             let addr = listener
                 .local_addr()
@@ -193,7 +198,7 @@ impl Emulator {
                 .http1()
                 .max_buf_size(st.limits.header_bytes.max(8192) * 4);
             tasks.push(tokio::spawn(async move {
-                if let Err(e) = server.serve(router.into_make_service()).await {
+                if let Err(e) = server.serve(service).await {
                     tracing::error!(product, error = %e, "listener stopped");
                 }
             }));

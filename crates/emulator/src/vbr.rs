@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
 use crate::common::{bearer, body_response, guard, query_pairs};
-use crate::config::{User, Vbr401Body, VbrRole};
+use crate::config::{Vbr401Body, VbrRole};
 use crate::defaults;
 use crate::em::{run_status, start_run, stop_runs};
 use crate::state::{
@@ -104,21 +104,20 @@ async fn method_not_allowed() -> Response {
 
 /// VBR-08: `x-api-version` is required and must be a supported revision.
 async fn version_check(AxState(st): St, req: Request, next: Next) -> Response {
-    let values: Vec<&str> = req
+    let mut values = req
         .headers()
         .get_all("x-api-version")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .map(str::trim)
-        .collect();
-    let Some(first) = values.first() else {
+        .map(str::trim);
+    let Some(first) = values.next() else {
         return error_with(
             StatusCode::BAD_REQUEST,
             "UnexpectedContent",
             "the x-api-version header is required, e.g. x-api-version: 1.2-rev1",
         );
     };
-    if values.len() > 1 && values.iter().any(|v| !v.eq_ignore_ascii_case(first)) {
+    if values.any(|v| !v.eq_ignore_ascii_case(first)) {
         return error_with(
             StatusCode::BAD_REQUEST,
             "UnexpectedContent",
@@ -147,7 +146,10 @@ async fn version_check(AxState(st): St, req: Request, next: Next) -> Response {
 }
 
 /// Authenticates `Authorization: Bearer` (VBR-03, VBR-10, VBR-12).
-fn authenticate(st: &State, headers: &HeaderMap) -> Result<(Token32, VbrAccess, User), Response> {
+fn authenticate(
+    st: &State,
+    headers: &HeaderMap,
+) -> Result<(Token32, VbrAccess, VbrRole), Response> {
     let Some(token) = bearer(headers) else {
         return Err(unauthorized(
             st,
@@ -185,9 +187,16 @@ fn authenticate(st: &State, headers: &HeaderMap) -> Result<(Token32, VbrAccess, 
             "the access token is not valid",
         ));
     };
-    match st.user(access.user) {
-        Some(user) if user.vbr_role.is_some() => Ok((key, access, user)),
-        _ => Err(unauthorized(
+    // The role is read under the lock: no copy of the account per request.
+    let role = st
+        .users
+        .read()
+        .get(access.user as usize)
+        .and_then(Option::as_ref)
+        .and_then(|u| u.vbr_role);
+    match role {
+        Some(role) => Ok((key, access, role)),
+        None => Err(unauthorized(
             st,
             "InvalidToken",
             "the account no longer exists",
@@ -568,6 +577,22 @@ async fn logout(AxState(st): St, headers: HeaderMap) -> Response {
     )
 }
 
+/// The serverInfo body, serialised directly, not through a `serde_json::Value`; the fields are in the order a
+/// `Value` object writes them (sorted by name), so the body is the same.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServerInfo<'a> {
+    build_version: &'a str,
+    database_content_version: &'static str,
+    database_schema_version: &'static str,
+    database_vendor: &'static str,
+    name: &'a str,
+    patches: &'static [()],
+    sql_server_edition: &'static str,
+    sql_server_version: &'static str,
+    vbr_id: &'a str,
+}
+
 async fn server_info(AxState(st): St, headers: HeaderMap) -> Response {
     if let Err(r) = authenticate(&st, &headers) {
         return r;
@@ -576,23 +601,24 @@ async fn server_info(AxState(st): St, headers: HeaderMap) -> Response {
     let name = server.map_or("vbr01.lab.local", |s| s.name.as_str());
     let version = server.map_or("12.3.1.1139", |s| s.version.as_str());
     let id = server.map_or_else(
-        || crate::inventory::stable_id("Vbr", name),
-        |s| s.id.clone(),
+        || std::borrow::Cow::Owned(crate::inventory::stable_id("Vbr", name)),
+        |s| std::borrow::Cow::Borrowed(s.id.as_str()),
     );
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "vbrId": id,
-            "name": name,
-            "buildVersion": version,
-            "patches": [],
-            "databaseVendor": "PostgreSQL",
-            "sqlServerEdition": "",
-            "sqlServerVersion": "15.4",
-            "databaseSchemaVersion": "12.3.1.1139",
-            "databaseContentVersion": "12.3.1.1139",
-        }),
-    )
+    let info = ServerInfo {
+        build_version: version,
+        database_content_version: "12.3.1.1139",
+        database_schema_version: "12.3.1.1139",
+        database_vendor: "PostgreSQL",
+        name,
+        patches: &[],
+        sql_server_edition: "",
+        sql_server_version: "15.4",
+        vbr_id: &id,
+    };
+    match serde_json::to_string(&info) {
+        Ok(body) => body_response(StatusCode::OK, "application/json; charset=utf-8", body),
+        Err(_) => error(&st, StatusCode::INTERNAL_SERVER_ERROR, "cannot serialise"),
+    }
 }
 
 /// Paging and common filters of a list (`skip`, `limit`, `orderColumn`, `orderAsc`, `nameFilter`).
@@ -837,7 +863,7 @@ async fn job_action(
     Path((id, action)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let (_, _, user) = match authenticate(&st, &headers) {
+    let (_, _, role) = match authenticate(&st, &headers) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -852,7 +878,7 @@ async fn job_action(
     else {
         return bad_id();
     };
-    if user.vbr_role != Some(VbrRole::Administrator) {
+    if role != VbrRole::Administrator {
         return error_with(
             StatusCode::FORBIDDEN,
             "AccessDenied",
@@ -1071,6 +1097,35 @@ async fn get_repository(AxState(st): St, Path(id): Path<String>, headers: Header
 
 #[cfg(test)]
 mod tests {
+    use super::{ServerInfo, json};
+
+    #[test]
+    fn server_info_body_matches_the_value_form() {
+        let info = ServerInfo {
+            build_version: "12.3.1.1139",
+            database_content_version: "12.3.1.1139",
+            database_schema_version: "12.3.1.1139",
+            database_vendor: "PostgreSQL",
+            name: "vbr\"01",
+            patches: &[],
+            sql_server_edition: "",
+            sql_server_version: "15.4",
+            vbr_id: "id-1",
+        };
+        let value = json!({
+            "vbrId": "id-1",
+            "name": "vbr\"01",
+            "buildVersion": "12.3.1.1139",
+            "patches": [],
+            "databaseVendor": "PostgreSQL",
+            "sqlServerEdition": "",
+            "sqlServerVersion": "15.4",
+            "databaseSchemaVersion": "12.3.1.1139",
+            "databaseContentVersion": "12.3.1.1139",
+        });
+        assert_eq!(serde_json::to_string(&info).unwrap(), value.to_string());
+    }
+
     use super::wildcard;
 
     #[test]
