@@ -8,7 +8,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(session) = parse_json::<LogonSession>(data) {
         let json = to_json(&session);
         let again = parse_json::<LogonSession>(json.as_bytes());
-        assert!(again.is_ok(), "re-reading written LogonSession: {:?}", again.err());
+        assert!(
+            again.is_ok(),
+            "re-reading written LogonSession: {:?}",
+            again.err()
+        );
     }
     let _ = parse_json::<EnterpriseManager>(data);
     let _ = parse_json::<Task>(data);

@@ -10,7 +10,11 @@ fuzz_target!(|data: &[u8]| {
         // What was read can be written and read again.
         if let Ok(xml) = to_xml(&session) {
             let again = parse_xml::<LogonSession>(xml.as_bytes());
-            assert!(again.is_ok(), "re-reading written LogonSession: {:?}", again.err());
+            assert!(
+                again.is_ok(),
+                "re-reading written LogonSession: {:?}",
+                again.err()
+            );
         }
     }
     let _ = parse_xml::<EnterpriseManager>(data);

@@ -14,11 +14,15 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let n = headers.get_all("x-zerto-session").iter().count();
-    match restpoint_zvm::session::session_token_from_headers(Context::new("zvm", "logon"), &headers) {
+    match restpoint_zvm::session::session_token_from_headers(Context::new("zvm", "logon"), &headers)
+    {
         Ok(token) => {
             assert_eq!(n, 1);
             // A token taken from a header can be sent back in one.
-            assert!(token.header_value().is_some(), "token is not a header value");
+            assert!(
+                token.header_value().is_some(),
+                "token is not a header value"
+            );
         }
         Err(error) => {
             let _ = (error.to_string(), format!("{error:?}"));
