@@ -165,11 +165,27 @@ pub(crate) async fn guard(
     req: Request,
     next: Next,
 ) -> Response {
-    let route = req.extensions().get::<MatchedPath>().cloned();
+    match admit(&st, product, &req) {
+        Err(resp) => return resp,
+        Ok(Some(delay)) => tokio::time::sleep(delay).await,
+        Ok(None) => {}
+    }
+    next.run(req).await
+}
+
+/// The work of [`guard`], for a middleware that does more in the same layer: `Err` is the
+/// answer that ends the request, `Ok(Some(delay))` an injected delay to wait before going on.
+pub(crate) fn admit(
+    st: &State,
+    product: Product,
+    req: &Request,
+) -> Result<Option<std::time::Duration>, Response> {
     st.count_request(
         product,
         req.method(),
-        route.as_ref().map_or("*", MatchedPath::as_str),
+        req.extensions()
+            .get::<MatchedPath>()
+            .map_or("*", MatchedPath::as_str),
     );
     let header_bytes: usize = req
         .headers()
@@ -177,13 +193,13 @@ pub(crate) async fn guard(
         .map(|(k, v)| k.as_str().len() + v.len() + 4)
         .sum();
     if header_bytes > st.limits.header_bytes {
-        return product_error(
-            &st,
+        return Err(product_error(
+            st,
             product,
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "request headers too large",
             req.headers(),
-        );
+        ));
     }
     if let Some(fault) = st.take_fault(product) {
         tracing::debug!(product = product.label(), ?fault, "injecting fault");
@@ -191,14 +207,20 @@ pub(crate) async fn guard(
             Fault::Status(code) => {
                 let status =
                     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                return product_error(&st, product, status, "injected fault", req.headers());
+                return Err(product_error(
+                    st,
+                    product,
+                    status,
+                    "injected fault",
+                    req.headers(),
+                ));
             }
-            Fault::Delay(d) => tokio::time::sleep(d).await,
-            Fault::DropConnection => return dropped_connection(),
-            Fault::MalformedBody => return malformed_body(product, req.headers()),
+            Fault::Delay(d) => return Ok(Some(d)),
+            Fault::DropConnection => return Err(dropped_connection()),
+            Fault::MalformedBody => return Err(malformed_body(product, req.headers())),
         }
     }
-    next.run(req).await
+    Ok(None)
 }
 
 /// A response whose body fails at once: hyper aborts the connection before a complete answer.

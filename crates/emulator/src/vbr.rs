@@ -12,7 +12,7 @@ use http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
-use crate::common::{bearer, body_response, guard, query_pairs};
+use crate::common::{admit, bearer, body_response, query_pairs};
 use crate::config::{Vbr401Body, VbrRole};
 use crate::defaults;
 use crate::em::{run_status, start_run, stop_runs};
@@ -46,8 +46,8 @@ pub(crate) fn router(st: Arc<State>) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(from_fn_with_state(st.clone(), version_check))
-        .layer(from_fn_with_state((st.clone(), Product::Vbr), guard))
+        // The guard of every product, then the x-api-version check, in one layer.
+        .layer(from_fn_with_state(st.clone(), guard_and_version_check))
         .layer(DefaultBodyLimit::max(st.limits.body_bytes))
         .with_state(st)
 }
@@ -103,7 +103,19 @@ async fn method_not_allowed() -> Response {
 }
 
 /// VBR-08: `x-api-version` is required and must be a supported revision.
-async fn version_check(AxState(st): St, req: Request, next: Next) -> Response {
+async fn guard_and_version_check(AxState(st): St, req: Request, next: Next) -> Response {
+    match admit(&st, Product::Vbr, &req) {
+        Err(resp) => return resp,
+        Ok(Some(delay)) => tokio::time::sleep(delay).await,
+        Ok(None) => {}
+    }
+    if let Err(resp) = version_check(&st, &req) {
+        return resp;
+    }
+    next.run(req).await
+}
+
+fn version_check(st: &State, req: &Request) -> Result<(), Response> {
     let mut values = req
         .headers()
         .get_all("x-api-version")
@@ -111,18 +123,18 @@ async fn version_check(AxState(st): St, req: Request, next: Next) -> Response {
         .filter_map(|v| v.to_str().ok())
         .map(str::trim);
     let Some(first) = values.next() else {
-        return error_with(
+        return Err(error_with(
             StatusCode::BAD_REQUEST,
             "UnexpectedContent",
             "the x-api-version header is required, e.g. x-api-version: 1.2-rev1",
-        );
+        ));
     };
     if values.any(|v| !v.eq_ignore_ascii_case(first)) {
-        return error_with(
+        return Err(error_with(
             StatusCode::BAD_REQUEST,
             "UnexpectedContent",
             "conflicting x-api-version headers",
-        );
+        ));
     }
     let known = st
         .vbr_versions
@@ -132,7 +144,7 @@ async fn version_check(AxState(st): St, req: Request, next: Next) -> Response {
     if !known {
         let supported = st.vbr_versions.read().clone();
         let shown: String = first.chars().take(32).collect();
-        return error_with(
+        return Err(error_with(
             StatusCode::BAD_REQUEST,
             "UnexpectedContent",
             &format!(
@@ -140,9 +152,9 @@ async fn version_check(AxState(st): St, req: Request, next: Next) -> Response {
                 shown.escape_default(),
                 supported.join(", ")
             ),
-        );
+        ));
     }
-    next.run(req).await
+    Ok(())
 }
 
 /// Authenticates `Authorization: Bearer` (VBR-03, VBR-10, VBR-12).
