@@ -439,3 +439,16 @@ json_object!(LogonSessionListType {
     type_: optional "Type",
     logon_session: optional_list "LogonSessions",
 });
+
+json_object!(PagingInfoType {
+    page_num: optional "PageNum",
+    page_size: optional "PageSize",
+    pages_count: optional "PagesCount",
+    links: optional "Links",
+});
+
+json_object!(QueryResultType {
+    refs: optional "Refs",
+    entities: optional "Entities",
+    paging_info: optional "PagingInfo",
+});

@@ -40,7 +40,7 @@ pub use error::ParseError;
 pub use generated::{
     BackupJobSession, BackupServer, EnterpriseManager, Entities, EntityReferences, Job,
     LinkType as Link, LogonSession, LogonSessionListType as LogonSessionList, LogonSessions,
-    Repository, Task, Tasks,
+    PagingInfoType as PagingInfo, QueryResult, Repository, Task, Tasks,
 };
 pub use json::{parse_json, to_json};
 pub use links::{HasLinks, LinkKind, Links, Rel};
@@ -50,6 +50,7 @@ pub use xml::{Resource, parse_xml, to_xml};
 /// The body of an EM error response (`<Error StatusCode=".." Message=".."/>`).
 pub type ApiError = generated::ErrorType;
 
+pub mod paging;
 pub mod session;
 pub mod version;
 pub mod wait;

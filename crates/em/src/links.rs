@@ -298,5 +298,6 @@ has_links!(
     JobType,
     RepositoryType,
     BackupJobSessionType,
-    TaskType
+    TaskType,
+    PagingInfoType
 );

@@ -149,6 +149,7 @@ resource! {
     BackupJobSessionType => "BackupJobSession" ["Links", "JobUid", "JobName", "JobType", "CreationTimeUTC", "EndTimeUTC", "State", "Result", "Progress", "IsRetry"],
     EntitiesType => "Entities" ["BackupServers", "Jobs", "Repositories", "BackupJobSessions"],
     TaskType => "Task" ["Links", "TaskId", "State", "Operation", "Result"],
+    QueryResultType => "QueryResult" ["Refs", "Entities", "PagingInfo"],
 }
 
 /// Parses an EM XML document into the generated type of its resource.

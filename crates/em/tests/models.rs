@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use restpoint_em::generated as g;
 use restpoint_em::{
     ApiError, BackupJobSession, BackupServer, EnterpriseManager, Entities, EntityReferences,
-    HasLinks, Job, LinkKind, LogonSession, LogonSessionList, ParseError, Rel, Repository, Resource,
-    Task, TaskState, Tasks, Version, parse_json, parse_xml, to_json, to_xml,
+    HasLinks, Job, LinkKind, LogonSession, LogonSessionList, ParseError, QueryResult, Rel,
+    Repository, Resource, Task, TaskState, Tasks, Version, parse_json, parse_xml, to_json, to_xml,
 };
 
 fn example(name: &str) -> Vec<u8> {
@@ -235,6 +235,25 @@ fn every_example_round_trips_through_xml_and_json() {
     round_trip::<Repository>("repository.xml");
     round_trip::<BackupJobSession>("backup-job-session.xml");
     round_trip::<Entities>("entities-jobs.xml");
+    round_trip::<QueryResult>("query-jobs-references.xml");
+}
+
+#[test]
+fn a_query_result_page_reads_the_same_from_xml_and_json() {
+    let page: QueryResult = xml("query-jobs-references.xml");
+    assert_eq!(page, json::<QueryResult>("query-jobs-references.json"));
+    assert_eq!(page.refs.as_ref().map(|refs| refs.ref_.len()), Some(2));
+    let info = page.paging_info.as_ref().expect("PagingInfo");
+    assert_eq!(
+        (info.page_num, info.page_size, info.pages_count),
+        (Some(2), Some(2), Some(3))
+    );
+    let rels: Vec<_> = info
+        .links()
+        .iter()
+        .filter_map(|link| link.rel.clone())
+        .collect();
+    assert_eq!(rels, ["First", "Previous", "Next", "Last"]);
 }
 
 #[test]

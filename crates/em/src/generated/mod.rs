@@ -668,6 +668,62 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for TaskListType {
 impl ::xsd_parser_types::quick_xml::WithDeserializer for TaskListType {
     type Deserializer = quick_xml_deserialize::TaskListTypeDeserializer;
 }
+pub type QueryResult = QueryResultType;
+///One page of the query service, `GET /api/query?type=Jobformat=Entities|ReferencespageSize=Npage=P`: the items as `Refs` (References) or `Entities`, and the `PagingInfo`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueryResultType {
+    pub any_attribute: AnyAttributes,
+    pub refs: Option<EntityReferencesType>,
+    pub entities: Option<EntitiesType>,
+    pub paging_info: Option<PagingInfoType>,
+    pub any: Vec<AnyElement>,
+}
+impl ::xsd_parser_types::quick_xml::WithSerializer for QueryResultType {
+    type Serializer<'x> = quick_xml_serialize::QueryResultTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {
+        Ok(quick_xml_serialize::QueryResultTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::QueryResultTypeSerializerState::Init__),
+            name: name.unwrap_or("QueryResultType"),
+            is_root,
+        })
+    }
+}
+impl ::xsd_parser_types::quick_xml::WithDeserializer for QueryResultType {
+    type Deserializer = quick_xml_deserialize::QueryResultTypeDeserializer;
+}
+///Where a page of a query result sits: `PageNum` (from 1), `PageSize`, `PagesCount`, and `Links` to the `First`, `Previous`, `Next` and `Last` pages (`Rel` names the page).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PagingInfoType {
+    pub page_num: Option<i32>,
+    pub page_size: Option<i32>,
+    pub pages_count: Option<i32>,
+    pub any_attribute: AnyAttributes,
+    pub links: Option<LinkListType>,
+    pub any: Vec<AnyElement>,
+}
+impl ::xsd_parser_types::quick_xml::WithSerializer for PagingInfoType {
+    type Serializer<'x> = quick_xml_serialize::PagingInfoTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {
+        Ok(quick_xml_serialize::PagingInfoTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::PagingInfoTypeSerializerState::Init__),
+            name: name.unwrap_or("PagingInfoType"),
+            is_root,
+        })
+    }
+}
+impl ::xsd_parser_types::quick_xml::WithDeserializer for PagingInfoType {
+    type Deserializer = quick_xml_deserialize::PagingInfoTypeDeserializer;
+}
 pub mod quick_xml_deserialize {
     use xsd_parser_types::{
         quick_xml::Deserializer as _, xml::{AnyAttributes, AnyElement},
@@ -12887,6 +12943,1045 @@ pub mod quick_xml_deserialize {
             })
         }
     }
+    #[derive(Debug)]
+    pub struct QueryResultTypeDeserializer {
+        any_attribute: AnyAttributes,
+        refs: Option<super::EntityReferencesType>,
+        entities: Option<super::EntitiesType>,
+        paging_info: Option<super::PagingInfoType>,
+        any: Vec<AnyElement>,
+        state__: Box<QueryResultTypeDeserializerState>,
+    }
+    #[derive(Debug)]
+    enum QueryResultTypeDeserializerState {
+        Init__,
+        Refs(
+            Option<
+                <super::EntityReferencesType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Entities(
+            Option<
+                <super::EntitiesType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        PagingInfo(
+            Option<
+                <super::PagingInfoType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Any(
+            Option<
+                <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Done__,
+        Unknown__,
+    }
+    impl QueryResultTypeDeserializer {
+        fn from_bytes_start(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            bytes_start: &::xsd_parser_types::quick_xml::BytesStart<'_>,
+        ) -> Result<Self, ::xsd_parser_types::quick_xml::Error> {
+            let mut any_attribute = AnyAttributes::default();
+            for attrib in helper.filter_xmlns_attributes(bytes_start) {
+                let attrib = attrib?;
+                any_attribute.push(attrib)?;
+            }
+            Ok(Self {
+                any_attribute: any_attribute,
+                refs: None,
+                entities: None,
+                paging_info: None,
+                any: Vec::new(),
+                state__: Box::new(QueryResultTypeDeserializerState::Init__),
+            })
+        }
+        fn finish_state(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            state: QueryResultTypeDeserializerState,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            use QueryResultTypeDeserializerState as S;
+            match state {
+                S::Refs(Some(deserializer)) => {
+                    self.store_refs(deserializer.finish(helper)?)?
+                }
+                S::Entities(Some(deserializer)) => {
+                    self.store_entities(deserializer.finish(helper)?)?
+                }
+                S::PagingInfo(Some(deserializer)) => {
+                    self.store_paging_info(deserializer.finish(helper)?)?
+                }
+                S::Any(Some(deserializer)) => {
+                    self.store_any(deserializer.finish(helper)?)?
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+        fn store_refs(
+            &mut self,
+            value: super::EntityReferencesType,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.refs.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(b"Refs"),
+                    ),
+                )?;
+            }
+            self.refs = Some(value);
+            Ok(())
+        }
+        fn store_entities(
+            &mut self,
+            value: super::EntitiesType,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.entities.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(
+                            b"Entities",
+                        ),
+                    ),
+                )?;
+            }
+            self.entities = Some(value);
+            Ok(())
+        }
+        fn store_paging_info(
+            &mut self,
+            value: super::PagingInfoType,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.paging_info.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(
+                            b"PagingInfo",
+                        ),
+                    ),
+                )?;
+            }
+            self.paging_info = Some(value);
+            Ok(())
+        }
+        fn store_any(
+            &mut self,
+            value: AnyElement,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            self.any.push(value);
+            Ok(())
+        }
+        fn handle_refs<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<
+                'de,
+                super::EntityReferencesType,
+            >,
+            fallback: &mut Option<QueryResultTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use QueryResultTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Entities(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_refs(data)?;
+                    *self.state__ = S::Entities(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Refs(Some(deserializer)));
+                    *self.state__ = S::Entities(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_entities<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<
+                'de,
+                super::EntitiesType,
+            >,
+            fallback: &mut Option<QueryResultTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use QueryResultTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::PagingInfo(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_entities(data)?;
+                    *self.state__ = S::PagingInfo(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Entities(Some(deserializer)));
+                    *self.state__ = S::PagingInfo(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_paging_info<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<
+                'de,
+                super::PagingInfoType,
+            >,
+            fallback: &mut Option<QueryResultTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use QueryResultTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Any(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_paging_info(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::PagingInfo(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_any<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyElement>,
+            fallback: &mut Option<QueryResultTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use QueryResultTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Done__;
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_any(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Any(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, super::QueryResultType>
+    for QueryResultTypeDeserializer {
+        fn init(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::QueryResultType,
+        > {
+            helper.init_deserializer_from_start_event(event, Self::from_bytes_start)
+        }
+        fn next(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::QueryResultType,
+        > {
+            use QueryResultTypeDeserializerState as S;
+            let mut event = event;
+            let mut fallback = None;
+            let mut allow_any_element = false;
+            let mut is_any_retry = false;
+            let mut any_fallback = None;
+            let (event, allow_any) = loop {
+                let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
+                event = match (state, event) {
+                    (S::Unknown__, _) => unreachable!(),
+                    (S::Refs(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_refs(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::Entities(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_entities(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::PagingInfo(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_paging_info(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::Any(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_any(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (_, ::xsd_parser_types::quick_xml::Event::End(_)) => {
+                        if let Some(fallback) = fallback.take() {
+                            self.finish_state(helper, fallback)?;
+                        }
+                        return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                            artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(
+                                self.finish(helper)?,
+                            ),
+                            event: ::xsd_parser_types::quick_xml::DeserializerEvent::None,
+                            allow_any: false,
+                        });
+                    }
+                    (S::Init__, event) => {
+                        fallback.get_or_insert(S::Init__);
+                        *self.state__ = S::Refs(None);
+                        event
+                    }
+                    (
+                        S::Refs(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"Refs",
+                                true,
+                            )?;
+                        match self.handle_refs(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::Entities(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"Entities",
+                                true,
+                            )?;
+                        match self.handle_entities(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::PagingInfo(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"PagingInfo",
+                                true,
+                            )?;
+                        match self.handle_paging_info(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::Any(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        if is_any_retry {
+                            let output = <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::init(
+                                helper,
+                                event,
+                            )?;
+                            match self.handle_any(helper, output, &mut fallback)? {
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                    event,
+                                    allow_any,
+                                } => {
+                                    allow_any_element = allow_any_element || allow_any;
+                                    event
+                                }
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                    event,
+                                    allow_any,
+                                } => break (event, allow_any),
+                            }
+                        } else {
+                            any_fallback.get_or_insert(S::Any(None));
+                            *self.state__ = S::Done__;
+                            event
+                        }
+                    }
+                    (S::Done__, event) => {
+                        if let Some(state) = any_fallback.take() {
+                            is_any_retry = true;
+                            *self.state__ = state;
+                            event
+                        } else {
+                            *self.state__ = S::Done__;
+                            break (
+                                ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(
+                                    event,
+                                ),
+                                allow_any_element,
+                            );
+                        }
+                    }
+                    (state, event) => {
+                        *self.state__ = state;
+                        break (
+                            ::xsd_parser_types::quick_xml::DeserializerEvent::Break(
+                                event,
+                            ),
+                            false,
+                        );
+                    }
+                };
+            };
+            if let Some(fallback) = fallback {
+                *self.state__ = fallback;
+            }
+            Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    self,
+                ),
+                event,
+                allow_any,
+            })
+        }
+        fn finish(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+        ) -> Result<super::QueryResultType, ::xsd_parser_types::quick_xml::Error> {
+            let state = ::core::mem::replace(
+                &mut *self.state__,
+                QueryResultTypeDeserializerState::Unknown__,
+            );
+            self.finish_state(helper, state)?;
+            Ok(super::QueryResultType {
+                any_attribute: self.any_attribute,
+                refs: self.refs,
+                entities: self.entities,
+                paging_info: self.paging_info,
+                any: self.any,
+            })
+        }
+    }
+    #[derive(Debug)]
+    pub struct PagingInfoTypeDeserializer {
+        page_num: Option<i32>,
+        page_size: Option<i32>,
+        pages_count: Option<i32>,
+        any_attribute: AnyAttributes,
+        links: Option<super::LinkListType>,
+        any: Vec<AnyElement>,
+        state__: Box<PagingInfoTypeDeserializerState>,
+    }
+    #[derive(Debug)]
+    enum PagingInfoTypeDeserializerState {
+        Init__,
+        Links(
+            Option<
+                <super::LinkListType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Any(
+            Option<
+                <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Done__,
+        Unknown__,
+    }
+    impl PagingInfoTypeDeserializer {
+        fn from_bytes_start(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            bytes_start: &::xsd_parser_types::quick_xml::BytesStart<'_>,
+        ) -> Result<Self, ::xsd_parser_types::quick_xml::Error> {
+            let mut page_num: Option<i32> = None;
+            let mut page_size: Option<i32> = None;
+            let mut pages_count: Option<i32> = None;
+            let mut any_attribute = AnyAttributes::default();
+            for attrib in helper.filter_xmlns_attributes(bytes_start) {
+                let attrib = attrib?;
+                if matches!(
+                    helper.resolve_local_name(attrib.key, & super::NS_EM),
+                    Some(b"PageNum")
+                ) {
+                    helper.read_attrib(&mut page_num, b"PageNum", &attrib.value)?;
+                } else if matches!(
+                    helper.resolve_local_name(attrib.key, & super::NS_EM),
+                    Some(b"PageSize")
+                ) {
+                    helper.read_attrib(&mut page_size, b"PageSize", &attrib.value)?;
+                } else if matches!(
+                    helper.resolve_local_name(attrib.key, & super::NS_EM),
+                    Some(b"PagesCount")
+                ) {
+                    helper.read_attrib(&mut pages_count, b"PagesCount", &attrib.value)?;
+                } else {
+                    any_attribute.push(attrib)?;
+                }
+            }
+            Ok(Self {
+                page_num: page_num,
+                page_size: page_size,
+                pages_count: pages_count,
+                any_attribute: any_attribute,
+                links: None,
+                any: Vec::new(),
+                state__: Box::new(PagingInfoTypeDeserializerState::Init__),
+            })
+        }
+        fn finish_state(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            state: PagingInfoTypeDeserializerState,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            use PagingInfoTypeDeserializerState as S;
+            match state {
+                S::Links(Some(deserializer)) => {
+                    self.store_links(deserializer.finish(helper)?)?
+                }
+                S::Any(Some(deserializer)) => {
+                    self.store_any(deserializer.finish(helper)?)?
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+        fn store_links(
+            &mut self,
+            value: super::LinkListType,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.links.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(b"Links"),
+                    ),
+                )?;
+            }
+            self.links = Some(value);
+            Ok(())
+        }
+        fn store_any(
+            &mut self,
+            value: AnyElement,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            self.any.push(value);
+            Ok(())
+        }
+        fn handle_links<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<
+                'de,
+                super::LinkListType,
+            >,
+            fallback: &mut Option<PagingInfoTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use PagingInfoTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Any(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_links(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Links(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_any<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyElement>,
+            fallback: &mut Option<PagingInfoTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use PagingInfoTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Done__;
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_any(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Any(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, super::PagingInfoType>
+    for PagingInfoTypeDeserializer {
+        fn init(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::PagingInfoType,
+        > {
+            helper.init_deserializer_from_start_event(event, Self::from_bytes_start)
+        }
+        fn next(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::PagingInfoType,
+        > {
+            use PagingInfoTypeDeserializerState as S;
+            let mut event = event;
+            let mut fallback = None;
+            let mut allow_any_element = false;
+            let mut is_any_retry = false;
+            let mut any_fallback = None;
+            let (event, allow_any) = loop {
+                let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
+                event = match (state, event) {
+                    (S::Unknown__, _) => unreachable!(),
+                    (S::Links(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_links(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::Any(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_any(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (_, ::xsd_parser_types::quick_xml::Event::End(_)) => {
+                        if let Some(fallback) = fallback.take() {
+                            self.finish_state(helper, fallback)?;
+                        }
+                        return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                            artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(
+                                self.finish(helper)?,
+                            ),
+                            event: ::xsd_parser_types::quick_xml::DeserializerEvent::None,
+                            allow_any: false,
+                        });
+                    }
+                    (S::Init__, event) => {
+                        fallback.get_or_insert(S::Init__);
+                        *self.state__ = S::Links(None);
+                        event
+                    }
+                    (
+                        S::Links(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"Links",
+                                true,
+                            )?;
+                        match self.handle_links(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::Any(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        if is_any_retry {
+                            let output = <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::init(
+                                helper,
+                                event,
+                            )?;
+                            match self.handle_any(helper, output, &mut fallback)? {
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                    event,
+                                    allow_any,
+                                } => {
+                                    allow_any_element = allow_any_element || allow_any;
+                                    event
+                                }
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                    event,
+                                    allow_any,
+                                } => break (event, allow_any),
+                            }
+                        } else {
+                            any_fallback.get_or_insert(S::Any(None));
+                            *self.state__ = S::Done__;
+                            event
+                        }
+                    }
+                    (S::Done__, event) => {
+                        if let Some(state) = any_fallback.take() {
+                            is_any_retry = true;
+                            *self.state__ = state;
+                            event
+                        } else {
+                            *self.state__ = S::Done__;
+                            break (
+                                ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(
+                                    event,
+                                ),
+                                allow_any_element,
+                            );
+                        }
+                    }
+                    (state, event) => {
+                        *self.state__ = state;
+                        break (
+                            ::xsd_parser_types::quick_xml::DeserializerEvent::Break(
+                                event,
+                            ),
+                            false,
+                        );
+                    }
+                };
+            };
+            if let Some(fallback) = fallback {
+                *self.state__ = fallback;
+            }
+            Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    self,
+                ),
+                event,
+                allow_any,
+            })
+        }
+        fn finish(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+        ) -> Result<super::PagingInfoType, ::xsd_parser_types::quick_xml::Error> {
+            let state = ::core::mem::replace(
+                &mut *self.state__,
+                PagingInfoTypeDeserializerState::Unknown__,
+            );
+            self.finish_state(helper, state)?;
+            Ok(super::PagingInfoType {
+                page_num: self.page_num,
+                page_size: self.page_size,
+                pages_count: self.pages_count,
+                any_attribute: self.any_attribute,
+                links: self.links,
+                any: self.any,
+            })
+        }
+    }
 }
 pub mod quick_xml_serialize {
     use xsd_parser_types::{quick_xml::Serializer as _, xml::AnyElement};
@@ -16070,6 +17165,298 @@ pub mod quick_xml_serialize {
                 Ok(None) => None,
                 Err(error) => {
                     *self.state = TaskListTypeSerializerState::Done__;
+                    Some(Err(error))
+                }
+            }
+        }
+    }
+    #[derive(Debug)]
+    pub struct QueryResultTypeSerializer<'ser> {
+        pub(super) value: &'ser super::QueryResultType,
+        pub(super) state: Box<QueryResultTypeSerializerState<'ser>>,
+        pub(super) name: &'ser str,
+        pub(super) is_root: bool,
+    }
+    #[derive(Debug)]
+    pub(super) enum QueryResultTypeSerializerState<'ser> {
+        Init__,
+        Refs(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                Option<&'ser super::EntityReferencesType>,
+                super::EntityReferencesType,
+            >,
+        ),
+        Entities(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                Option<&'ser super::EntitiesType>,
+                super::EntitiesType,
+            >,
+        ),
+        PagingInfo(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                Option<&'ser super::PagingInfoType>,
+                super::PagingInfoType,
+            >,
+        ),
+        Any(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                &'ser [AnyElement],
+                AnyElement,
+            >,
+        ),
+        End__,
+        Done__,
+        Phantom__(&'ser ()),
+    }
+    impl<'ser> QueryResultTypeSerializer<'ser> {
+        fn next_event(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Result<
+            Option<::xsd_parser_types::quick_xml::Event<'ser>>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            loop {
+                match &mut *self.state {
+                    QueryResultTypeSerializerState::Init__ => {
+                        *self.state = QueryResultTypeSerializerState::Refs(
+                            ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                self.value.refs.as_ref(),
+                                Some("Refs"),
+                                false,
+                            ),
+                        );
+                        let mut bytes = ::xsd_parser_types::quick_xml::BytesStart::new(
+                            self.name,
+                        );
+                        helper.begin_ns_scope();
+                        if self.is_root {
+                            helper.write_xmlns(&mut bytes, None, &super::NS_EM);
+                        }
+                        bytes.extend_attributes(self.value.any_attribute.attributes());
+                        return Ok(
+                            Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
+                        );
+                    }
+                    QueryResultTypeSerializerState::Refs(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = QueryResultTypeSerializerState::Entities(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        self.value.entities.as_ref(),
+                                        Some("Entities"),
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    QueryResultTypeSerializerState::Entities(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = QueryResultTypeSerializerState::PagingInfo(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        self.value.paging_info.as_ref(),
+                                        Some("PagingInfo"),
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    QueryResultTypeSerializerState::PagingInfo(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = QueryResultTypeSerializerState::Any(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        &self.value.any[..],
+                                        None,
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    QueryResultTypeSerializerState::Any(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => *self.state = QueryResultTypeSerializerState::End__,
+                        }
+                    }
+                    QueryResultTypeSerializerState::End__ => {
+                        *self.state = QueryResultTypeSerializerState::Done__;
+                        helper.end_ns_scope();
+                        return Ok(
+                            Some(
+                                ::xsd_parser_types::quick_xml::Event::End(
+                                    ::xsd_parser_types::quick_xml::BytesEnd::new(self.name),
+                                ),
+                            ),
+                        );
+                    }
+                    QueryResultTypeSerializerState::Done__ => return Ok(None),
+                    QueryResultTypeSerializerState::Phantom__(_) => unreachable!(),
+                }
+            }
+        }
+    }
+    impl<'ser> ::xsd_parser_types::quick_xml::Serializer<'ser>
+    for QueryResultTypeSerializer<'ser> {
+        fn next(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Option<
+            Result<
+                ::xsd_parser_types::quick_xml::Event<'ser>,
+                ::xsd_parser_types::quick_xml::Error,
+            >,
+        > {
+            match self.next_event(helper) {
+                Ok(Some(event)) => Some(Ok(event)),
+                Ok(None) => None,
+                Err(error) => {
+                    *self.state = QueryResultTypeSerializerState::Done__;
+                    Some(Err(error))
+                }
+            }
+        }
+    }
+    #[derive(Debug)]
+    pub struct PagingInfoTypeSerializer<'ser> {
+        pub(super) value: &'ser super::PagingInfoType,
+        pub(super) state: Box<PagingInfoTypeSerializerState<'ser>>,
+        pub(super) name: &'ser str,
+        pub(super) is_root: bool,
+    }
+    #[derive(Debug)]
+    pub(super) enum PagingInfoTypeSerializerState<'ser> {
+        Init__,
+        Links(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                Option<&'ser super::LinkListType>,
+                super::LinkListType,
+            >,
+        ),
+        Any(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                &'ser [AnyElement],
+                AnyElement,
+            >,
+        ),
+        End__,
+        Done__,
+        Phantom__(&'ser ()),
+    }
+    impl<'ser> PagingInfoTypeSerializer<'ser> {
+        fn next_event(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Result<
+            Option<::xsd_parser_types::quick_xml::Event<'ser>>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            loop {
+                match &mut *self.state {
+                    PagingInfoTypeSerializerState::Init__ => {
+                        *self.state = PagingInfoTypeSerializerState::Links(
+                            ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                self.value.links.as_ref(),
+                                Some("Links"),
+                                false,
+                            ),
+                        );
+                        let mut bytes = ::xsd_parser_types::quick_xml::BytesStart::new(
+                            self.name,
+                        );
+                        helper.begin_ns_scope();
+                        if self.is_root {
+                            helper.write_xmlns(&mut bytes, None, &super::NS_EM);
+                        }
+                        helper
+                            .write_attrib_opt(
+                                &mut bytes,
+                                "PageNum",
+                                &self.value.page_num,
+                            )?;
+                        helper
+                            .write_attrib_opt(
+                                &mut bytes,
+                                "PageSize",
+                                &self.value.page_size,
+                            )?;
+                        helper
+                            .write_attrib_opt(
+                                &mut bytes,
+                                "PagesCount",
+                                &self.value.pages_count,
+                            )?;
+                        bytes.extend_attributes(self.value.any_attribute.attributes());
+                        return Ok(
+                            Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
+                        );
+                    }
+                    PagingInfoTypeSerializerState::Links(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = PagingInfoTypeSerializerState::Any(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        &self.value.any[..],
+                                        None,
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    PagingInfoTypeSerializerState::Any(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => *self.state = PagingInfoTypeSerializerState::End__,
+                        }
+                    }
+                    PagingInfoTypeSerializerState::End__ => {
+                        *self.state = PagingInfoTypeSerializerState::Done__;
+                        helper.end_ns_scope();
+                        return Ok(
+                            Some(
+                                ::xsd_parser_types::quick_xml::Event::End(
+                                    ::xsd_parser_types::quick_xml::BytesEnd::new(self.name),
+                                ),
+                            ),
+                        );
+                    }
+                    PagingInfoTypeSerializerState::Done__ => return Ok(None),
+                    PagingInfoTypeSerializerState::Phantom__(_) => unreachable!(),
+                }
+            }
+        }
+    }
+    impl<'ser> ::xsd_parser_types::quick_xml::Serializer<'ser>
+    for PagingInfoTypeSerializer<'ser> {
+        fn next(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Option<
+            Result<
+                ::xsd_parser_types::quick_xml::Event<'ser>,
+                ::xsd_parser_types::quick_xml::Error,
+            >,
+        > {
+            match self.next_event(helper) {
+                Ok(Some(event)) => Some(Ok(event)),
+                Ok(None) => None,
+                Err(error) => {
+                    *self.state = PagingInfoTypeSerializerState::Done__;
                     Some(Err(error))
                 }
             }

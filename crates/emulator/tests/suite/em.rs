@@ -695,3 +695,79 @@ async fn em_resources_references_entities_and_errors() {
     let resp = get_with_token(&c, api(&emu, "BackupServers"), &l.token).await;
     assert_eq!(resp.status(), StatusCode::OK);
 }
+
+/// EM's query service (`/api/query`, paged; JSON by Accept as in EM-07): 25 jobs at page size
+/// 10 are three pages with First/Previous/Next/Last links; bad parameters get a 400 `Error`.
+#[tokio::test]
+async fn em_07_query_service_pages_jobs_in_xml_and_json() {
+    let emu = start().await;
+    let c = client(&emu);
+    let l = logon(&c, &emu).await;
+    let page2 = get_with_token(
+        &c,
+        api(&emu, "query?type=Job&format=Entities&pageSize=10&page=2"),
+        &l.token,
+    )
+    .await;
+    assert_eq!(page2.status(), StatusCode::OK);
+    let xml = page2.text().await.unwrap();
+    assert!(
+        xml.contains("<QueryResult xmlns=\"http://www.veeam.com/ent/v1.0\""),
+        "{xml}"
+    );
+    assert!(xml.contains("<Entities><Jobs><Job "), "{xml}");
+    assert_eq!(xml.matches("<Job ").count(), 10);
+    assert!(xml.contains("<PagingInfo PageNum=\"2\" PageSize=\"10\" PagesCount=\"3\">"));
+    for rel in ["First", "Previous", "Next", "Last"] {
+        assert!(xml.contains(&format!("Rel=\"{rel}\"")), "{rel}: {xml}");
+    }
+    let json: Value = c
+        .get(api(
+            &emu,
+            "query?type=job&format=References&pageSize=10&page=3",
+        ))
+        .header("X-RestSvcSessionId", &l.token)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["Refs"]["Refs"].as_array().unwrap().len(), 5);
+    assert_eq!(json["PagingInfo"]["PageNum"], 3);
+    assert_eq!(json["PagingInfo"]["PagesCount"], 3);
+    let rels: Vec<&str> = json["PagingInfo"]["Links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|link| link["Rel"].as_str().unwrap())
+        .collect();
+    assert_eq!(rels, ["First", "Previous", "Last"]);
+    // The default page size is 100: one page.
+    let all = get_with_token(&c, api(&emu, "query?type=Job"), &l.token)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(all.matches("<Ref ").count(), 25);
+    assert!(all.contains("PageSize=\"100\" PagesCount=\"1\""), "{all}");
+    for bad in [
+        "query?type=Nothing",
+        "query",
+        "query?type=Job&pageSize=0",
+        "query?type=Job&pageSize=ten",
+        "query?type=Job&page=-1",
+        "query?type=Job&format=Pictures",
+    ] {
+        let resp = get_with_token(&c, api(&emu, bad), &l.token).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let body = resp.text().await.unwrap();
+        assert!(
+            body.contains("<Error StatusCode=\"400\" Message="),
+            "{bad}: {body}"
+        );
+    }
+    let resp = c.get(api(&emu, "query?type=Job")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}

@@ -105,6 +105,17 @@ async fn em_documents_validate_against_specs_em_xsd() {
             get(format!("{href}?format=Entity")).await,
         ));
     }
+    for query in [
+        "type=Job&format=Entities&pageSize=10&page=2",
+        "type=Job&format=References&pageSize=10&page=3",
+        "type=Repository&format=Entities",
+        "type=BackupServer",
+    ] {
+        docs.push((
+            format!("query {query}"),
+            get(api(&format!("query?{query}"))).await,
+        ));
+    }
     let dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     for (i, (name, doc)) in docs.iter().enumerate() {
