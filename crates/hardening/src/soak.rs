@@ -24,6 +24,9 @@ pub struct SoakConfig {
     pub concurrency: usize,
     /// Passes of `sessions` sessions each (the memory after each pass is reported).
     pub passes: u32,
+    /// Asks the allocator to give freed memory back to the system (glibc `malloc_trim`), run
+    /// after each pass once the resident memory has been read; `None` reports no trimmed figure.
+    pub trim: Option<fn()>,
 }
 
 /// What a soak run measured.
@@ -43,6 +46,8 @@ pub struct SoakReport {
     pub final_kib: u64,
     /// Resident memory in KiB after each pass (sessions expired and purged).
     pub after_pass_kib: Vec<u64>,
+    /// Resident memory in KiB after each pass and then [`SoakConfig::trim`] (empty without it).
+    pub after_trim_kib: Vec<u64>,
     /// Live sessions (all products) at the peak of the run, as the emulator counted them.
     pub peak_live_sessions: usize,
     /// Live sessions left after expiry and purge (must be 0).
@@ -80,7 +85,22 @@ impl std::fmt::Display for SoakReport {
             mib(self.final_kib),
             mib(self.final_kib) - mib(self.baseline_kib),
             passes.join(", ")
-        )
+        )?;
+        if !self.after_trim_kib.is_empty() {
+            let trimmed: Vec<String> = self
+                .after_trim_kib
+                .iter()
+                .map(|kib| format!("{:.1}", mib(*kib)))
+                .collect();
+            let last = self.after_trim_kib.last().copied().unwrap_or(0);
+            write!(
+                f,
+                "\nsoak: VmRSS after each pass and malloc_trim(0): {} MiB (final after trim - baseline {:+.1} MiB)",
+                trimmed.join(", "),
+                mib(last) - mib(self.baseline_kib)
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -216,7 +236,8 @@ async fn pass(
 /// virtual clock (EM after 15 min, ZVM after 30 min, VBR refresh tokens after 14 days) and is
 /// purged, and resident memory is read. A second pass that ends where the first ended shows
 /// that the memory of expired sessions is reused, not leaked (the allocator keeps freed pages,
-/// so resident memory does not fall back to the baseline by itself).
+/// so resident memory does not fall back to the baseline by itself; with [`SoakConfig::trim`]
+/// the figure after the trim shows what is still in use).
 pub async fn run(config: SoakConfig) -> anyhow::Result<SoakReport> {
     crate::install_crypto_provider();
     let emulator = Arc::new(Emulator::start(EmulatorConfig::for_tests()).await?);
@@ -228,6 +249,7 @@ pub async fn run(config: SoakConfig) -> anyhow::Result<SoakReport> {
     let errors = Arc::new(AtomicU64::new(0));
     let mut peak_live = 0;
     let mut after_pass_kib = Vec::new();
+    let mut after_trim_kib = Vec::new();
     let mut final_live_sessions = 0;
     let start = Instant::now();
     for _ in 0..config.passes.max(1) {
@@ -238,6 +260,10 @@ pub async fn run(config: SoakConfig) -> anyhow::Result<SoakReport> {
         tokio::time::sleep(Duration::from_millis(200)).await;
         final_live_sessions = live(&emulator);
         after_pass_kib.push(crate::rss_kib().unwrap_or(0));
+        if let Some(trim) = config.trim {
+            trim();
+            after_trim_kib.push(crate::rss_kib().unwrap_or(0));
+        }
     }
     let elapsed = start.elapsed();
     let counters = emulator.admin().counters();
@@ -250,6 +276,7 @@ pub async fn run(config: SoakConfig) -> anyhow::Result<SoakReport> {
         peak_kib: peak_kib.load(Ordering::Relaxed),
         final_kib: after_pass_kib.last().copied().unwrap_or(0),
         after_pass_kib,
+        after_trim_kib,
         peak_live_sessions: peak_live,
         final_live_sessions,
         server_logons,
