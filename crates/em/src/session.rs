@@ -26,7 +26,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, COOKIE, HeaderName, HeaderValue};
 use restpoint_session::{
     AuthContext, AuthError, Authenticator, ConfigError, Context, Credentials, Error, HttpOptions,
-    ProtocolViolation, Result, Session, SessionOptions, SharedClock, Token,
+    ProtocolViolation, Result, Session, SessionOptions, Token,
 };
 
 use crate::error::ParseError;
@@ -505,36 +505,7 @@ impl EmSessionBuilder {
         self
     }
 
-    /// Trusts this CA (PEM) in addition to the system roots.
-    pub fn ca_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.http = self.http.and_then(|h| h.ca_pem(pem));
-        self
-    }
-
-    /// Replaces the HTTP options (TLS, timeouts).
-    pub fn http_options(mut self, options: HttpOptions) -> Self {
-        self.http = Ok(options);
-        self
-    }
-
-    /// Accepts any server certificate (logged as a warning). For labs only.
-    pub fn danger_accept_invalid_certs(mut self, insecure: bool) -> Self {
-        self.http = self.http.map(|h| h.danger_accept_invalid_certs(insecure));
-        self
-    }
-
-    /// The clock idle timeouts and keep-alives run on (a `ManualClock` in tests).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.options = self.options.clock(clock);
-        self
-    }
-
-    /// Replaces the session options (clock, expiry margin); the keep-alive is set by
-    /// [`EmSessionBuilder::keep_alive`].
-    pub fn session_options(mut self, options: SessionOptions) -> Self {
-        self.options = options;
-        self
-    }
+    restpoint_session::connection_setters!();
 
     /// Keep-alive interval (default 5 minutes); `None` lets an idle session lapse, and the next
     /// call then logs on again (losing the old session's tasks, EM-12).

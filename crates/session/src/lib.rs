@@ -51,6 +51,7 @@
 //!   it never reached the server), on the session clock.
 //! - The HTTP client keeps no cookie store (EM-06: a stale cookie would beat the header).
 
+mod builder;
 mod credentials;
 mod error;
 mod http;

@@ -34,7 +34,7 @@ use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use restpoint_session::{
     ApiError, AuthContext, AuthError, Authenticator, ConfigError, Context, Credentials, Error,
     ExposeSecret, HttpOptions, ProtocolViolation, Result, SecretString, Session, SessionOptions,
-    SharedClock, Token, decode_json,
+    Token, decode_json,
 };
 use serde::Deserialize;
 
@@ -492,35 +492,7 @@ impl VbrSessionBuilder {
         self
     }
 
-    /// Trusts this CA (PEM) in addition to the system roots.
-    pub fn ca_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.http = self.http.and_then(|h| h.ca_pem(pem));
-        self
-    }
-
-    /// Replaces the HTTP options (TLS, timeouts); `x-api-version` is still added.
-    pub fn http_options(mut self, options: HttpOptions) -> Self {
-        self.http = Ok(options);
-        self
-    }
-
-    /// Accepts any server certificate (logged as a warning). For labs only.
-    pub fn danger_accept_invalid_certs(mut self, insecure: bool) -> Self {
-        self.http = self.http.map(|h| h.danger_accept_invalid_certs(insecure));
-        self
-    }
-
-    /// The clock expiries run on (a `ManualClock` in tests).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.options = self.options.clock(clock);
-        self
-    }
-
-    /// Replaces the session options (clock, expiry margin, keep-alive).
-    pub fn session_options(mut self, options: SessionOptions) -> Self {
-        self.options = options;
-        self
-    }
+    restpoint_session::connection_setters!();
 
     /// Refreshes the access token in the background before it expires, even when no call needs
     /// it (by default the first call after `expires_in` minus the margin refreshes it).
