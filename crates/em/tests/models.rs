@@ -3,8 +3,8 @@
 //! content is tolerated, and malformed documents give typed errors.
 //!
 //! Layout after xsd-parser's own feature tests: the schema is `specs/em/em.xsd`, the expected
-//! code `crates/em/src/generated/` (compared with the generator's output by the xtask test
-//! `em_generate`), the examples `specs/em/examples/*.xml` (validated against the schema by
+//! code `crates/em/src/generated/` (compared with the generator's output by
+//! `cargo xtask regen --check` and `regen::tests::generated_code_is_up_to_date`), the examples `specs/em/examples/*.xml` (validated against the schema by
 //! xmllint, and read here).
 
 use proptest::prelude::*;
