@@ -13,6 +13,7 @@
 //! - `GET /admin/users`, `POST /admin/users` (a [`User`] object; replaces by name),
 //!   `DELETE /admin/users/{name}`
 //! - `GET /admin/lifetimes`, `PUT /admin/lifetimes` (a [`Lifetimes`] object, seconds)
+//! - `GET /admin/behaviour`, `PUT /admin/behaviour`: the readings of disputed rules ([`crate::Behaviour`])
 //! - `GET /admin/versions`, `PUT /admin/versions` `{"em": [...], "vbr": [...], "vbr_401_body": "Empty"}`
 
 use std::sync::Arc;
@@ -152,6 +153,17 @@ impl Admin {
     /// Sets the VBR-12 reading.
     pub fn set_vbr_401_body(&self, body: Vbr401Body) {
         *self.st.vbr_401.write() = body;
+    }
+
+    /// The readings of the disputed and release-dependent rules in force.
+    pub fn behaviour(&self) -> crate::Behaviour {
+        self.st.behaviour()
+    }
+
+    /// Replaces the readings of the disputed and release-dependent rules; they apply to the next
+    /// request.
+    pub fn set_behaviour(&self, behaviour: crate::Behaviour) {
+        *self.st.behaviour.write() = behaviour;
     }
 
     /// Injects `fault` into the next `times` requests to `product` (after any faults queued
@@ -385,6 +397,18 @@ pub(crate) fn router(admin: Admin) -> Router {
                     if let Some(b) = v.vbr_401_body {
                         a.set_vbr_401_body(b);
                     }
+                    StatusCode::NO_CONTENT.into_response()
+                },
+            ),
+        )
+        .route(
+            "/admin/behaviour",
+            get(|AxState(a): A| async move { Json(a.behaviour()) }).put(
+                |AxState(a): A, body: Result<Json<crate::Behaviour>, axum::extract::rejection::JsonRejection>| async move {
+                    let Ok(Json(b)) = body else {
+                        return bad("expected a full behaviour object (GET /admin/behaviour shows one)");
+                    };
+                    a.set_behaviour(b);
                     StatusCode::NO_CONTENT.into_response()
                 },
             ),

@@ -7,6 +7,8 @@ use std::time::Duration;
 use restpoint_clock::{ManualClock, SharedClock, SystemClock};
 use serde::{Deserialize, Serialize};
 
+use crate::behaviour::Behaviour;
+use crate::breaks::{Break, Breaks};
 use crate::defaults;
 use crate::inventory::Inventory;
 
@@ -236,12 +238,17 @@ pub struct EmulatorConfig {
     pub vbr_api_versions: Vec<String>,
     /// VBR-12 reading.
     pub vbr_401_body: Vbr401Body,
+    /// The readings of disputed and release-dependent rules (EM-14, EM-15, VBR-08, ZVM-10,
+    /// ZVM-11, ZVM-14).
+    pub behaviour: Behaviour,
     /// Lifetimes.
     pub lifetimes: Lifetimes,
     /// Limits.
     pub limits: Limits,
     /// Seeded resources.
     pub inventory: Inventory,
+    /// Deliberately broken rules (the sensitivity test only); empty by default.
+    pub(crate) breaks: Breaks,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -258,8 +265,10 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("em_versions", &self.em_versions)
             .field("vbr_api_versions", &self.vbr_api_versions)
             .field("vbr_401_body", &self.vbr_401_body)
+            .field("behaviour", &self.behaviour)
             .field("lifetimes", &self.lifetimes)
             .field("limits", &self.limits)
+            .field("breaks", &self.breaks)
             .finish_non_exhaustive()
     }
 }
@@ -285,9 +294,11 @@ impl Default for EmulatorConfig {
                 .map(|v| v.to_string())
                 .collect(),
             vbr_401_body: Vbr401Body::Json,
+            behaviour: Behaviour::default(),
             lifetimes: Lifetimes::default(),
             limits: Limits::default(),
             inventory: Inventory::default(),
+            breaks: Breaks::default(),
         }
     }
 }
@@ -392,6 +403,12 @@ impl EmulatorConfig {
         self
     }
 
+    /// Sets the readings of the disputed and release-dependent rules.
+    pub fn with_behaviour(mut self, behaviour: Behaviour) -> Self {
+        self.behaviour = behaviour;
+        self
+    }
+
     /// Sets the lifetimes.
     pub fn with_lifetimes(mut self, lifetimes: Lifetimes) -> Self {
         self.lifetimes = lifetimes;
@@ -413,6 +430,12 @@ impl EmulatorConfig {
     /// Sets the inventory.
     pub fn with_inventory(mut self, inventory: Inventory) -> Self {
         self.inventory = inventory;
+        self
+    }
+
+    /// Breaks one rule on purpose (see [`Break`]): for tests that prove the suite notices.
+    pub fn with_break(mut self, b: Break) -> Self {
+        self.breaks.insert(b);
         self
     }
 }

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
+use crate::breaks::Break;
 use crate::common::{basic_credentials, body_response, guard, query_param, wants_json};
 use crate::config::EmRole;
 use crate::state::{
@@ -347,7 +348,9 @@ fn tokens_of(headers: &HeaderMap) -> (Vec<&str>, Vec<&str>) {
 fn authenticate(st: &State, headers: &HeaderMap) -> Result<(EmToken, EmSession), Response> {
     let json = wants_json(headers);
     let (cookies, header_tokens) = tokens_of(headers);
-    let candidates = if cookies.is_empty() {
+    let candidates = if cookies.is_empty()
+        || st.breaks.has(Break::EmHeaderBeatsCookie) && !header_tokens.is_empty()
+    {
         header_tokens
     } else {
         cookies

@@ -4,6 +4,8 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+pub mod behaviour;
+mod breaks;
 mod common;
 pub mod config;
 pub mod defaults;
@@ -13,6 +15,7 @@ pub mod standalone;
 mod state;
 mod tls;
 mod vbr;
+pub mod vbr_revision;
 mod xml;
 mod zvm;
 
@@ -27,6 +30,8 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 pub use admin::{Admin, NotVirtual};
+pub use behaviour::{Behaviour, EmTokenForm, VbrMissingVersion, ZvmKind};
+pub use breaks::Break;
 pub use config::{EmRole, EmulatorConfig, Lifetimes, Limits, TlsSource, User, Vbr401Body, VbrRole};
 pub use inventory::Inventory;
 pub use state::{Counters, Fault, Product, ProductCounters};

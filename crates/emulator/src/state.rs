@@ -262,7 +262,9 @@ pub(crate) struct State {
     pub em_versions: RwLock<Vec<String>>,
     pub vbr_versions: RwLock<Vec<String>>,
     pub vbr_401: RwLock<Vbr401Body>,
+    pub behaviour: RwLock<crate::behaviour::Behaviour>,
     pub limits: Limits,
+    pub breaks: crate::breaks::Breaks,
     pub inventory: Inventory,
     pub start_ms: u64,
     pub bases: Bases,
@@ -337,7 +339,9 @@ impl State {
             em_versions: RwLock::new(config.em_versions.clone()),
             vbr_versions: RwLock::new(config.vbr_api_versions.clone()),
             vbr_401: RwLock::new(config.vbr_401_body),
+            behaviour: RwLock::new(config.behaviour),
             limits: config.limits,
+            breaks: config.breaks.clone(),
             inventory,
             start_ms,
             bases,
@@ -354,6 +358,10 @@ impl State {
 
     pub(crate) fn now_ms(&self) -> u64 {
         to_ms(self.clock.now())
+    }
+
+    pub(crate) fn behaviour(&self) -> crate::behaviour::Behaviour {
+        *self.behaviour.read()
     }
 
     pub(crate) fn lifetimes(&self) -> Lifetimes {

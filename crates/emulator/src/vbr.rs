@@ -20,6 +20,7 @@ use crate::state::{
     Count, JobRun, Product, State, Token32, VbrAccess, VbrRefresh, b64url, decode_b64url, dur_ms,
     random_bytes, rfc3339,
 };
+use crate::vbr_revision::ApiRevision;
 
 type St = AxState<Arc<State>>;
 
@@ -109,13 +110,16 @@ async fn guard_and_version_check(AxState(st): St, req: Request, next: Next) -> R
         Ok(Some(delay)) => tokio::time::sleep(delay).await,
         Ok(None) => {}
     }
-    if let Err(resp) = version_check(&st, &req) {
+    let mut req = req;
+    if let Err(resp) = version_check(&st, &mut req) {
         return resp;
     }
     next.run(req).await
 }
 
-fn version_check(st: &State, req: &Request) -> Result<(), Response> {
+/// Checks `x-api-version` and records the revision asked for in the request's extensions
+/// ([`ApiRevision`]), so that handlers answer in that revision's models (VBR-13).
+fn version_check(st: &State, req: &mut Request) -> Result<(), Response> {
     let mut values = req
         .headers()
         .get_all("x-api-version")
@@ -153,6 +157,9 @@ fn version_check(st: &State, req: &Request) -> Result<(), Response> {
                 supported.join(", ")
             ),
         ));
+    }
+    if let Ok(revision) = first.parse::<ApiRevision>() {
+        req.extensions_mut().insert(revision);
     }
     Ok(())
 }
