@@ -15,6 +15,7 @@ pub mod standalone;
 mod state;
 mod tls;
 mod vbr;
+mod vbr_models;
 pub mod vbr_revision;
 mod xml;
 mod zvm;

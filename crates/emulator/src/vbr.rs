@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Request, State as AxState};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Request, State as AxState};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,7 @@ use crate::state::{
     Count, JobRun, Product, State, Token32, VbrAccess, VbrRefresh, b64url, decode_b64url, dur_ms,
     random_bytes, rfc3339,
 };
+use crate::vbr_models::Models;
 use crate::vbr_revision::ApiRevision;
 
 type St = AxState<Arc<State>>;
@@ -596,48 +597,21 @@ async fn logout(AxState(st): St, headers: HeaderMap) -> Response {
     )
 }
 
-/// The serverInfo body, serialised directly, not through a `serde_json::Value`; the fields are in the order a
-/// `Value` object writes them (sorted by name), so the body is the same.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ServerInfo<'a> {
-    build_version: &'a str,
-    database_content_version: &'static str,
-    database_schema_version: &'static str,
-    database_vendor: &'static str,
-    name: &'a str,
-    patches: &'static [()],
-    sql_server_edition: &'static str,
-    sql_server_version: &'static str,
-    vbr_id: &'a str,
+/// The revision's models for a request (VBR-13; see [`Models`]).
+fn models(st: &State, rev: Option<Extension<ApiRevision>>) -> Models {
+    Models::for_request(st, rev.map(|Extension(r)| r))
 }
 
-async fn server_info(AxState(st): St, headers: HeaderMap) -> Response {
+async fn server_info(
+    AxState(st): St,
+    rev: Option<Extension<ApiRevision>>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = authenticate(&st, &headers) {
         return r;
     }
-    let server = st.inventory.backup_servers.first();
-    let name = server.map_or("vbr01.lab.local", |s| s.name.as_str());
-    let version = server.map_or("12.3.1.1139", |s| s.version.as_str());
-    let id = server.map_or_else(
-        || std::borrow::Cow::Owned(crate::inventory::stable_id("Vbr", name)),
-        |s| std::borrow::Cow::Borrowed(s.id.as_str()),
-    );
-    let info = ServerInfo {
-        build_version: version,
-        database_content_version: "12.3.1.1139",
-        database_schema_version: "12.3.1.1139",
-        database_vendor: "PostgreSQL",
-        name,
-        patches: &[],
-        sql_server_edition: "",
-        sql_server_version: "15.4",
-        vbr_id: &id,
-    };
-    match serde_json::to_string(&info) {
-        Ok(body) => body_response(StatusCode::OK, "application/json; charset=utf-8", body),
-        Err(_) => error(&st, StatusCode::INTERNAL_SERVER_ERROR, "cannot serialise"),
-    }
+    let body = models(&st, rev).server_info(&st);
+    body_response(StatusCode::OK, "application/json; charset=utf-8", body)
 }
 
 /// Paging and common filters of a list (`skip`, `limit`, `orderColumn`, `orderAsc`, `nameFilter`).
@@ -773,30 +747,6 @@ fn wildcard(pattern: &str, text: &str) -> bool {
     true
 }
 
-fn job_json(st: &State, job: &crate::inventory::Job) -> Value {
-    let repo = st.inventory.repository_by_name(&job.repository);
-    json!({
-        "id": job.id,
-        "name": job.name,
-        "type": job.kind,
-        "description": job.description,
-        "isDisabled": job.disabled,
-        "isHighPriority": false,
-        "virtualMachines": {
-            "includes": job.vms.iter().map(|vm| json!({
-                "type": "VirtualMachine",
-                "hostName": "vcenter.lab.local",
-                "name": vm,
-                "objectId": crate::inventory::stable_id("Vm", vm),
-            })).collect::<Vec<_>>(),
-        },
-        "storage": {
-            "backupRepositoryId": repo.map(|r| r.id.clone()),
-            "retentionPolicy": {"type": "RestorePoints", "quantity": 7},
-        },
-    })
-}
-
 async fn list_jobs(AxState(st): St, req: Request) -> Response {
     if let Err(r) = authenticate(&st, req.headers()) {
         return r;
@@ -805,18 +755,15 @@ async fn list_jobs(AxState(st): St, req: Request) -> Response {
         Ok(q) => q,
         Err(r) => return r,
     };
-    let type_filter = q.get("typeFilter").map(str::to_string);
-    let items = st
-        .inventory
-        .jobs
-        .iter()
-        .filter(|j| {
-            type_filter
-                .as_deref()
-                .is_none_or(|t| j.kind.eq_ignore_ascii_case(t))
-        })
-        .map(|j| job_json(&st, j))
-        .collect();
+    let m = models(&st, req.extensions().get::<ApiRevision>().copied().map(Extension));
+    let mut items: Vec<Value> = st.inventory.jobs.iter().map(|j| m.job(&st, j)).collect();
+    if let Some(want) = q.get("typeFilter") {
+        items.retain(|v| {
+            v["type"]
+                .as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case(want))
+        });
+    }
     q.page(
         items,
         &[
@@ -831,12 +778,17 @@ fn bad_id() -> Response {
     error_with(StatusCode::NOT_FOUND, "NotFound", "no object with this id")
 }
 
-async fn get_job(AxState(st): St, Path(id): Path<String>, headers: HeaderMap) -> Response {
+async fn get_job(
+    AxState(st): St,
+    Path(id): Path<String>,
+    rev: Option<Extension<ApiRevision>>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = authenticate(&st, &headers) {
         return r;
     }
     match st.inventory.job(&id) {
-        Some(job) => json_response(StatusCode::OK, &job_json(&st, job)),
+        Some(job) => json_response(StatusCode::OK, &models(&st, rev).job(&st, job)),
         None => bad_id(),
     }
 }
@@ -996,22 +948,6 @@ async fn get_session(AxState(st): St, Path(id): Path<String>, headers: HeaderMap
     }
 }
 
-fn backup_json(st: &State, b: &crate::inventory::Backup) -> Value {
-    let job = st.inventory.jobs.iter().find(|j| j.name == b.job);
-    let repo = st.inventory.repository_by_name(&b.repository);
-    json!({
-        "id": b.id,
-        "name": b.name,
-        "jobId": job.map(|j| j.id.clone()),
-        "policyUniqueId": job.map(|j| j.id.clone()),
-        "jobType": job.map_or("Backup".to_string(), |j| j.kind.clone()),
-        "platformName": "VMware",
-        "platformId": crate::inventory::stable_id("Platform", "VMware"),
-        "creationTime": rfc3339(st.start_ms.saturating_sub(7 * 86_400_000)),
-        "repositoryId": repo.map_or_else(|| crate::inventory::stable_id("Repository", &b.repository), |r| r.id.clone()),
-    })
-}
-
 async fn list_backups(AxState(st): St, req: Request) -> Response {
     if let Err(r) = authenticate(&st, req.headers()) {
         return r;
@@ -1020,12 +956,8 @@ async fn list_backups(AxState(st): St, req: Request) -> Response {
         Ok(q) => q,
         Err(r) => return r,
     };
-    let mut items: Vec<Value> = st
-        .inventory
-        .backups
-        .iter()
-        .map(|b| backup_json(&st, b))
-        .collect();
+    let m = models(&st, req.extensions().get::<ApiRevision>().copied().map(Extension));
+    let mut items: Vec<Value> = st.inventory.backups.iter().map(|b| m.backup(&st, b)).collect();
     if let Some(want) = q.get("jobIdFilter") {
         items.retain(|v| {
             v["jobId"]
@@ -1036,7 +968,12 @@ async fn list_backups(AxState(st): St, req: Request) -> Response {
     q.page(items, &[("Name", "name"), ("CreationTime", "creationTime")])
 }
 
-async fn get_backup(AxState(st): St, Path(id): Path<String>, headers: HeaderMap) -> Response {
+async fn get_backup(
+    AxState(st): St,
+    Path(id): Path<String>,
+    rev: Option<Extension<ApiRevision>>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = authenticate(&st, &headers) {
         return r;
     }
@@ -1046,24 +983,9 @@ async fn get_backup(AxState(st): St, Path(id): Path<String>, headers: HeaderMap)
         .iter()
         .find(|b| b.id.eq_ignore_ascii_case(&id))
     {
-        Some(b) => json_response(StatusCode::OK, &backup_json(&st, b)),
+        Some(b) => json_response(StatusCode::OK, &models(&st, rev).backup(&st, b)),
         None => bad_id(),
     }
-}
-
-fn repository_json(st: &State, r: &crate::inventory::Repository) -> Value {
-    let host = st.inventory.backup_servers.first();
-    json!({
-        "id": r.id,
-        "name": r.name,
-        "description": r.description,
-        "uniqueId": r.id,
-        "type": r.kind,
-        "hostId": host.map(|h| h.id.clone()),
-        "hostName": host.map(|h| h.name.clone()),
-        "path": r.path,
-        "repository": {"path": r.path, "maxTaskCount": 4},
-    })
 }
 
 async fn list_repositories(AxState(st): St, req: Request) -> Response {
@@ -1074,11 +996,12 @@ async fn list_repositories(AxState(st): St, req: Request) -> Response {
         Ok(q) => q,
         Err(r) => return r,
     };
+    let m = models(&st, req.extensions().get::<ApiRevision>().copied().map(Extension));
     let mut items: Vec<Value> = st
         .inventory
         .repositories
         .iter()
-        .map(|r| repository_json(&st, r))
+        .map(|r| m.repository(&st, r))
         .collect();
     if let Some(want) = q.get("typeFilter") {
         items.retain(|v| {
@@ -1099,7 +1022,12 @@ async fn list_repositories(AxState(st): St, req: Request) -> Response {
     )
 }
 
-async fn get_repository(AxState(st): St, Path(id): Path<String>, headers: HeaderMap) -> Response {
+async fn get_repository(
+    AxState(st): St,
+    Path(id): Path<String>,
+    rev: Option<Extension<ApiRevision>>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = authenticate(&st, &headers) {
         return r;
     }
@@ -1109,42 +1037,13 @@ async fn get_repository(AxState(st): St, Path(id): Path<String>, headers: Header
         .iter()
         .find(|r| r.id.eq_ignore_ascii_case(&id))
     {
-        Some(r) => json_response(StatusCode::OK, &repository_json(&st, r)),
+        Some(r) => json_response(StatusCode::OK, &models(&st, rev).repository(&st, r)),
         None => bad_id(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{ServerInfo, json};
-
-    #[test]
-    fn server_info_body_matches_the_value_form() {
-        let info = ServerInfo {
-            build_version: "12.3.1.1139",
-            database_content_version: "12.3.1.1139",
-            database_schema_version: "12.3.1.1139",
-            database_vendor: "PostgreSQL",
-            name: "vbr\"01",
-            patches: &[],
-            sql_server_edition: "",
-            sql_server_version: "15.4",
-            vbr_id: "id-1",
-        };
-        let value = json!({
-            "vbrId": "id-1",
-            "name": "vbr\"01",
-            "buildVersion": "12.3.1.1139",
-            "patches": [],
-            "databaseVendor": "PostgreSQL",
-            "sqlServerEdition": "",
-            "sqlServerVersion": "15.4",
-            "databaseSchemaVersion": "12.3.1.1139",
-            "databaseContentVersion": "12.3.1.1139",
-        });
-        assert_eq!(serde_json::to_string(&info).unwrap(), value.to_string());
-    }
-
     use super::wildcard;
 
     #[test]
