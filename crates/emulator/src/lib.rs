@@ -19,6 +19,7 @@ mod vbr_models;
 pub mod vbr_revision;
 mod xml;
 mod zvm;
+mod zvm_models;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;

@@ -755,7 +755,13 @@ async fn list_jobs(AxState(st): St, req: Request) -> Response {
         Ok(q) => q,
         Err(r) => return r,
     };
-    let m = models(&st, req.extensions().get::<ApiRevision>().copied().map(Extension));
+    let m = models(
+        &st,
+        req.extensions()
+            .get::<ApiRevision>()
+            .copied()
+            .map(Extension),
+    );
     let mut items: Vec<Value> = st.inventory.jobs.iter().map(|j| m.job(&st, j)).collect();
     if let Some(want) = q.get("typeFilter") {
         items.retain(|v| {
@@ -956,8 +962,19 @@ async fn list_backups(AxState(st): St, req: Request) -> Response {
         Ok(q) => q,
         Err(r) => return r,
     };
-    let m = models(&st, req.extensions().get::<ApiRevision>().copied().map(Extension));
-    let mut items: Vec<Value> = st.inventory.backups.iter().map(|b| m.backup(&st, b)).collect();
+    let m = models(
+        &st,
+        req.extensions()
+            .get::<ApiRevision>()
+            .copied()
+            .map(Extension),
+    );
+    let mut items: Vec<Value> = st
+        .inventory
+        .backups
+        .iter()
+        .map(|b| m.backup(&st, b))
+        .collect();
     if let Some(want) = q.get("jobIdFilter") {
         items.retain(|v| {
             v["jobId"]
@@ -996,7 +1013,13 @@ async fn list_repositories(AxState(st): St, req: Request) -> Response {
         Ok(q) => q,
         Err(r) => return r,
     };
-    let m = models(&st, req.extensions().get::<ApiRevision>().copied().map(Extension));
+    let m = models(
+        &st,
+        req.extensions()
+            .get::<ApiRevision>()
+            .copied()
+            .map(Extension),
+    );
     let mut items: Vec<Value> = st
         .inventory
         .repositories

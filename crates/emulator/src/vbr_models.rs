@@ -75,7 +75,8 @@ impl Models {
     /// The job type as this revision names it: 1.2's `Backup` is `VSphereBackup` from 1.3
     /// (the inventory may use either name).
     pub(crate) fn job_type(self, kind: &str) -> String {
-        let backup = kind.eq_ignore_ascii_case("Backup") || kind.eq_ignore_ascii_case("VSphereBackup");
+        let backup =
+            kind.eq_ignore_ascii_case("Backup") || kind.eq_ignore_ascii_case("VSphereBackup");
         match (backup, self.v13()) {
             (true, true) => "VSphereBackup".to_string(),
             (true, false) => "Backup".to_string(),
@@ -331,7 +332,10 @@ mod tests {
         assert_eq!(r131.job_type("VSphereReplica"), "VSphereReplica");
         assert_eq!(r130.spell("windows"), "windows");
         assert_eq!(r131.spell("windows"), "Windows");
-        assert_eq!(Models::of(ApiRevision::new(1, 3, 2)).spell("monday"), "Monday");
+        assert_eq!(
+            Models::of(ApiRevision::new(1, 3, 2)).spell("monday"),
+            "Monday"
+        );
         assert_eq!(r12.vsphere_platform(), "VMware");
         assert_eq!(r131.vsphere_platform(), "VSphere");
     }

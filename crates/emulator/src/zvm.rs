@@ -22,6 +22,7 @@ use crate::state::{
     dur_ms, random_bytes, random_uuid, rfc3339,
 };
 use crate::xml::json_to_xml;
+use crate::zvm_models::{ZvmModel, shaped};
 
 /// The ZVM session header (ZVM-02, ZVM-03).
 pub(crate) const SESSION_HEADER: &str = "x-zerto-session";
@@ -521,6 +522,7 @@ async fn local_site(AxState(st): St, headers: HeaderMap) -> Response {
             "type": "LocalSiteApi",
         },
     });
+    let value = shaped(&st, ZvmModel::LocalSite, value);
     render(&headers, &value, "LocalSite", "LocalSite")
 }
 
@@ -582,7 +584,8 @@ async fn list_vpgs(AxState(st): St, req: Request) -> Response {
     retain_eq(&mut items, "Status", param(&p, "status"));
     retain_eq(&mut items, "SubStatus", param(&p, "subStatus"));
     retain_eq(&mut items, "Priority", param(&p, "priority"));
-    render(headers, &Value::Array(items), "ArrayOfVpg", "Vpg")
+    let value = shaped(&st, ZvmModel::Vpg, Value::Array(items));
+    render(headers, &value, "ArrayOfVpg", "Vpg")
 }
 
 async fn get_vpg(AxState(st): St, Path(id): Path<String>, headers: HeaderMap) -> Response {
@@ -595,7 +598,12 @@ async fn get_vpg(AxState(st): St, Path(id): Path<String>, headers: HeaderMap) ->
         .iter()
         .find(|v| v.id.eq_ignore_ascii_case(&id))
     {
-        Some(v) => render(&headers, &vpg_json(&st, v), "Vpg", "Vpg"),
+        Some(v) => render(
+            &headers,
+            &shaped(&st, ZvmModel::Vpg, vpg_json(&st, v)),
+            "Vpg",
+            "Vpg",
+        ),
         None => err(StatusCode::NOT_FOUND, "VPG not found", &headers),
     }
 }
@@ -638,7 +646,8 @@ async fn list_vms(AxState(st): St, req: Request) -> Response {
     retain_eq(&mut items, "VmName", param(&p, "vmName"));
     retain_eq(&mut items, "Status", param(&p, "status"));
     retain_eq(&mut items, "VmIdentifier", param(&p, "vmIdentifier"));
-    render(headers, &Value::Array(items), "ArrayOfVm", "Vm")
+    let value = shaped(&st, ZvmModel::Vm, Value::Array(items));
+    render(headers, &value, "ArrayOfVm", "Vm")
 }
 
 fn task_json(st: &State, t: &crate::inventory::ZvmTask, now: u64) -> Value {
@@ -697,7 +706,8 @@ async fn list_tasks(AxState(st): St, req: Request) -> Response {
         let want = want.trim().parse::<u64>().ok();
         items.retain(|v| v["Status"]["State"].as_u64() == want);
     }
-    render(headers, &Value::Array(items), "ArrayOfTask", "Task")
+    let value = shaped(&st, ZvmModel::Task, Value::Array(items));
+    render(headers, &value, "ArrayOfTask", "Task")
 }
 
 async fn get_task(AxState(st): St, Path(id): Path<String>, headers: HeaderMap) -> Response {
@@ -711,7 +721,12 @@ async fn get_task(AxState(st): St, Path(id): Path<String>, headers: HeaderMap) -
         .iter()
         .find(|t| t.id.eq_ignore_ascii_case(&id))
     {
-        Some(t) => render(&headers, &task_json(&st, t, now), "Task", "Task"),
+        Some(t) => render(
+            &headers,
+            &shaped(&st, ZvmModel::Task, task_json(&st, t, now)),
+            "Task",
+            "Task",
+        ),
         None => err(StatusCode::NOT_FOUND, "Task not found", &headers),
     }
 }
@@ -761,5 +776,6 @@ async fn list_alerts(AxState(st): St, req: Request) -> Response {
             })
         });
     }
-    render(headers, &Value::Array(items), "ArrayOfAlert", "Alert")
+    let value = shaped(&st, ZvmModel::Alert, Value::Array(items));
+    render(headers, &value, "ArrayOfAlert", "Alert")
 }

@@ -127,8 +127,8 @@ async fn f3_every_vbr_get_in_every_revision_follows_the_vendor_models() {
             specs.insert(file, spec);
         }
     }
-    let config = EmulatorConfig::for_tests()
-        .with_vbr_api_versions(REVISIONS.iter().map(|(rev, _)| *rev));
+    let config =
+        EmulatorConfig::for_tests().with_vbr_api_versions(REVISIONS.iter().map(|(rev, _)| *rev));
     let (emu, c) = start(config).await;
 
     // One job run, so that the sessions list and a session exist.
@@ -206,5 +206,123 @@ async fn f3_every_vbr_get_in_every_revision_follows_the_vendor_models() {
     assert!(cross("vbr-1.3-rev0.json", "/api/v1/serverInfo", &old_info) > 0);
     assert_eq!(old_job["type"], "Backup");
     assert_eq!(new_job["type"], "VSphereBackup");
-    assert!(errors.is_empty(), "{} answers break the vendor models", errors.len());
+    assert!(
+        errors.is_empty(),
+        "{} answers break the vendor models",
+        errors.len()
+    );
+}
+
+async fn zvm_get(c: &Client, emu: &Emulator, session: &str, path: &str) -> Value {
+    let resp = c
+        .get(format!("{}{}", emu.zvm_url(), path.trim_start_matches('/')))
+        .header("x-zerto-session", session)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(resp.status(), StatusCode::OK, "GET {path}");
+    resp.json().await.expect("JSON answer")
+}
+
+async fn zvm_session(c: &Client, emu: &Emulator) -> String {
+    let resp = c
+        .post(format!("{}v1/session/add", emu.zvm_url()))
+        .basic_auth(defaults::ADMIN_USER, Some(defaults::ADMIN_PASSWORD))
+        .send()
+        .await
+        .expect("logon");
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.headers()["x-zerto-session"]
+        .to_str()
+        .expect("session header")
+        .to_string()
+}
+
+/// The ZVM resource paths the emulator serves, with one id of each list filled in.
+async fn zvm_paths(c: &Client, emu: &Emulator, session: &str) -> Vec<String> {
+    let mut paths = vec![
+        "v1/localsite".to_string(),
+        "v1/vms".to_string(),
+        "v1/alerts".to_string(),
+    ];
+    for (list, key) in [
+        ("v1/vpgs", ["VpgIdentifier", "vpgIdentifier"]),
+        ("v1/tasks", ["TaskIdentifier", "taskIdentifier"]),
+    ] {
+        let body = zvm_get(c, emu, session, list).await;
+        let first = &body[0];
+        // The Appliance's models carry the identifier only in the link.
+        let id = key
+            .iter()
+            .find_map(|k| first[*k].as_str())
+            .or_else(|| first["link"]["identifier"].as_str())
+            .expect("the list has an item with an identifier");
+        paths.push(list.to_string());
+        paths.push(format!("{list}/{id}"));
+    }
+    paths
+}
+
+#[tokio::test]
+async fn zvm_14_camel_case_answers_follow_the_appliance_models() {
+    let Some(spec) = vendor_spec("zvm-appliance-10.0u6.json") else {
+        return;
+    };
+    let behaviour = Behaviour {
+        zvm_camel_case: true,
+        ..Behaviour::default()
+    };
+    let (emu, c) = start(EmulatorConfig::for_tests().with_behaviour(behaviour)).await;
+    let session = zvm_session(&c, &emu).await;
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let paths = zvm_paths(&c, &emu, &session).await;
+    for path in &paths {
+        let body = zvm_get(&c, &emu, &session, path).await;
+        let template = spec.match_path(path).unwrap_or("?").to_string();
+        record(
+            &spec,
+            &format!("/{path}"),
+            &body,
+            format!("GET {template}"),
+            &mut errors,
+        );
+    }
+    println!(
+        "ZVM-14: {} routes validated against the Appliance file, {} with errors",
+        paths.len(),
+        errors.len()
+    );
+    for (label, errs) in &errors {
+        println!("{label}: {} error(s)", errs.len());
+        for e in errs.iter().take(40) {
+            println!("    {e}");
+        }
+    }
+    assert_eq!(paths.len(), 7);
+    assert!(
+        errors.is_empty(),
+        "{} answers break the Appliance models",
+        errors.len()
+    );
+
+    // The check can fail: the PascalCase default breaks the Appliance's models.
+    let (emu, c) = start(EmulatorConfig::for_tests()).await;
+    let session = zvm_session(&c, &emu).await;
+    let pascal = zvm_get(&c, &emu, &session, "v1/localsite").await;
+    let errs = spec
+        .validate_response("GET", "/v1/localsite", 200, &pascal)
+        .expect("the operation exists");
+    assert!(errs.iter().any(|e| e.pointer == "/SiteName"), "{errs:?}");
+}
+
+#[tokio::test]
+async fn zvm_14_pascal_case_stays_the_default() {
+    let (emu, c) = start(EmulatorConfig::for_tests()).await;
+    let session = zvm_session(&c, &emu).await;
+    let site = zvm_get(&c, &emu, &session, "v1/localsite").await;
+    assert!(site["SiteIdentifier"].is_string(), "{site}");
+    assert!(site.get("siteIdentifier").is_none(), "{site}");
+    let vpgs = zvm_get(&c, &emu, &session, "v1/vpgs").await;
+    assert!(vpgs[0]["VpgName"].is_string(), "{vpgs}");
 }
