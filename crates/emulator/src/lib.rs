@@ -18,6 +18,7 @@ mod vbr;
 pub mod vbr_revision;
 mod xml;
 mod zvm;
+mod zvm_oidc;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
