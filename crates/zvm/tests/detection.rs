@@ -112,6 +112,25 @@ async fn a_wrong_kind_named_by_the_user_is_a_typed_error() {
         .await
         .unwrap_err();
     assert!(error.to_string().contains("openid connect"), "{error}");
+    // Client credentials exist only on an Appliance: detected Windows, the secret is never sent.
+    let error = ZvmSession::builder(emulator.zvm_url())
+        .client_credentials(Credentials::new(
+            defaults::ZVM_OIDC_CLIENT_ID,
+            defaults::ZVM_OIDC_CLIENT_SECRET,
+        ))
+        .ca_pem(emulator.ca_pem())
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    let counters = emulator.admin().counters();
+    let token_requests = counters.requests(
+        Product::Zvm,
+        "POST",
+        "/auth/realms/zerto/protocol/openid-connect/token",
+    );
+    // One from the Appliance-named build above, none from the client-credentials build.
+    assert_eq!(token_requests, 1);
 }
 
 #[tokio::test]
