@@ -4,8 +4,9 @@ Feature: Zerto Virtual Manager logon
 
   @ZVM-01 @ZVM-02 @zvm-windows
   Scenario: Starting a session with Basic credentials and an empty body
+    The logon answers 200 OK exactly (clients check for it), with an empty body.
     When I start a Zerto session with Basic credentials
-    Then the answer is a success
+    Then the answer is 200 OK
     And the answer has the header "x-zerto-session"
     And the answer body is empty
 
@@ -14,6 +15,18 @@ Feature: Zerto Virtual Manager logon
     When I start a Zerto session with Basic credentials and the body '{"AuthenticationMethod": 0}'
     Then the answer is a success
     And the answer has the header "x-zerto-session"
+
+  @ZVM-01 @zvm-windows
+  Scenario Outline: The authentication method as a number or as a string
+    Clients send the value either way; the same account logs on with both.
+    When I start a Zerto session with Basic credentials and the body '<body>'
+    Then the answer is a success
+    And the answer has the header "x-zerto-session"
+
+    Examples:
+      | body                          |
+      | {"AuthenticationMethod": 0}   |
+      | {"AuthenticationMethod": "0"} |
 
   @ZVM-03 @zvm-windows
   Scenario: The session id authorises later requests

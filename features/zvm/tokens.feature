@@ -25,6 +25,11 @@ Feature: ZVM Appliance OpenID Connect tokens
     And the new bearer token works
 
   @ZVM-09
+  Scenario: A bearer token the realm never issued is refused
+    When I get the local site with a made-up bearer token
+    Then the answer is 401 Unauthorized
+
+  @ZVM-09
   Scenario: A wrong password is refused
     When I ask the appliance for a token with a wrong password
     Then the answer is a client error

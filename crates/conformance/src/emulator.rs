@@ -14,6 +14,8 @@ use crate::target::{Credential, EmulatorAccounts};
 /// The emulator, started in-process on ephemeral ports with a virtual clock.
 pub struct EmbeddedEmulator {
     emulator: Emulator,
+    /// The readings it started with, restored after a scenario that changed them.
+    initial_behaviour: restpoint_emulator::Behaviour,
 }
 
 impl EmbeddedEmulator {
@@ -23,7 +25,11 @@ impl EmbeddedEmulator {
         let emulator = Emulator::start(config.unwrap_or_else(EmulatorConfig::for_tests))
             .await
             .context("cannot start the embedded emulator")?;
-        Ok(EmbeddedEmulator { emulator })
+        let initial_behaviour = emulator.admin().behaviour();
+        Ok(EmbeddedEmulator {
+            emulator,
+            initial_behaviour,
+        })
     }
 
     /// The base URL of `product`.
@@ -76,7 +82,33 @@ impl EmbeddedEmulator {
     /// Puts every setting a scenario may change back to its default.
     pub fn reset_settings(&self) -> anyhow::Result<()> {
         self.set_vbr_empty_401(false)?;
+        self.emulator.admin().set_behaviour(self.initial_behaviour);
         self.emulator.admin().clear_faults();
+        Ok(())
+    }
+
+    /// Plays a Windows ZVM, a ZVM Appliance or both (ZVM-09, ZVM-10).
+    pub fn set_zvm_kind(&self, kind: crate::args::ZvmKind) -> anyhow::Result<()> {
+        use restpoint_emulator::ZvmKind as K;
+        let admin = self.emulator.admin();
+        admin.set_behaviour(restpoint_emulator::Behaviour {
+            zvm_kind: match kind {
+                crate::args::ZvmKind::Both => K::Both,
+                crate::args::ZvmKind::Windows => K::Windows,
+                crate::args::ZvmKind::Appliance => K::Appliance,
+            },
+            ..admin.behaviour()
+        });
+        Ok(())
+    }
+
+    /// Makes `/v1` refuse Appliance tokens issued without `scope=openid` (ZVM-11).
+    pub fn set_zvm_require_openid_scope(&self, on: bool) -> anyhow::Result<()> {
+        let admin = self.emulator.admin();
+        admin.set_behaviour(restpoint_emulator::Behaviour {
+            zvm_require_openid_scope: on,
+            ..admin.behaviour()
+        });
         Ok(())
     }
 

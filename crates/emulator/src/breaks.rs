@@ -16,6 +16,28 @@ pub enum Break {
     EmHeaderBeatsCookie,
     // ---- VBR ----
     // ---- ZVM ----
+    /// ZVM-01: an `AuthenticationMethod` sent as a string is refused.
+    ZvmAuthMethodStringRefused,
+    /// ZVM-02: the logon answers `201 Created`.
+    ZvmLogonCreated,
+    /// ZVM-03: a request without a session id is served.
+    ZvmSessionNotRequired,
+    /// ZVM-04: `DELETE /v1/session` answers 200 and leaves the session alive.
+    ZvmLogoutKeepsSession,
+    /// ZVM-05: a request does not reset the dormancy timer.
+    ZvmDormancyNotReset,
+    /// ZVM-07: wrong credentials answer `403`.
+    ZvmWrongPasswordForbidden,
+    /// ZVM-09: a bearer token the realm never issued (not of its form) is accepted.
+    ZvmForgedBearerAccepted,
+    /// ZVM-10: the Appliance answers `POST /v1/session/add` with `401`.
+    ZvmApplianceSessionAdd401,
+    /// ZVM-11: with the setting on, a token issued without `scope=openid` is still accepted.
+    ZvmOpenidScopeIgnored,
+    /// ZVM-12: a refresh token works only once.
+    ZvmRefreshSingleUse,
+    /// ZVM-13: the Keycloak logout leaves the refresh token usable.
+    ZvmKeycloakLogoutKeepsRefresh,
 }
 
 impl Break {
@@ -25,12 +47,35 @@ impl Break {
         Break::EmHeaderBeatsCookie,
         // VBR
         // ZVM
+        Break::ZvmAuthMethodStringRefused,
+        Break::ZvmLogonCreated,
+        Break::ZvmSessionNotRequired,
+        Break::ZvmLogoutKeepsSession,
+        Break::ZvmDormancyNotReset,
+        Break::ZvmWrongPasswordForbidden,
+        Break::ZvmForgedBearerAccepted,
+        Break::ZvmApplianceSessionAdd401,
+        Break::ZvmOpenidScopeIgnored,
+        Break::ZvmRefreshSingleUse,
+        Break::ZvmKeycloakLogoutKeepsRefresh,
     ];
 
     /// The rule id this break violates (`EM-06`).
     pub fn rule(self) -> &'static str {
         match self {
             Break::EmHeaderBeatsCookie => "EM-06",
+            // ZVM
+            Break::ZvmAuthMethodStringRefused => "ZVM-01",
+            Break::ZvmLogonCreated => "ZVM-02",
+            Break::ZvmSessionNotRequired => "ZVM-03",
+            Break::ZvmLogoutKeepsSession => "ZVM-04",
+            Break::ZvmDormancyNotReset => "ZVM-05",
+            Break::ZvmWrongPasswordForbidden => "ZVM-07",
+            Break::ZvmForgedBearerAccepted => "ZVM-09",
+            Break::ZvmApplianceSessionAdd401 => "ZVM-10",
+            Break::ZvmOpenidScopeIgnored => "ZVM-11",
+            Break::ZvmRefreshSingleUse => "ZVM-12",
+            Break::ZvmKeycloakLogoutKeepsRefresh => "ZVM-13",
         }
     }
 
@@ -38,6 +83,28 @@ impl Break {
     pub fn description(self) -> &'static str {
         match self {
             Break::EmHeaderBeatsCookie => "the X-RestSvcSessionId header wins over the cookie",
+            // ZVM
+            Break::ZvmAuthMethodStringRefused => {
+                "an AuthenticationMethod sent as a string (\"1\") is refused with 400"
+            }
+            Break::ZvmLogonCreated => "the logon answers 201 Created instead of 200 OK",
+            Break::ZvmSessionNotRequired => "a request without any session id or token is served",
+            Break::ZvmLogoutKeepsSession => {
+                "DELETE /v1/session answers 200 but the session stays usable"
+            }
+            Break::ZvmDormancyNotReset => "requests do not reset the 30-minute dormancy timer",
+            Break::ZvmWrongPasswordForbidden => "a wrong password is answered 403 instead of 401",
+            Break::ZvmForgedBearerAccepted => "a bearer token the realm never issued is accepted",
+            Break::ZvmApplianceSessionAdd401 => {
+                "the Appliance answers POST /v1/session/add with 401 instead of 404"
+            }
+            Break::ZvmOpenidScopeIgnored => {
+                "tokens issued without scope=openid are accepted although the setting refuses them"
+            }
+            Break::ZvmRefreshSingleUse => "a refresh token is usable only once",
+            Break::ZvmKeycloakLogoutKeepsRefresh => {
+                "the Keycloak logout ends the access tokens but not the refresh token"
+            }
         }
     }
 }

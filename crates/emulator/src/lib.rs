@@ -20,6 +20,7 @@ pub mod vbr_revision;
 mod xml;
 mod zvm;
 mod zvm_models;
+mod zvm_oidc;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;

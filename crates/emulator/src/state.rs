@@ -219,7 +219,11 @@ pub(crate) struct ZvmSession {
 #[derive(Clone, Copy)]
 pub(crate) struct OidcToken {
     pub subject: u32,
+    /// The realm session the token belongs to (ZVM-13: a logout ends all its tokens).
+    pub sid: u32,
     pub expires_ms: u64,
+    /// Whether the grant asked for `scope=openid` (ZVM-11).
+    pub openid: bool,
 }
 
 pub(crate) const OIDC_CLIENT: u32 = u32::MAX;
@@ -229,6 +233,8 @@ pub(crate) struct ZvmStore {
     pub sessions: HashMap<u128, ZvmSession>,
     pub access: HashMap<Token32, OidcToken>,
     pub refresh: HashMap<Token32, OidcToken>,
+    /// The next realm session number (ZVM-13).
+    pub next_sid: u32,
 }
 
 /// A run of a job, started through EM or VBR; its state follows the clock.

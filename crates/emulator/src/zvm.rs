@@ -1,5 +1,6 @@
-//! Zerto Virtual Manager: legacy `x-zerto-session` logon, the Appliance's OpenID Connect token
-//! endpoint, and `/v1` resources (ZVM-01..ZVM-09).
+//! Zerto Virtual Manager: legacy `x-zerto-session` logon, and `/v1` resources (ZVM-01..ZVM-09);
+//! which logons are served follows [`crate::Behaviour::zvm_kind`] (ZVM-10). The Appliance's
+//! Keycloak realm is in [`crate::zvm_oidc`].
 
 use std::sync::Arc;
 
@@ -11,15 +12,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
-use subtle::ConstantTimeEq;
 
+use crate::behaviour::ZvmKind;
+use crate::breaks::Break;
 use crate::common::{
     basic_credentials, bearer, body_response, content_is_xml, guard, query_pairs, wants_json,
 };
 use crate::defaults;
 use crate::state::{
-    Count, OIDC_CLIENT, OidcToken, Product, State, Token32, ZvmSession, b64url, decode_b64url,
-    dur_ms, random_bytes, random_uuid, rfc3339,
+    Count, Product, State, Token32, ZvmSession, decode_b64url, dur_ms, random_uuid, rfc3339,
 };
 use crate::xml::json_to_xml;
 use crate::zvm_models::{ZvmModel, shaped};
@@ -34,10 +35,8 @@ pub(crate) fn router(st: Arc<State>) -> Router {
     Router::new()
         .route("/v1/session/add", post(logon))
         .route("/v1/session", delete(logout))
-        .route(
-            "/auth/realms/zerto/protocol/openid-connect/token",
-            post(oidc_token),
-        )
+        .route(crate::zvm_oidc::TOKEN_PATH, post(crate::zvm_oidc::token))
+        .route(crate::zvm_oidc::LOGOUT_PATH, post(crate::zvm_oidc::logout))
         .route("/v1/localsite", get(local_site))
         .route("/v1/vpgs", get(list_vpgs))
         .route("/v1/vpgs/{id}", get(get_vpg))
@@ -120,8 +119,18 @@ async fn method_not_allowed(headers: HeaderMap) -> Response {
     )
 }
 
-/// ZVM-01, ZVM-02, ZVM-07: `POST /v1/session/add`.
+/// ZVM-01, ZVM-02, ZVM-07: `POST /v1/session/add`; an Appliance answers `404` (ZVM-10).
 async fn logon(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
+    if st.behaviour().zvm_kind == ZvmKind::Appliance {
+        if st.breaks.has(Break::ZvmApplianceSessionAdd401) {
+            return err(
+                StatusCode::UNAUTHORIZED,
+                "Authorization has been denied for this request.",
+                &headers,
+            );
+        }
+        return not_found(headers).await;
+    }
     // Body: empty, or {"AuthenticationMethod": 0|1} (JSON or XML).
     let text = String::from_utf8_lossy(&body);
     let text = text.trim();
@@ -145,6 +154,11 @@ async fn logon(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
                     {
                         None => Some(None),
                         Some((_, Value::Number(n))) => n.as_i64().map(Some),
+                        Some((_, Value::String(_)))
+                            if st.breaks.has(Break::ZvmAuthMethodStringRefused) =>
+                        {
+                            None
+                        }
                         Some((_, Value::String(s))) => s.trim().parse::<i64>().ok().map(Some),
                         Some((_, Value::Null)) => Some(None),
                         Some(_) => None,
@@ -170,13 +184,17 @@ async fn logon(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
             }
         }
     }
-    let user = match basic_credentials(&headers) {
-        Some(Ok((name, password))) => st.authenticate(&name, &password).filter(|(_, u)| u.zvm),
+    let sent = basic_credentials(&headers);
+    let user = match &sent {
+        Some(Ok((name, password))) => st.authenticate(name, password).filter(|(_, u)| u.zvm),
         _ => None,
     };
     let Some((index, user)) = user else {
         st.count(Product::Zvm, Count::FailedLogon);
         tracing::info!("ZVM logon refused");
+        if matches!(sent, Some(Ok(_))) && st.breaks.has(Break::ZvmWrongPasswordForbidden) {
+            return err(StatusCode::FORBIDDEN, "Access denied.", &headers);
+        }
         let mut resp = err(
             StatusCode::UNAUTHORIZED,
             "Authorization has been denied for this request.",
@@ -211,7 +229,12 @@ async fn logon(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
     }
     st.count(Product::Zvm, Count::Logon);
     tracing::info!(user = %user.name, "ZVM logon");
-    let mut resp = StatusCode::OK.into_response();
+    let status = if st.breaks.has(Break::ZvmLogonCreated) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let mut resp = status.into_response();
     if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
         resp.headers_mut().insert(SESSION_HEADER, v);
     }
@@ -224,7 +247,8 @@ enum Caller {
     Bearer(Token32),
 }
 
-/// ZVM-03, ZVM-05, ZVM-09: `x-zerto-session` (dormancy reset by each request) or Bearer.
+/// ZVM-03, ZVM-05, ZVM-09, ZVM-11: `x-zerto-session` (dormancy reset by each request) or Bearer
+/// (refused on a Windows ZVM; without `scope=openid` refused when the setting asks).
 fn authenticate(st: &State, headers: &HeaderMap) -> Result<Caller, Response> {
     let now = st.now_ms();
     if let Some(value) = headers.get(SESSION_HEADER) {
@@ -238,7 +262,9 @@ fn authenticate(st: &State, headers: &HeaderMap) -> Result<Caller, Response> {
             let mut store = st.zvm.lock();
             if let Some(s) = store.sessions.get_mut(&id) {
                 if now < s.last_ms.saturating_add(dormancy) {
-                    s.last_ms = now;
+                    if !st.breaks.has(Break::ZvmDormancyNotReset) {
+                        s.last_ms = now;
+                    }
                     return Ok(Caller::Session(id));
                 }
                 store.sessions.remove(&id);
@@ -256,10 +282,25 @@ fn authenticate(st: &State, headers: &HeaderMap) -> Result<Caller, Response> {
         ));
     }
     if let Some(token) = bearer(headers) {
-        if let Some(key) = decode_b64url::<32>(token) {
+        let behaviour = st.behaviour();
+        let key = decode_b64url::<32>(token);
+        if key.is_none() && st.breaks.has(Break::ZvmForgedBearerAccepted) {
+            return Ok(Caller::Bearer([0; 32]));
+        }
+        if let Some(key) = key.filter(|_| behaviour.zvm_kind != ZvmKind::Windows) {
             let mut store = st.zvm.lock();
             if let Some(t) = store.access.get(&key).copied() {
                 if now < t.expires_ms {
+                    if !t.openid
+                        && behaviour.zvm_require_openid_scope
+                        && !st.breaks.has(Break::ZvmOpenidScopeIgnored)
+                    {
+                        return Err(err(
+                            StatusCode::UNAUTHORIZED,
+                            "the token was issued without scope openid",
+                            headers,
+                        ));
+                    }
                     return Ok(Caller::Bearer(key));
                 }
                 store.access.remove(&key);
@@ -276,6 +317,9 @@ fn authenticate(st: &State, headers: &HeaderMap) -> Result<Caller, Response> {
             headers,
         ));
     }
+    if st.breaks.has(Break::ZvmSessionNotRequired) {
+        return Ok(Caller::Session(0));
+    }
     Err(err(
         StatusCode::UNAUTHORIZED,
         "Authorization has been denied for this request: send x-zerto-session",
@@ -286,6 +330,7 @@ fn authenticate(st: &State, headers: &HeaderMap) -> Result<Caller, Response> {
 /// ZVM-04: `DELETE /v1/session` → `200` empty; the id is refused afterwards.
 async fn logout(AxState(st): St, headers: HeaderMap) -> Response {
     match authenticate(&st, &headers) {
+        Ok(Caller::Session(_)) if st.breaks.has(Break::ZvmLogoutKeepsSession) => {}
         Ok(Caller::Session(id)) => {
             st.zvm.lock().sessions.remove(&id);
         }
@@ -297,195 +342,6 @@ async fn logout(AxState(st): St, headers: HeaderMap) -> Response {
     st.count(Product::Zvm, Count::Logout);
     tracing::info!("ZVM logout");
     StatusCode::OK.into_response()
-}
-
-fn oidc_error(status: StatusCode, error: &str, description: &str) -> Response {
-    body_response(
-        status,
-        "application/json",
-        json!({"error": error, "error_description": description}).to_string(),
-    )
-}
-
-fn oidc_issue(st: &State, subject: u32, with_refresh: bool) -> Response {
-    let now = st.now_ms();
-    let lt = st.lifetimes();
-    let access: Token32 = random_bytes();
-    let refresh: Token32 = random_bytes();
-    {
-        let mut store = st.zvm.lock();
-        if store.access.len() >= st.limits.session_cap {
-            drop(store);
-            st.purge_expired();
-            store = st.zvm.lock();
-            if store.access.len() >= st.limits.session_cap {
-                return oidc_error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "temporarily_unavailable",
-                    "too many sessions",
-                );
-            }
-        }
-        store.access.insert(
-            access,
-            OidcToken {
-                subject,
-                expires_ms: now.saturating_add(dur_ms(lt.oidc_access)),
-            },
-        );
-        if with_refresh {
-            store.refresh.insert(
-                refresh,
-                OidcToken {
-                    subject,
-                    expires_ms: now.saturating_add(dur_ms(lt.oidc_refresh)),
-                },
-            );
-        }
-    }
-    let mut body = json!({
-        "access_token": b64url(&access),
-        "expires_in": lt.oidc_access.as_secs(),
-        "refresh_expires_in": if with_refresh { lt.oidc_refresh.as_secs() } else { 0 },
-        "token_type": "Bearer",
-        "not-before-policy": 0,
-        "session_state": random_uuid().to_string(),
-        "scope": "profile email",
-    });
-    if with_refresh {
-        body["refresh_token"] = json!(b64url(&refresh));
-    }
-    body_response(StatusCode::OK, "application/json", body.to_string())
-}
-
-/// ZVM-09: `POST /auth/realms/zerto/protocol/openid-connect/token`.
-async fn oidc_token(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
-    if std::str::from_utf8(&body).is_err() {
-        return oidc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the body is not valid UTF-8",
-        );
-    }
-    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    };
-    let Some(grant) = field("grant_type") else {
-        return oidc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing form parameter: grant_type",
-        );
-    };
-    // Client credentials from the form, or from HTTP Basic.
-    let basic = basic_credentials(&headers).and_then(Result::ok);
-    let client_id = field("client_id")
-        .map(str::to_string)
-        .or_else(|| basic.as_ref().map(|(u, _)| u.clone()));
-    let client_secret = field("client_secret")
-        .map(str::to_string)
-        .or_else(|| basic.as_ref().map(|(_, p)| p.clone()));
-    match grant.to_ascii_lowercase().as_str() {
-        "password" => {
-            if client_id.as_deref() != Some(defaults::ZVM_OIDC_PASSWORD_CLIENT) {
-                st.count(Product::Zvm, Count::FailedLogon);
-                return oidc_error(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    "Invalid client or Invalid client credentials",
-                );
-            }
-            let (Some(name), Some(password)) = (field("username"), field("password")) else {
-                return oidc_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "Missing parameter: username or password",
-                );
-            };
-            match st.authenticate(name, password).filter(|(_, u)| u.zvm) {
-                Some((index, user)) => {
-                    let resp = oidc_issue(&st, index, true);
-                    if resp.status() == StatusCode::OK {
-                        st.count(Product::Zvm, Count::Logon);
-                        tracing::info!(user = %user.name, "ZVM OIDC logon");
-                    }
-                    resp
-                }
-                None => {
-                    st.count(Product::Zvm, Count::FailedLogon);
-                    oidc_error(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_grant",
-                        "Invalid user credentials",
-                    )
-                }
-            }
-        }
-        "client_credentials" => {
-            let id_ok = client_id.as_deref() == Some(defaults::ZVM_OIDC_CLIENT_ID);
-            let secret = client_secret.unwrap_or_default();
-            let secret_ok: bool = secret
-                .as_bytes()
-                .ct_eq(defaults::ZVM_OIDC_CLIENT_SECRET.as_bytes())
-                .into();
-            if !(id_ok && secret_ok) {
-                st.count(Product::Zvm, Count::FailedLogon);
-                return oidc_error(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    "Invalid client or Invalid client credentials",
-                );
-            }
-            let resp = oidc_issue(&st, OIDC_CLIENT, false);
-            if resp.status() == StatusCode::OK {
-                st.count(Product::Zvm, Count::Logon);
-            }
-            resp
-        }
-        "refresh_token" => {
-            let Some(token) = field("refresh_token") else {
-                return oidc_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "Missing parameter: refresh_token",
-                );
-            };
-            let now = st.now_ms();
-            let entry = decode_b64url::<32>(token).and_then(|k| {
-                let mut store = st.zvm.lock();
-                let t = store.refresh.get(&k).copied()?;
-                if now >= t.expires_ms {
-                    store.refresh.remove(&k);
-                    return None;
-                }
-                Some(t)
-            });
-            match entry {
-                Some(t) if t.subject == OIDC_CLIENT || st.user(t.subject).is_some() => {
-                    let resp = oidc_issue(&st, t.subject, true);
-                    if resp.status() == StatusCode::OK {
-                        st.count(Product::Zvm, Count::Refresh);
-                    }
-                    resp
-                }
-                _ => oidc_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "Invalid refresh token",
-                ),
-            }
-        }
-        _ => oidc_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "Unsupported grant_type",
-        ),
-    }
 }
 
 fn link(st: &State, path: &str, id: &str, ty: &str) -> Value {

@@ -14,13 +14,22 @@
 //! ZVM Appliance (ZVM-09):
 //! - Logon: `POST /auth/realms/zerto/protocol/openid-connect/token`, form-urlencoded,
 //!   `grant_type=password` with `client_id=zerto-client`, `username`, `password`; or
-//!   `grant_type=client_credentials` with a client id and secret.
-//! - Requests carry `Authorization: Bearer <access_token>`; a `refresh_token` grant renews it
-//!   `expiry_margin` before `expires_in` runs out.
-//! - Logout: the realm's `openid-connect/logout` endpoint with the refresh token.
+//!   `grant_type=client_credentials` with a client id and secret. Both send `scope=openid`
+//!   (ZVM-11: a realm may refuse tokens issued without it).
+//! - Requests carry `Authorization: Bearer <access_token>`. The lifetimes are the realm's and
+//!   short (ZVM-12: `expires_in` 300 s by default, 60 s on some realms; `refresh_expires_in`
+//!   1,800 s): the session core renews the token with a `refresh_token` grant `expiry_margin`
+//!   (at most half the lifetime) before `expires_in` runs out, and logs on again once the
+//!   refresh token has lapsed.
+//! - Logout (ZVM-13): `POST /auth/realms/zerto/protocol/openid-connect/logout` with `client_id`
+//!   and the `refresh_token` (form): `204`, after which both tokens are refused.
 //!
-//! [`ZvmFlavor::Detect`] (the default) asks the Appliance's token endpoint first and falls back
-//! to `/v1/session/add` when the server does not have it (404/405); the answer is remembered.
+//! [`ZvmFlavor::Detect`] (the default) tells the two apart before any credential is sent: it
+//! posts an empty `POST /v1/session/add` **without** an `Authorization` header. An Appliance
+//! answers `404` (ZVM-10), a Windows ZVM `401` (ZVM-07); any other answer is a protocol error.
+//! Only then do the credentials go to the one endpoint of that kind, so Basic credentials never
+//! reach an Appliance and a password never reaches an endpoint of the other kind. The answer is
+//! remembered; naming the flavor skips the probe.
 
 use std::time::Duration;
 
@@ -44,6 +53,8 @@ pub const OIDC_TOKEN_PATH: &str = "/auth/realms/zerto/protocol/openid-connect/to
 pub const OIDC_LOGOUT_PATH: &str = "/auth/realms/zerto/protocol/openid-connect/logout";
 /// The public client of the Appliance's password grant.
 pub const OIDC_PASSWORD_CLIENT: &str = "zerto-client";
+/// The scope every Appliance grant asks for (ZVM-11).
+pub const OIDC_SCOPE: &str = "openid";
 /// How long a Windows ZVM keeps an idle session (ZVM-05).
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
@@ -70,7 +81,8 @@ impl AuthenticationMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ZvmFlavor {
-    /// Ask the Appliance's token endpoint first; fall back to the Windows logon on 404/405.
+    /// Probe `POST /v1/session/add` without credentials first: `404` → Appliance (ZVM-10),
+    /// `401` → Windows.
     #[default]
     Detect,
     /// The Windows ZVM: `/v1/session/add` and `x-zerto-session`. `None` sends an empty body.
@@ -260,6 +272,40 @@ impl ZvmAuth {
         Ok(Some(token))
     }
 
+    /// ZVM-10: `POST /v1/session/add` with an empty body and no `Authorization` header. `404`
+    /// → an Appliance, `401` → a Windows ZVM; anything else is a protocol error (no credential
+    /// has been sent, whatever the answer).
+    async fn probe(&self, cx: &AuthContext<'_>) -> Result<Resolved> {
+        let request = cx
+            .http()
+            .post(self.url("/v1/session/add")?)
+            .build()
+            .map_err(|e| Error::from_reqwest(cx.context("detect"), e))?;
+        debug_assert!(request.headers().get(AUTHORIZATION).is_none());
+        let response = cx.execute("detect", request).await?;
+        let status = response.status();
+        match status {
+            StatusCode::NOT_FOUND => {
+                tracing::debug!(
+                    product = PRODUCT,
+                    "zvm appliance detected (404 on session/add)"
+                );
+                Ok(Resolved::Appliance)
+            }
+            StatusCode::UNAUTHORIZED => {
+                tracing::debug!(
+                    product = PRODUCT,
+                    "windows zvm detected (401 on session/add)"
+                );
+                Ok(Resolved::Windows(None))
+            }
+            _ => Err(Error::protocol(
+                cx.context("detect").with_status(status),
+                ProtocolViolation::UnexpectedStatus,
+            )),
+        }
+    }
+
     fn client_id(&self) -> &str {
         match &self.credentials {
             ZvmCredentials::User(_) => OIDC_PASSWORD_CLIENT,
@@ -278,6 +324,7 @@ impl ZvmAuth {
                         ("client_id", OIDC_PASSWORD_CLIENT),
                         ("username", credentials.username()),
                         ("password", credentials.password().expose_secret()),
+                        ("scope", OIDC_SCOPE),
                     ],
                 )
                 .await
@@ -290,6 +337,7 @@ impl ZvmAuth {
                         ("grant_type", "client_credentials"),
                         ("client_id", client.username()),
                         ("client_secret", client.password().expose_secret()),
+                        ("scope", OIDC_SCOPE),
                     ],
                 )
                 .await
@@ -308,9 +356,17 @@ impl Authenticator for ZvmAuth {
     }
 
     async fn logon(&self, cx: &AuthContext<'_>) -> Result<Token> {
-        match self.resolved() {
-            Some(Resolved::Windows(method)) => self.logon_windows(cx, method).await,
-            Some(Resolved::Appliance) => self.logon_appliance(cx).await?.ok_or_else(|| {
+        let resolved = match self.resolved() {
+            Some(resolved) => resolved,
+            None => {
+                let found = self.probe(cx).await?;
+                *self.resolved.lock() = Some(found);
+                found
+            }
+        };
+        match resolved {
+            Resolved::Windows(method) => self.logon_windows(cx, method).await,
+            Resolved::Appliance => self.logon_appliance(cx).await?.ok_or_else(|| {
                 Error::protocol(
                     cx.context("logon").with_status(StatusCode::NOT_FOUND),
                     ProtocolViolation::Missing {
@@ -318,17 +374,6 @@ impl Authenticator for ZvmAuth {
                     },
                 )
             }),
-            None => {
-                if let Some(token) = self.logon_appliance(cx).await? {
-                    *self.resolved.lock() = Some(Resolved::Appliance);
-                    tracing::debug!(product = PRODUCT, "zvm appliance detected (openid connect)");
-                    return Ok(token);
-                }
-                let token = self.logon_windows(cx, None).await?;
-                *self.resolved.lock() = Some(Resolved::Windows(None));
-                tracing::debug!(product = PRODUCT, "windows zvm detected (x-zerto-session)");
-                Ok(token)
-            }
         }
     }
 
@@ -371,14 +416,12 @@ impl Authenticator for ZvmAuth {
                 if let ZvmCredentials::Client(client) = &self.credentials {
                     form.push(("client_secret", client.password().expose_secret()));
                 }
-                let mut request = cx
-                    .http()
+                // ZVM-13: the refresh token names the realm session; no bearer header needed.
+                cx.http()
                     .post(self.url(OIDC_LOGOUT_PATH)?)
                     .form(&form)
                     .build()
-                    .map_err(|e| Error::from_reqwest(cx.context("logout"), e))?;
-                self.authorize(&mut request, token)?;
-                request
+                    .map_err(|e| Error::from_reqwest(cx.context("logout"), e))?
             }
             _ => {
                 let mut request = cx
@@ -397,8 +440,8 @@ impl Authenticator for ZvmAuth {
             return Ok(());
         }
         if appliance && status == StatusCode::NOT_FOUND {
-            // ZVM-09 documents no logout for the Appliance; a server without the realm's logout
-            // endpoint cannot revoke, and the token lapses at its expiry.
+            // A realm without the logout endpoint (older Keycloak layouts) cannot revoke; the
+            // token lapses at its expiry.
             tracing::debug!(
                 product = PRODUCT,
                 "appliance has no openid connect logout endpoint; the token lapses at its expiry"

@@ -87,7 +87,10 @@ async fn no_secret_in_trace_logs_or_debug_output() {
             .unwrap_err();
         printed += &format!("{error:?} {error}");
     }
+    // The emulator serves both kinds: a Detect would find a Windows ZVM (ZVM-10), which has no
+    // client credentials, so the Appliance is named.
     let client = ZvmSession::builder(emulator.zvm_url())
+        .flavor(ZvmFlavor::Appliance)
         .client_credentials(Credentials::new(
             defaults::ZVM_OIDC_CLIENT_ID,
             defaults::ZVM_OIDC_CLIENT_SECRET,

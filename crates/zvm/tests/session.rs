@@ -189,12 +189,14 @@ async fn appliance_revoked_token_leads_to_one_relogon() {
 }
 
 #[tokio::test]
-async fn detection_finds_the_appliance_and_client_credentials_work() {
+async fn detection_on_an_emulator_serving_both_finds_windows_and_client_credentials_work() {
     let emulator = emulator().await;
+    // The credential-free probe of /v1/session/add answers 401 when it exists (ZVM-10).
     let zvm = builder(&emulator, ZvmFlavor::Detect).build().await.unwrap();
-    assert_eq!(zvm.flavor(), ZvmFlavor::Appliance);
+    assert_eq!(zvm.flavor(), WINDOWS);
     assert_eq!(list_vpgs(&zvm).await.unwrap(), 200);
     let client = ZvmSession::builder(emulator.zvm_url())
+        .flavor(ZvmFlavor::Appliance)
         .client_credentials(Credentials::new(
             defaults::ZVM_OIDC_CLIENT_ID,
             defaults::ZVM_OIDC_CLIENT_SECRET,
@@ -238,8 +240,8 @@ async fn tls_the_emulator_certificate_is_refused_without_its_ca() {
     assert_eq!(zvm_counts(&emulator).logons, 0);
 }
 
-/// A Windows ZVM has no OpenID Connect endpoint: detection falls back to `/v1/session/add`.
-/// The emulator serves both protocols, so this uses a tiny local server (plain HTTP).
+/// A Windows ZVM answers the credential-free probe of `/v1/session/add` with 401: detection
+/// settles on `x-zerto-session`. A tiny local server (plain HTTP).
 #[tokio::test]
 async fn detection_falls_back_to_the_windows_logon() {
     use axum::http::{HeaderMap, StatusCode};

@@ -1,4 +1,7 @@
-//! Zerto Virtual Manager steps (ZVM-01 to ZVM-09).
+//! Zerto Virtual Manager steps (ZVM-01 to ZVM-09; the kinds and the Appliance's realm, ZVM-10 to
+//! ZVM-13, in [`realm`]).
+
+mod realm;
 
 use anyhow::{anyhow, bail};
 use cucumber::gherkin;
@@ -105,7 +108,10 @@ pub(crate) async fn step(
         "I am logged on to the ZVM Appliance" => oidc_logged_on(w).await,
         "I refresh the appliance token" => oidc_refresh(w).await,
         "the answer is an OpenID Connect token set" => oidc_token_set(w),
-        _ => return parameterised(w, text).await,
+        _ => match realm::step(w, text).await {
+            Some(r) => r,
+            None => return parameterised(w, text).await,
+        },
     };
     Some(r)
 }
@@ -293,8 +299,23 @@ fn tokens_of(answer: &Answer) -> Option<TokenSet> {
 }
 
 async fn oidc_logged_on(w: &mut ConformWorld) -> anyhow::Result<()> {
+    oidc_logged_on_with(w, None).await
+}
+
+/// A password grant, with `scope` when given (ZVM-11); keeps the token set.
+async fn oidc_logged_on_with(w: &mut ConformWorld, scope: Option<&str>) -> anyhow::Result<()> {
     let c = w.ctx.credential.clone();
-    oidc_password(w, &c).await?;
+    let client_id = w.ctx.zvm_client_id.clone();
+    let mut fields = vec![
+        ("grant_type", "password"),
+        ("client_id", client_id.as_str()),
+        ("username", c.user.as_str()),
+        ("password", c.password()),
+    ];
+    if let Some(scope) = scope {
+        fields.push(("scope", scope));
+    }
+    oidc_form(w, &fields).await?;
     let answer = w.last()?;
     match (answer.status, tokens_of(answer)) {
         (200, Some(t)) => {

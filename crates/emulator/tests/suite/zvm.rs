@@ -1,12 +1,14 @@
-//! Zerto Virtual Manager: ZVM-01 .. ZVM-09.
+//! Zerto Virtual Manager: ZVM-01 .. ZVM-13.
 
 use std::time::Duration;
 
 use reqwest::{Client, StatusCode};
-use restpoint_emulator::{Emulator, Product, defaults};
+use restpoint_emulator::{
+    Behaviour, Emulator, EmulatorConfig, Lifetimes, Product, ZvmKind, defaults,
+};
 use serde_json::Value;
 
-use super::{basic, client, start};
+use super::{basic, client, start, start_with};
 
 fn url(emu: &Emulator, path: &str) -> String {
     format!("{}{}", emu.zvm_url(), path.trim_start_matches('/'))
@@ -49,6 +51,14 @@ async fn zvm_01_session_add_with_basic_and_optional_authentication_method() {
             Some("application/json"),
             "  {\n \"AuthenticationMethod\" : 1 }  ",
         ),
+        (
+            Some("application/json"),
+            "{\"AuthenticationMethod\": \"1\"}",
+        ),
+        (
+            Some("application/json"),
+            "{\"AuthenticationMethod\": \" 0 \"}",
+        ),
         (Some("application/json; charset=utf-8"), "{}"),
         (
             Some("application/xml"),
@@ -65,7 +75,13 @@ async fn zvm_01_session_add_with_basic_and_optional_authentication_method() {
         let resp = req.send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::OK, "{body}");
     }
-    for body in ["{\"AuthenticationMethod\": 2}", "{not json", "[1]"] {
+    for body in [
+        "{\"AuthenticationMethod\": 2}",
+        "{\"AuthenticationMethod\": \"2\"}",
+        "{\"AuthenticationMethod\": \"one\"}",
+        "{not json",
+        "[1]",
+    ] {
         let resp = c
             .post(url(&emu, "v1/session/add"))
             .header("Authorization", &auth)
@@ -78,7 +94,7 @@ async fn zvm_01_session_add_with_basic_and_optional_authentication_method() {
         let e: Value = resp.json().await.unwrap();
         assert!(e["Message"].is_string());
     }
-    assert_eq!(emu.admin().counters().zvm.logons, 5);
+    assert_eq!(emu.admin().counters().zvm.logons, 7);
 }
 
 #[tokio::test]
@@ -463,4 +479,261 @@ async fn zvm_resources_vpgs_vms_tasks_alerts() {
         .unwrap();
     assert_eq!(alerts.as_array().unwrap().len(), 1);
     assert_eq!(alerts[0]["HelpIdentifier"], "VPG0009");
+}
+
+const TOKEN_PATH: &str = "auth/realms/zerto/protocol/openid-connect/token";
+const LOGOUT_PATH: &str = "auth/realms/zerto/protocol/openid-connect/logout";
+
+/// A password grant; `scope` added when given. Answers the token set.
+async fn oidc_logon(c: &Client, emu: &Emulator, scope: Option<&str>) -> Value {
+    let mut form = vec![
+        ("grant_type", "password"),
+        ("client_id", defaults::ZVM_OIDC_PASSWORD_CLIENT),
+        ("username", defaults::ADMIN_USER),
+        ("password", defaults::ADMIN_PASSWORD),
+    ];
+    if let Some(scope) = scope {
+        form.push(("scope", scope));
+    }
+    let resp = c
+        .post(url(emu, TOKEN_PATH))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.json().await.unwrap()
+}
+
+async fn oidc_refresh(c: &Client, emu: &Emulator, refresh: &str) -> reqwest::Response {
+    c.post(url(emu, TOKEN_PATH))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", defaults::ZVM_OIDC_PASSWORD_CLIENT),
+            ("refresh_token", refresh),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn bearer_get(c: &Client, emu: &Emulator, token: &Value) -> StatusCode {
+    c.get(url(emu, "v1/localsite"))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+fn set_kind(emu: &Emulator, kind: ZvmKind) {
+    emu.admin().set_behaviour(Behaviour {
+        zvm_kind: kind,
+        ..emu.admin().behaviour()
+    });
+}
+
+#[tokio::test]
+async fn zvm_10_each_kind_serves_its_own_logon() {
+    let emu = start().await;
+    let c = client(&emu);
+    let add = |auth: Option<String>| {
+        let mut req = c.post(url(&emu, "v1/session/add"));
+        if let Some(a) = auth {
+            req = req.header("Authorization", a);
+        }
+        req.send()
+    };
+    let admin = || Some(basic(defaults::ADMIN_USER, defaults::ADMIN_PASSWORD));
+    // Both (default): the credential-free probe answers 401, the OIDC realm answers too.
+    assert_eq!(emu.admin().behaviour().zvm_kind, ZvmKind::Both);
+    assert_eq!(add(None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(add(admin()).await.unwrap().status(), StatusCode::OK);
+    let t = oidc_logon(&c, &emu, None).await;
+    assert_eq!(bearer_get(&c, &emu, &t).await, StatusCode::OK);
+    // Appliance: /v1/session/add is 404 with or without credentials; no logon is counted.
+    set_kind(&emu, ZvmKind::Appliance);
+    emu.admin().reset_counters();
+    for auth in [None, admin()] {
+        let resp = add(auth).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        assert!(resp.headers().get("x-zerto-session").is_none());
+    }
+    let counts = emu.admin().counters().zvm;
+    assert_eq!((counts.logons, counts.failed_logons), (0, 0));
+    let t = oidc_logon(&c, &emu, Some("openid")).await;
+    assert_eq!(bearer_get(&c, &emu, &t).await, StatusCode::OK);
+    // Windows: the realm's endpoints are 404, bearer tokens are refused, session/add works.
+    set_kind(&emu, ZvmKind::Windows);
+    for path in [TOKEN_PATH, LOGOUT_PATH] {
+        let resp = c
+            .post(url(&emu, path))
+            .form(&[("grant_type", "password"), ("client_id", "zerto-client")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(bearer_get(&c, &emu, &t).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(add(None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let id = logon(&c, &emu).await;
+    assert_eq!(
+        get(&c, &emu, "v1/localsite", &id).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn zvm_11_openid_scope_refused_only_when_the_setting_asks() {
+    let emu = start().await;
+    let c = client(&emu);
+    let without = oidc_logon(&c, &emu, None).await;
+    let with = oidc_logon(&c, &emu, Some("openid profile")).await;
+    assert_eq!(with["scope"], "openid profile email");
+    assert_eq!(without["scope"], "profile email");
+    // Default: both accepted.
+    assert_eq!(bearer_get(&c, &emu, &without).await, StatusCode::OK);
+    assert_eq!(bearer_get(&c, &emu, &with).await, StatusCode::OK);
+    emu.admin().set_behaviour(Behaviour {
+        zvm_require_openid_scope: true,
+        ..emu.admin().behaviour()
+    });
+    let resp = c
+        .get(url(&emu, "v1/localsite"))
+        .bearer_auth(without["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let e: Value = resp.json().await.unwrap();
+    assert!(e["Message"].as_str().unwrap().contains("openid"));
+    assert_eq!(bearer_get(&c, &emu, &with).await, StatusCode::OK);
+    // A refreshed token keeps the scope of its session's grant.
+    let refreshed: Value = oidc_refresh(&c, &emu, with["refresh_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bearer_get(&c, &emu, &refreshed).await, StatusCode::OK);
+    let refreshed: Value = oidc_refresh(&c, &emu, without["refresh_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        bearer_get(&c, &emu, &refreshed).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn zvm_12_lifetimes_are_settings_and_a_refresh_token_is_reusable() {
+    let emu = start_with(EmulatorConfig::for_tests().with_lifetimes(Lifetimes {
+        oidc_access: Duration::from_secs(60),
+        oidc_refresh: Duration::from_secs(1800),
+        ..Lifetimes::default()
+    }))
+    .await;
+    let c = client(&emu);
+    let t = oidc_logon(&c, &emu, Some("openid")).await;
+    assert_eq!(t["expires_in"], 60);
+    assert_eq!(t["refresh_expires_in"], 1800);
+    emu.advance(Duration::from_secs(59));
+    assert_eq!(bearer_get(&c, &emu, &t).await, StatusCode::OK);
+    emu.advance(Duration::from_secs(2));
+    assert_eq!(bearer_get(&c, &emu, &t).await, StatusCode::UNAUTHORIZED);
+    // The same refresh token, three times: each answers a working token set.
+    let refresh = t["refresh_token"].as_str().unwrap();
+    for _ in 0..3 {
+        let resp = oidc_refresh(&c, &emu, refresh).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let n: Value = resp.json().await.unwrap();
+        assert_eq!(n["expires_in"], 60);
+        assert_eq!(bearer_get(&c, &emu, &n).await, StatusCode::OK);
+    }
+    assert_eq!(emu.admin().counters().zvm.refreshes, 3);
+    // After refresh_expires_in the refresh token is refused.
+    emu.advance(Duration::from_secs(1800));
+    let resp = oidc_refresh(&c, &emu, refresh).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let e: Value = resp.json().await.unwrap();
+    assert_eq!(e["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn zvm_12_default_lifetimes_300_and_1800() {
+    let emu = start().await;
+    let c = client(&emu);
+    let t = oidc_logon(&c, &emu, None).await;
+    assert_eq!(t["expires_in"], 300);
+    assert_eq!(t["refresh_expires_in"], 1800);
+}
+
+#[tokio::test]
+async fn zvm_13_keycloak_logout_ends_both_tokens_of_the_session_only() {
+    let emu = start().await;
+    let c = client(&emu);
+    let t = oidc_logon(&c, &emu, Some("openid")).await;
+    let other = oidc_logon(&c, &emu, Some("openid")).await;
+    let refresh = t["refresh_token"].as_str().unwrap().to_string();
+    let refreshed: Value = oidc_refresh(&c, &emu, &refresh).await.json().await.unwrap();
+    let logout =
+        |fields: Vec<(&'static str, String)>| c.post(url(&emu, LOGOUT_PATH)).form(&fields).send();
+    // Without refresh_token: 400 and nothing ended.
+    let resp = logout(vec![("client_id", "zerto-client".into())])
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let e: Value = resp.json().await.unwrap();
+    assert_eq!(e["error"], "invalid_request");
+    assert_eq!(bearer_get(&c, &emu, &t).await, StatusCode::OK);
+    // Without client_id or with a garbage refresh token: refused, nothing ended.
+    let resp = logout(vec![("refresh_token", refresh.clone())])
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let resp = logout(vec![
+        ("client_id", "zerto-client".into()),
+        ("refresh_token", "garbage".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(bearer_get(&c, &emu, &t).await, StatusCode::OK);
+    assert_eq!(emu.admin().counters().zvm.logouts, 0);
+    // The logout: 204 with an empty body.
+    let resp = logout(vec![
+        ("client_id", "zerto-client".into()),
+        ("refresh_token", refresh.clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert_eq!(resp.text().await.unwrap(), "");
+    assert_eq!(emu.admin().counters().zvm.logouts, 1);
+    // Every token of the session is refused: both access tokens and both refresh tokens.
+    assert_eq!(bearer_get(&c, &emu, &t).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        bearer_get(&c, &emu, &refreshed).await,
+        StatusCode::UNAUTHORIZED
+    );
+    for r in [
+        refresh.as_str(),
+        refreshed["refresh_token"].as_str().unwrap(),
+    ] {
+        assert_eq!(
+            oidc_refresh(&c, &emu, r).await.status(),
+            StatusCode::BAD_REQUEST
+        );
+    }
+    // Another session is untouched.
+    assert_eq!(bearer_get(&c, &emu, &other).await, StatusCode::OK);
+    // A second logout with the same refresh token: 400.
+    let resp = logout(vec![
+        ("client_id", "zerto-client".into()),
+        ("refresh_token", refresh),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 }
