@@ -493,6 +493,85 @@ mod tests {
     use super::*;
 
     #[test]
+    fn merged_junit_names_the_profile() {
+        let default = "<?xml version=\"1.0\"?><testsuites><testsuite id=\"0\" name=\"Feature: A\" package=\"testsuite/Feature: A\"><testcase name=\"Scenario: s\"/></testsuite></testsuites>".to_owned();
+        let prof = default.clone();
+        let xml = merge_junit(&[(None, default), (Some("vbr-13.1.0".into()), prof)]);
+        assert_eq!(xml.matches("<testsuites>").count(), 1, "{xml}");
+        assert!(
+            xml.contains("<testsuite id=\"0\" name=\"Feature: A\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<testsuite id=\"vbr-13.1.0-0\" name=\"[vbr-13.1.0] Feature: A\""),
+            "{xml}"
+        );
+        assert!(xml.contains("name=\"[vbr-13.1.0] Scenario: s\""), "{xml}");
+        assert!(xml.ends_with("</testsuite></testsuites>"), "{xml}");
+    }
+
+    #[test]
+    fn merged_json_names_the_profile() {
+        let one = r#"[{"name":"F","id":"f","tags":[],"elements":[{"name":"S","id":"f/s"}]}]"#;
+        let text = merge_json(&[(None, one.into()), (Some("zvm-10".into()), one.into())]).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 2);
+        assert_eq!(v[0]["name"], "F");
+        assert_eq!(v[1]["name"], "[zvm-10] F");
+        assert_eq!(v[1]["elements"][0]["name"], "[zvm-10] S");
+        assert_eq!(v[1]["elements"][0]["id"], "zvm-10;f/s");
+        assert_eq!(v[1]["tags"][0]["name"], "profile-zvm-10");
+        assert!(merge_json(&[(None, "not json".into())]).is_err());
+    }
+
+    #[test]
+    fn a_profile_run_has_its_heading_differences_and_counts() {
+        let profile = restpoint_emulator::Profile::find("vbr-13.1.0").unwrap();
+        let mut failed = ScenarioRecord::new(
+            Some(Product::Vbr),
+            "F",
+            "S",
+            "features/vbr/x.feature:3".into(),
+            vec!["VBR-12".into()],
+            Outcome::Failed("boom".into()),
+            Vec::new(),
+        );
+        failed.profile = Some(profile.name.to_owned());
+        let runs = [
+            ProfileRun {
+                profile: None,
+                only: None,
+                targets: BTreeMap::new(),
+                report: Report::default(),
+            },
+            ProfileRun {
+                profile: Some(profile),
+                only: Some(Product::Vbr),
+                targets: BTreeMap::new(),
+                report: Report {
+                    records: vec![failed],
+                },
+            },
+        ];
+        let text = render_runs(&runs, Mode::Emulator, None);
+        assert!(text.contains("== default emulator"), "{text}");
+        assert!(text.contains("== profile vbr-13.1.0: "), "{text}");
+        assert!(
+            text.contains("VBR-13  x-api-version 1.0-rev1 .. 1.3-rev2"),
+            "{text}"
+        );
+        assert!(text.contains("profile vbr-13.1.0: [VBR-12] S"), "{text}");
+        assert!(
+            text.contains("vbr-13.1.0      0 passed, 1 failed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("conformance: 0 passed, 1 failed, 0 skipped"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn skipped_scenarios_join_the_junit_report() {
         let rec = ScenarioRecord::new(
             Some(Product::Em),
