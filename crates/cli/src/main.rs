@@ -3,7 +3,9 @@
 //! - `restpoint conform` runs the conformance suite (the Gherkin files in `features/`) against
 //!   the embedded emulator, or against real servers given with `--em`, `--vbr`, `--zvm`.
 //! - `restpoint emulate` serves the Enterprise Manager, Backup & Replication and Zerto emulators
-//!   on their default ports.
+//!   on their default ports; `--profile NAME` plays a real release, `--list-profiles` lists them.
+//!
+//! An unknown `--profile` exits with code 2 and lists the known profiles.
 
 use std::process::ExitCode;
 
@@ -24,7 +26,8 @@ enum Command {
     /// emulator). The password of real servers comes from $RESTPOINT_PASSWORD or
     /// --password-stdin, never from the command line.
     Conform(Box<restpoint_conformance::ConformArgs>),
-    /// Serve the three emulated products on their default ports until Ctrl-C.
+    /// Serve the three emulated products on their default ports until Ctrl-C (`--profile NAME`:
+    /// a real release's behaviour; `--list-profiles`: the profiles and their differences).
     Emulate(restpoint_emulator::standalone::EmulateArgs),
 }
 
@@ -44,7 +47,14 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("restpoint: {e:#}");
-            ExitCode::FAILURE
+            if e.downcast_ref::<restpoint_emulator::UnknownProfile>()
+                .is_some()
+            {
+                // A usage error, like clap's own.
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -80,6 +80,12 @@ pub struct ConformArgs {
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
 
+    /// Against the embedded emulator, run only this server profile (its product's scenarios)
+    /// instead of the default emulator and every profile. `default` runs the default emulator
+    /// only. See `restpoint emulate --list-profiles`.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
     /// Print only failures and the final report, not every step.
     #[arg(long, short)]
     pub quiet: bool,

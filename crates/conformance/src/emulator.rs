@@ -14,22 +14,21 @@ use crate::target::{Credential, EmulatorAccounts};
 /// The emulator, started in-process on ephemeral ports with a virtual clock.
 pub struct EmbeddedEmulator {
     emulator: Emulator,
-    /// The readings it started with, restored after a scenario that changed them.
-    initial_behaviour: restpoint_emulator::Behaviour,
+    /// The settings it started with (a server profile's, or the defaults): what
+    /// [`EmbeddedEmulator::reset_settings`] puts back.
+    start: EmulatorConfig,
 }
 
 impl EmbeddedEmulator {
     /// Starts the emulator with `config` (default: its test configuration: ephemeral ports, a
     /// virtual clock).
     pub async fn start(config: Option<EmulatorConfig>) -> anyhow::Result<EmbeddedEmulator> {
-        let emulator = Emulator::start(config.unwrap_or_else(EmulatorConfig::for_tests))
+        let config = config.unwrap_or_else(EmulatorConfig::for_tests);
+        let start = config.clone();
+        let emulator = Emulator::start(config)
             .await
             .context("cannot start the embedded emulator")?;
-        let initial_behaviour = emulator.admin().behaviour();
-        Ok(EmbeddedEmulator {
-            emulator,
-            initial_behaviour,
-        })
+        Ok(EmbeddedEmulator { emulator, start })
     }
 
     /// The base URL of `product`.
@@ -79,11 +78,16 @@ impl EmbeddedEmulator {
         Ok(())
     }
 
-    /// Puts every setting a scenario may change back to its default.
+    /// Puts every setting a scenario may change back to what the emulator started with (the
+    /// defaults, or the server profile's).
     pub fn reset_settings(&self) -> anyhow::Result<()> {
-        self.set_vbr_empty_401(false)?;
-        self.emulator.admin().set_behaviour(self.initial_behaviour);
-        self.emulator.admin().clear_faults();
+        let admin = self.emulator.admin();
+        admin.set_vbr_401_body(self.start.vbr_401_body);
+        admin.set_behaviour(self.start.behaviour);
+        admin.set_lifetimes(self.start.lifetimes);
+        admin.set_em_versions(self.start.em_versions.clone());
+        admin.set_vbr_api_versions(self.start.vbr_api_versions.clone());
+        admin.clear_faults();
         Ok(())
     }
 

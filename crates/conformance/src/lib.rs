@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -23,6 +22,7 @@ mod world;
 
 pub use args::{ConformArgs, ZvmKind};
 pub use report::{Outcome, Report, ScenarioRecord, Summary};
+use restpoint_emulator::Profile;
 pub use world::ConformWorld;
 
 use crate::coverage::{Coverage, product_of_path};
@@ -31,17 +31,87 @@ use crate::target::{Context, Mode};
 
 /// Runs the conformance suite as `args` say and prints the report. The returned [`Summary`]
 /// tells whether the run passed ([`Summary::exit_code`]).
+///
+/// Against the embedded emulator the suite runs against the default emulator and then against
+/// every server profile ([`restpoint_emulator::Profile::all`]), each profile with the scenarios
+/// of its product only; `--profile NAME` runs one (`--profile default`: the default emulator
+/// only). An unknown name is a [`restpoint_emulator::UnknownProfile`] error.
 pub async fn run(args: ConformArgs) -> anyhow::Result<Summary> {
-    run_with_emulator(args, None).await
+    if args.has_real_target() {
+        anyhow::ensure!(
+            args.profile.is_none(),
+            "--profile picks a server profile of the embedded emulator; it cannot be used with --em, --vbr or --zvm"
+        );
+        return run_targets(args, vec![Target::default_emulator(None)]).await;
+    }
+    let targets = match args.profile.as_deref() {
+        Some(name) if name.trim().eq_ignore_ascii_case(DEFAULT_PROFILE) => {
+            vec![Target::default_emulator(None)]
+        }
+        Some(name) => vec![Target::profile(Profile::find(name)?)],
+        None => std::iter::once(Target::default_emulator(None))
+            .chain(Profile::all().iter().map(Target::profile))
+            .collect(),
+    };
+    run_targets(args, targets).await
 }
 
-/// Like [`run`], but an embedded emulator (when no real target is named) starts with `config`
-/// instead of its test configuration. Tests use it to check that the suite notices an emulator
-/// that breaks a rule.
+/// Like [`run`], but one run only: an embedded emulator (when no real target is named) starts
+/// with `config` instead of its test configuration, and no server profile runs. Tests use it to
+/// check that the suite notices an emulator that breaks a rule.
 pub async fn run_with_emulator(
     args: ConformArgs,
     config: Option<restpoint_emulator::EmulatorConfig>,
 ) -> anyhow::Result<Summary> {
+    run_targets(args, vec![Target::default_emulator(config)]).await
+}
+
+/// The name `--profile` takes for the default emulator.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// One run of the suite: the default emulator (or real servers), or a server profile.
+struct Target {
+    profile: Option<&'static Profile>,
+    config: Option<restpoint_emulator::EmulatorConfig>,
+}
+
+impl Target {
+    fn default_emulator(config: Option<restpoint_emulator::EmulatorConfig>) -> Target {
+        Target {
+            profile: None,
+            config,
+        }
+    }
+
+    fn profile(profile: &'static Profile) -> Target {
+        let mut config = restpoint_emulator::EmulatorConfig::for_tests();
+        profile.apply(&mut config);
+        Target {
+            profile: Some(profile),
+            config: Some(config),
+        }
+    }
+}
+
+/// The scenarios' product for a profile's product.
+fn product_of_profile(p: &Profile) -> Product {
+    match p.product {
+        restpoint_emulator::Product::Em => Product::Em,
+        restpoint_emulator::Product::Vbr => Product::Vbr,
+        restpoint_emulator::Product::Zvm => Product::Zvm,
+    }
+}
+
+/// The ZVM kind the suite expects from a profile's emulator.
+fn zvm_kind_of(kind: restpoint_emulator::ZvmKind) -> ZvmKind {
+    match kind {
+        restpoint_emulator::ZvmKind::Both => ZvmKind::Both,
+        restpoint_emulator::ZvmKind::Windows => ZvmKind::Windows,
+        restpoint_emulator::ZvmKind::Appliance => ZvmKind::Appliance,
+    }
+}
+
+async fn run_targets(args: ConformArgs, targets: Vec<Target>) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let features_dir = args
         .features
@@ -62,7 +132,72 @@ pub async fn run_with_emulator(
         }
     };
 
-    let ctx = Arc::new(Context::from_args(&args, config).await?);
+    let mut runs = Vec::new();
+    let mut execution_failed = false;
+    let mut junit = Vec::new();
+    let mut json = Vec::new();
+    let mut mode = Mode::Emulator;
+    for target in targets {
+        let run = run_target(&args, &features_dir, target).await?;
+        mode = run.mode;
+        execution_failed |= run.execution_failed;
+        junit.push((run.profile.clone(), run.junit));
+        json.push((run.profile.clone(), run.json));
+        runs.push(run.run);
+    }
+
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report::merge_junit(&junit))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(path, report::merge_json(&json)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let text = report::render_runs(&runs, mode, coverage.as_ref());
+    let elapsed = started.elapsed();
+    // print! (not a raw stdout handle), so that a test harness captures it.
+    print!("{text}");
+    println!("conformance: run took {:.1} s", elapsed.as_secs_f64());
+
+    let records: Vec<&ScenarioRecord> = runs.iter().flat_map(|r| &r.report.records).collect();
+    let count = |f: fn(&Outcome) -> bool| records.iter().filter(|r| f(&r.outcome)).count();
+    Ok(Summary {
+        passed: count(|o| matches!(o, Outcome::Passed)),
+        failed: count(|o| matches!(o, Outcome::Failed(_))),
+        skipped: count(|o| matches!(o, Outcome::Skipped(_))),
+        coverage_problems: coverage.map(|c| c.problems).unwrap_or_default(),
+        execution_failed,
+        elapsed,
+        failures: records
+            .into_iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+            .cloned()
+            .collect(),
+    })
+}
+
+/// What one run of the suite produced.
+struct TargetRun {
+    mode: Mode,
+    profile: Option<String>,
+    execution_failed: bool,
+    run: report::ProfileRun,
+    junit: String,
+    json: String,
+}
+
+async fn run_target(
+    args: &ConformArgs,
+    features_dir: &std::path::Path,
+    target: Target,
+) -> anyhow::Result<TargetRun> {
+    let mut ctx = Context::from_args(args, target.config.clone()).await?;
+    if let (Some(p), Some(config)) = (target.profile, &target.config) {
+        ctx.profile = Some(p.name.to_owned());
+        ctx.zvm_kind = zvm_kind_of(config.behaviour.zvm_kind);
+    }
+    let ctx = Arc::new(ctx);
     let mut targets = BTreeMap::new();
     for p in Product::ALL {
         if let Some(u) = ctx.origin(p) {
@@ -72,49 +207,82 @@ pub async fn run_with_emulator(
     let mode = ctx.mode;
     world::install_context(Some(ctx.clone()));
     let report = Arc::new(Mutex::new(Report::default()));
-
-    let result = run_cucumber(&args, &features_dir, ctx.clone(), report.clone()).await;
+    let junit = SharedBuf::default();
+    let json = SharedBuf::default();
+    let only = target.profile.map(product_of_profile);
+    let outputs = Outputs {
+        junit: args.junit.as_ref().map(|_| junit.clone()),
+        json: args.json.as_ref().map(|_| json.clone()),
+    };
+    let result = run_cucumber(
+        args,
+        features_dir,
+        ctx.clone(),
+        report.clone(),
+        only,
+        outputs,
+    )
+    .await;
     world::install_context(None);
     let execution_failed = result?;
     drop(ctx);
 
-    let report = std::mem::take(&mut *report.lock().unwrap_or_else(|e| e.into_inner()));
-    if let Some(path) = &args.junit {
-        let xml = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read back {}", path.display()))?;
-        std::fs::write(path, report::add_skipped_to_junit(&xml, &report.records))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut report = std::mem::take(&mut *report.lock().unwrap_or_else(|e| e.into_inner()));
+    let profile = target.profile.map(|p| p.name.to_owned());
+    for r in &mut report.records {
+        r.profile.clone_from(&profile);
     }
-    let text = report.render(mode, &targets, coverage.as_ref());
-    let elapsed = started.elapsed();
-    // print! (not a raw stdout handle), so that a test harness captures it.
-    print!("{text}");
-    println!("conformance: run took {:.1} s", elapsed.as_secs_f64());
-
-    let (passed, failed, skipped) = report.counts();
-    Ok(Summary {
-        passed,
-        failed,
-        skipped,
-        coverage_problems: coverage.map(|c| c.problems).unwrap_or_default(),
+    let junit = report::add_skipped_to_junit(&junit.text(), &report.records);
+    Ok(TargetRun {
+        mode,
+        profile,
         execution_failed,
-        elapsed,
-        failures: report
-            .records
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
-            .cloned()
-            .collect(),
+        run: report::ProfileRun {
+            profile: target.profile,
+            only,
+            targets,
+            report,
+        },
+        junit,
+        json: json.text(),
     })
 }
 
-fn output(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
-    Ok(match path {
-        Some(p) => Box::new(io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
+/// Where cucumber writes the JUnit and JSON reports of one run (merged afterwards).
+struct Outputs {
+    junit: Option<SharedBuf>,
+    json: Option<SharedBuf>,
+}
+
+/// An in-memory `Write` that can be read back after cucumber has finished with it.
+#[derive(Clone, Default)]
+struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+
+impl SharedBuf {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn output(buf: Option<SharedBuf>) -> Box<dyn Write> {
+    match buf {
+        Some(b) => Box::new(b),
         None => Box::new(io::sink()),
-    })
+    }
 }
 
 fn tags_of(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Vec<String> {
@@ -220,6 +388,8 @@ async fn run_cucumber(
     features_dir: &std::path::Path,
     ctx: Arc<Context>,
     report: Arc<Mutex<Report>>,
+    only: Option<Product>,
+    outputs: Outputs,
 ) -> anyhow::Result<bool> {
     let progress: Box<dyn Write> = if args.quiet {
         Box::new(io::sink())
@@ -229,10 +399,10 @@ async fn run_cucumber(
     let writer = writer::Basic::new(progress, Coloring::Auto, Verbosity::Default)
         .summarized()
         .tee::<ConformWorld, _>(writer::JUnit::for_tee(
-            output(args.junit.as_ref())?,
+            output(outputs.junit),
             Verbosity::Default,
         ))
-        .tee::<ConformWorld, _>(writer::Json::for_tee(output(args.json.as_ref())?))
+        .tee::<ConformWorld, _>(writer::Json::for_tee(output(outputs.json)))
         .normalized();
 
     let any = cucumber::codegen::Regex::new("^.*$").expect("valid regex");
@@ -279,6 +449,10 @@ async fn run_cucumber(
             return false;
         }
         let product = feature.path.as_deref().and_then(product_of_path);
+        // A server profile plays one product: only that product's scenarios run against it.
+        if only.is_some() && product != only {
+            return false;
+        }
         match skip_reason(&filter_ctx, include_slow, product, &tags) {
             None => true,
             Some(reason) => {
@@ -301,6 +475,9 @@ async fn run_cucumber(
     };
 
     let real = ctx.mode == Mode::Real;
+    // Under a server profile the emulator plays a real release: an undocumented case records
+    // what it answers, as against a real server.
+    let record_readings = real || ctx.profile.is_some();
     let before = before_hook(
         move |feature: &gherkin::Feature,
               _: Option<&gherkin::Rule>,
@@ -308,11 +485,11 @@ async fn run_cucumber(
               world: &mut ConformWorld| {
             let tags = tags_of(feature, scenario);
             world.product = feature.path.as_deref().and_then(product_of_path);
-            world.lenient = real && tags.iter().any(|t| t == "undocumented");
+            world.lenient = record_readings && tags.iter().any(|t| t == "undocumented");
             let alone = tags.iter().any(|t| t == "slow" || t == "emulator-only");
             world.tags = tags;
             async move {
-                if world.is_emulator() {
+                if world.ctx.mode == Mode::Emulator {
                     let lock = world.ctx.exclusive.clone();
                     world.guard = Some(if alone {
                         world::ScenarioGuard::Exclusive(lock.write_owned().await)
@@ -444,6 +621,7 @@ mod tests {
             zvm_kind,
             emulator_accounts: None,
             emulator: None,
+            profile: None,
             exclusive: Arc::default(),
         }
     }

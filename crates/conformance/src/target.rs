@@ -100,6 +100,8 @@ pub struct Context {
     pub emulator_accounts: Option<EmulatorAccounts>,
     /// The embedded emulator, when the run uses it.
     pub emulator: Option<crate::emulator::EmbeddedEmulator>,
+    /// The server profile the embedded emulator plays (`None`: its default readings).
+    pub profile: Option<String>,
     /// Scenarios that move the virtual clock or change settings hold this for writing, all
     /// others for reading, so that the former run alone.
     pub exclusive: Arc<tokio::sync::RwLock<()>>,
@@ -198,6 +200,7 @@ impl Context {
             zvm_kind: args.zvm_kind,
             emulator_accounts: None,
             emulator: None,
+            profile: None,
             exclusive: Arc::default(),
         };
         context.preflight().await?;
@@ -251,6 +254,7 @@ impl Context {
             zvm_kind: crate::args::ZvmKind::Both,
             emulator_accounts: Some(crate::emulator::EmbeddedEmulator::accounts()),
             emulator: Some(emulator),
+            profile: None,
             exclusive: Arc::default(),
         })
     }

@@ -143,9 +143,11 @@ impl cucumber::World for ConformWorld {
 }
 
 impl ConformWorld {
-    /// Whether the run is against the embedded emulator.
+    /// Whether the run is against the embedded emulator with its default readings, so that the
+    /// reading a scenario marks as the emulator's is required. Under a server profile the
+    /// emulator plays a real release: like a real server's, its readings are recorded.
     pub(crate) fn is_emulator(&self) -> bool {
-        self.ctx.mode == Mode::Emulator
+        self.ctx.mode == Mode::Emulator && self.ctx.profile.is_none()
     }
 
     /// Sends a request, keeps the answer as the last one and returns it.

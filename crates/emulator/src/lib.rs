@@ -11,6 +11,7 @@ pub mod config;
 pub mod defaults;
 mod em;
 pub mod inventory;
+pub mod profile;
 pub mod standalone;
 mod state;
 mod tls;
@@ -37,6 +38,7 @@ pub use behaviour::{Behaviour, EmTokenForm, VbrMissingVersion, ZvmKind};
 pub use breaks::Break;
 pub use config::{EmRole, EmulatorConfig, Lifetimes, Limits, TlsSource, User, Vbr401Body, VbrRole};
 pub use inventory::Inventory;
+pub use profile::{Profile, UnknownProfile};
 pub use state::{Counters, Fault, Product, ProductCounters};
 
 use state::{Bases, State};

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 
 use crate::config::{EmulatorConfig, TlsSource, Vbr401Body};
 use crate::inventory::Inventory;
+use crate::profile::Profile;
 use crate::{Emulator, defaults};
 
 /// Command-line options of `restpoint emulate`.
@@ -49,6 +50,12 @@ pub struct EmulateArgs {
     /// Answer a refused VBR access token with an empty 401 body (VBR-12) instead of JSON.
     #[arg(long)]
     pub vbr_empty_401: bool,
+    /// Play a real release: a server profile by name (see --list-profiles).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Print the server profiles and their differences, then exit.
+    #[arg(long)]
+    pub list_profiles: bool,
 }
 
 impl Default for EmulateArgs {
@@ -65,6 +72,8 @@ impl Default for EmulateArgs {
             admin_port: None,
             inventory: None,
             vbr_empty_401: false,
+            profile: None,
+            list_profiles: false,
         }
     }
 }
@@ -72,7 +81,11 @@ impl Default for EmulateArgs {
 impl EmulateArgs {
     /// The emulator configuration these options describe.
     pub fn to_config(&self) -> anyhow::Result<EmulatorConfig> {
-        let mut config = EmulatorConfig::default()
+        let mut config = match &self.profile {
+            Some(name) => EmulatorConfig::profile(name)?,
+            None => EmulatorConfig::default(),
+        };
+        config = config
             .with_bind(self.bind)
             .with_ports(self.em_port, self.vbr_port, self.zvm_port)
             .with_admin_port(self.admin_port);
@@ -150,10 +163,31 @@ pub fn banner(emulator: &Emulator, ca_path: &std::path::Path) -> String {
     out
 }
 
-/// Starts the emulator, writes the CA PEM, prints the banner, and serves until Ctrl-C.
+/// Every server profile with its differences (`restpoint emulate --list-profiles`).
+pub fn profile_list() -> String {
+    let mut out = String::from(
+        "server profiles (restpoint emulate --profile NAME); without one, the facts' defaults:\n",
+    );
+    for p in Profile::all() {
+        out.push('\n');
+        out.push_str(&p.describe());
+    }
+    out
+}
+
+/// Starts the emulator, writes the CA PEM, prints the banner, and serves until Ctrl-C. With
+/// `--list-profiles` it prints the profiles and returns. An unknown `--profile` is an
+/// [`crate::profile::UnknownProfile`] error (its text lists the known names).
 pub async fn run(args: EmulateArgs) -> anyhow::Result<()> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    if args.list_profiles {
+        print!("{}", profile_list());
+        return Ok(());
+    }
     let config = args.to_config()?;
+    if let Some(name) = &args.profile {
+        print!("{}", Profile::find(name)?.describe());
+    }
     let emulator = Emulator::start(config)
         .await
         .context("starting the emulator")?;
@@ -173,4 +207,44 @@ pub async fn run(args: EmulateArgs) -> anyhow::Result<()> {
         .await
         .ok();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::behaviour::ZvmKind;
+
+    #[test]
+    fn a_profile_sets_the_configuration_and_the_flags_still_apply() {
+        let args = EmulateArgs {
+            profile: Some("zvm-10".into()),
+            em_port: 0,
+            ..EmulateArgs::default()
+        };
+        let config = args.to_config().unwrap();
+        assert_eq!(config.behaviour.zvm_kind, ZvmKind::Appliance);
+        assert_eq!(config.em_port, 0);
+        let plain = EmulateArgs::default().to_config().unwrap();
+        assert_eq!(plain.behaviour.zvm_kind, ZvmKind::Both);
+    }
+
+    #[test]
+    fn an_unknown_profile_is_a_typed_error() {
+        let args = EmulateArgs {
+            profile: Some("vbr-99".into()),
+            ..EmulateArgs::default()
+        };
+        let e = args.to_config().unwrap_err();
+        let unknown = e.downcast_ref::<crate::profile::UnknownProfile>().unwrap();
+        assert_eq!(unknown.name, "vbr-99");
+        assert!(e.to_string().contains("vbr-13.1.0"), "{e}");
+    }
+
+    #[test]
+    fn the_list_names_every_profile() {
+        let list = profile_list();
+        for name in Profile::names() {
+            assert!(list.contains(&format!("profile {name}:")), "{list}");
+        }
+    }
 }
