@@ -16,6 +16,7 @@ mod state;
 mod tls;
 mod vbr;
 pub mod vbr_revision;
+mod vbr_token;
 mod xml;
 mod zvm;
 
