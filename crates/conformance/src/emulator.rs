@@ -14,16 +14,27 @@ use crate::target::{Credential, EmulatorAccounts};
 /// The emulator, started in-process on ephemeral ports with a virtual clock.
 pub struct EmbeddedEmulator {
     emulator: Emulator,
+    /// The VBR-12 reading it was started with, restored after a scenario changed it.
+    initial_vbr_401: restpoint_emulator::Vbr401Body,
+    /// The readings of disputed rules it was started with, restored likewise.
+    initial_behaviour: restpoint_emulator::Behaviour,
 }
 
 impl EmbeddedEmulator {
     /// Starts the emulator with `config` (default: its test configuration: ephemeral ports, a
     /// virtual clock).
     pub async fn start(config: Option<EmulatorConfig>) -> anyhow::Result<EmbeddedEmulator> {
-        let emulator = Emulator::start(config.unwrap_or_else(EmulatorConfig::for_tests))
+        let config = config.unwrap_or_else(EmulatorConfig::for_tests);
+        let initial_vbr_401 = config.vbr_401_body;
+        let initial_behaviour = config.behaviour;
+        let emulator = Emulator::start(config)
             .await
             .context("cannot start the embedded emulator")?;
-        Ok(EmbeddedEmulator { emulator })
+        Ok(EmbeddedEmulator {
+            emulator,
+            initial_vbr_401,
+            initial_behaviour,
+        })
     }
 
     /// The base URL of `product`.
@@ -88,10 +99,11 @@ impl EmbeddedEmulator {
         Ok(())
     }
 
-    /// Puts every setting a scenario may change back to its default.
+    /// Puts every setting a scenario may change back to what the emulator was started with.
     pub fn reset_settings(&self) -> anyhow::Result<()> {
-        self.set_vbr_empty_401(false)?;
-        self.set_vbr_missing_version_newest(false)?;
+        let admin = self.emulator.admin();
+        admin.set_vbr_401_body(self.initial_vbr_401);
+        admin.set_behaviour(self.initial_behaviour);
         self.emulator.admin().clear_faults();
         Ok(())
     }

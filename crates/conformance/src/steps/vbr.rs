@@ -465,30 +465,38 @@ fn token_set(w: &mut ConformWorld) -> anyhow::Result<()> {
     }
     let expires_in = j.get("expires_in").and_then(|v| v.as_i64());
     if !expires_in.is_some_and(|n| n > 0) {
-        problems.push(format!("expires_in is {expires_in:?}, not a positive integer"));
+        problems.push(format!(
+            "expires_in is {expires_in:?}, not a positive integer"
+        ));
     }
     let time = |f: &str| j.get(f).and_then(|v| v.as_str()).and_then(iso_time);
     match (time(".issued"), time(".expires"), expires_in) {
         (Some(issued), Some(expires), Some(n)) => {
             let span = (expires - issued).num_seconds();
             if (span - n).abs() > 5 {
-                problems.push(format!(".expires is {span} s after .issued, not expires_in {n}"));
+                problems.push(format!(
+                    ".expires is {span} s after .issued, not expires_in {n}"
+                ));
             }
         }
         (Some(_), Some(_), None) => {}
         _ => problems.push("no ISO 8601 .issued and .expires".to_owned()),
     }
     w.check(problems.is_empty(), || {
-        format!("a token set as the reference shows it ({})", problems.join("; "))
+        format!(
+            "a token set as the reference shows it ({})",
+            problems.join("; ")
+        )
     })
 }
 
 /// A `200` whose body carries an access and a refresh token (what other rules need of it).
 fn new_tokens(w: &mut ConformWorld) -> anyhow::Result<()> {
     let answer = w.last()?;
-    let ok = answer.status == 200
-        && tokens_of(answer).is_some_and(|t| !t.refresh.is_empty());
-    w.check(ok, || "200 OK with an access token and a refresh token".into())
+    let ok = answer.status == 200 && tokens_of(answer).is_some_and(|t| !t.refresh.is_empty());
+    w.check(ok, || {
+        "200 OK with an access token and a refresh token".into()
+    })
 }
 
 /// VBR-02 `@doc-conflict`: which documented lifetime `expires_in` has. Table columns
@@ -534,7 +542,9 @@ fn lifetime_readings(w: &mut ConformWorld, step: &gherkin::Step) -> anyhow::Resu
                 && let Some((e_value, e_reading)) = expected
                 && e_value != value
             {
-                bail!("the emulator should follow \"{e_reading}\" (expires_in {e_value}) but answered {value}");
+                bail!(
+                    "the emulator should follow \"{e_reading}\" (expires_in {e_value}) but answered {value}"
+                );
             }
             Ok(())
         }
@@ -565,8 +575,7 @@ fn names_revisions(w: &mut ConformWorld) -> anyhow::Result<()> {
     let m = error_message(w)?;
     let ours = w.ctx.vbr_api_version.to_ascii_lowercase();
     let ok = m.to_ascii_lowercase().contains("supported")
-        && m
-            .split([' ', ',', ';', ':'])
+        && m.split([' ', ',', ';', ':'])
             .map(|t| t.trim_end_matches('.').trim_start_matches(['v', 'V']))
             .any(|t| t.eq_ignore_ascii_case(&ours));
     w.check(ok, || {
