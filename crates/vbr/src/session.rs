@@ -88,12 +88,12 @@ impl std::fmt::Debug for VbrAuth {
 }
 
 /// The token endpoint's answer (VBR-02). Unknown fields (`token_type`, anything new) are
-/// ignored; `expires_in` may come as a number or a numeric string.
+/// ignored; an `expires_in` that is not a non-negative integer is a malformed answer.
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: Option<SecretString>,
     refresh_token: Option<SecretString>,
-    expires_in: Option<serde_json::Value>,
+    expires_in: Option<u64>,
     #[serde(rename = ".issued")]
     issued: Option<String>,
     #[serde(rename = ".expires")]
@@ -104,14 +104,7 @@ impl TokenResponse {
     /// The access token's lifetime: `expires_in`, else `.expires` minus `.issued`, else
     /// `.expires` minus `now` (when given). `None` when the answer says nothing usable.
     fn lifetime(&self, now: Option<SystemTime>) -> Option<Duration> {
-        let seconds = match &self.expires_in {
-            Some(serde_json::Value::Number(n)) => n
-                .as_u64()
-                .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-            Some(serde_json::Value::String(s)) => s.trim().parse::<u64>().ok(),
-            _ => None,
-        };
-        if let Some(seconds) = seconds {
+        if let Some(seconds) = self.expires_in {
             return Some(Duration::from_secs(seconds));
         }
         let expires = parse_time(self.expires.as_deref()?)?;

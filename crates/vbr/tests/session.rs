@@ -362,10 +362,10 @@ fn without_expires_in_the_lifetime_comes_from_the_times_with_any_offset() {
         )),
         Some(Duration::from_secs(600))
     );
-    // expires_in wins, as a number or a numeric string.
+    // expires_in wins.
     assert_eq!(
         lifetime(&format!(
-            r#"{{{base},"expires_in":"1200",".issued":"2022-04-24T14:24:18Z",".expires":"2022-04-24T14:39:18Z"}}"#
+            r#"{{{base},"expires_in":1200,".issued":"2022-04-24T14:24:18Z",".expires":"2022-04-24T14:39:18Z"}}"#
         )),
         Some(Duration::from_secs(1200))
     );
