@@ -464,7 +464,7 @@ fn token_set(w: &mut ConformWorld) -> anyhow::Result<()> {
         problems.push("token_type is not bearer".to_owned());
     }
     let expires_in = j.get("expires_in").and_then(|v| v.as_i64());
-    if !expires_in.is_some_and(|n| n > 0) {
+    if expires_in.is_none_or(|n| n <= 0) {
         problems.push(format!(
             "expires_in is {expires_in:?}, not a positive integer"
         ));
