@@ -1,7 +1,7 @@
 Feature: Backup & Replication tokens and refresh
-  An access token can be used many times for its 15 minutes. A refresh token gets a new token set
-  without the password, and can be used only once. An authorization code hands a session to
-  another client.
+  An access token can be used many times for its lifetime (`expires_in`). A refresh token gets a
+  new token set without the password, and can be used only once. An authorization code hands a
+  session to another client; the 1.3 revisions have no authorization code path.
 
   @VBR-10
   Scenario: An access token can be used many times
@@ -14,7 +14,7 @@ Feature: Backup & Replication tokens and refresh
     Given I am logged on to Backup & Replication
     When I refresh the tokens
     Then the answer is 200 OK
-    And the answer is a token set whose access token lives 900 seconds
+    And the answer carries new tokens
     And the new tokens differ from the old ones
     And the new access token works
 
@@ -33,25 +33,53 @@ Feature: Backup & Replication tokens and refresh
     And the JSON has the fields "code"
     When another client exchanges the code for tokens
     Then the answer is 200 OK
-    And the answer is a token set whose access token lives 900 seconds
+    And the answer carries new tokens
     And the new access token works
 
-  @VBR-10 @slow
-  Scenario: An access token expires after 15 minutes
+  @VBR-05 @emulator-only
+  Scenario Outline: The 1.3 revisions have no authorization code path
+    The emulator plays a 13.1 server; a 12.x server refuses the 1.3 revisions themselves.
     Given I am logged on to Backup & Replication
-    When 16 minutes pass without requests
+    When I ask for an authorization code with x-api-version "<revision>"
+    Then the answer is 404 Not Found
+
+    Examples:
+      | revision |
+      | 1.3-rev0 |
+      | 1.3-rev1 |
+      | 1.3-rev2 |
+
+  @VBR-05 @emulator-only
+  Scenario: The 1.2 revisions still make authorization codes, and 1.3 still exchanges them
+    Given I am logged on to Backup & Replication
+    When I ask for an authorization code with x-api-version "1.2-rev0"
+    Then the answer is 200 OK
+    When another client exchanges the code for tokens with x-api-version "1.3-rev1"
+    Then the answer is 200 OK
+    And the answer carries new tokens
+
+  @VBR-05 @VBR-01 @emulator-only
+  Scenario: The deprecated vbr_token grant is still accepted in 1.3
+    When I ask for a token with the emulator's vbr_token and x-api-version "1.3-rev2"
+    Then the answer is 200 OK
+    And the answer carries new tokens
+
+  @VBR-10 @slow
+  Scenario: An access token is refused once its lifetime has run out
+    Given I am logged on to Backup & Replication
+    When the access token's lifetime and 1 minute pass without requests
     Then my access token is refused
 
   @VBR-10 @slow
-  Scenario: An access token still works after 14 minutes
+  Scenario: An access token still works until its lifetime runs out
     Given I am logged on to Backup & Replication
-    When 14 minutes pass without requests
+    When all but 1 minute of the access token's lifetime pass without requests
     Then my access token still works
 
   @VBR-04 @VBR-10 @slow
   Scenario: A refresh token outlives its access token
     Given I am logged on to Backup & Replication
-    When 31 minutes pass without requests
+    When the access token's lifetime and 16 minutes pass without requests
     And I refresh the tokens
     Then the answer is 200 OK
     And the new access token works
@@ -59,14 +87,14 @@ Feature: Backup & Replication tokens and refresh
   @VBR-04 @slow
   Scenario: A short-term refresh token lives the access token's lifetime plus 15 minutes
     Given I am logged on to Backup & Replication with a short-term refresh token
-    When 31 minutes pass without requests
+    When the access token's lifetime and 16 minutes pass without requests
     And I refresh the tokens
     Then the answer is 401 Unauthorized
 
   @VBR-04 @slow
   Scenario: A short-term refresh token still works within its lifetime
     Given I am logged on to Backup & Replication with a short-term refresh token
-    When 29 minutes pass without requests
+    When the access token's lifetime and 14 minutes pass without requests
     And I refresh the tokens
     Then the answer is 200 OK
 

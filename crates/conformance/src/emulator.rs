@@ -64,6 +64,21 @@ impl EmbeddedEmulator {
         Ok(())
     }
 
+    /// Makes VBR answer a request without `x-api-version` in its newest revision (`true`) or
+    /// refuse it (`false`, the default) (VBR-08).
+    pub fn set_vbr_missing_version_newest(&self, newest: bool) -> anyhow::Result<()> {
+        use restpoint_emulator::VbrMissingVersion;
+        let admin = self.emulator.admin();
+        let mut behaviour = admin.behaviour();
+        behaviour.vbr_missing_version = if newest {
+            VbrMissingVersion::Newest
+        } else {
+            VbrMissingVersion::Refuse
+        };
+        admin.set_behaviour(behaviour);
+        Ok(())
+    }
+
     /// Makes the next request to `product` fail with `status`.
     pub fn fail_next(&self, product: Product, status: u16) -> anyhow::Result<()> {
         use restpoint_emulator::{Fault, Product as P};
@@ -128,7 +143,6 @@ impl EmbeddedEmulator {
             em_other: Credential::new(defaults::PORTAL_USER, defaults::PORTAL_PASSWORD),
             vbr_viewer: Credential::new(defaults::VIEWER_USER, defaults::VIEWER_PASSWORD),
             vbr_mfa: Credential::new(defaults::MFA_USER, defaults::MFA_PASSWORD),
-            mfa_code: defaults::MFA_CODE.to_owned(),
             em_by_role: vec![
                 (
                     "Portal Administrator".to_owned(),

@@ -64,10 +64,8 @@ pub struct EmulatorAccounts {
     pub em_other: Credential,
     /// A VBR account without the privileges to start a job (VBR-07).
     pub vbr_viewer: Credential,
-    /// A VBR account with multi-factor authentication (VBR-09).
+    /// A VBR account with multi-factor authentication turned on, which VBR refuses (VBR-09).
     pub vbr_mfa: Credential,
-    /// The one-time code the emulator accepts.
-    pub mfa_code: String,
     /// EM accounts by role name (`Portal Administrator`, `Portal User`, `Restore Operator`).
     pub em_by_role: Vec<(String, Credential)>,
     /// The `vbr_token` the emulator accepts (VBR-01).

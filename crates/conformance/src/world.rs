@@ -73,8 +73,8 @@ pub struct ConformWorld {
     pub(crate) vbr: Option<TokenSet>,
     /// The VBR tokens of a refresh or code exchange.
     pub(crate) vbr_new: Option<TokenSet>,
-    /// An `mfa_token` of the first MFA step.
-    pub(crate) vbr_mfa_token: Option<String>,
+    /// The access token lifetime the logon announced (`expires_in`, VBR-02).
+    pub(crate) vbr_lifetime: Option<std::time::Duration>,
     /// An authorization code.
     pub(crate) vbr_code: Option<String>,
     /// The ZVM session id.
@@ -131,7 +131,7 @@ impl cucumber::World for ConformWorld {
             vbr_account: None,
             vbr: None,
             vbr_new: None,
-            vbr_mfa_token: None,
+            vbr_lifetime: None,
             vbr_code: None,
             zvm: None,
             oidc: None,

@@ -26,8 +26,8 @@ fn broken_emulators() -> Vec<(&'static str, &'static str, EmulatorConfig)> {
             base().with_em_versions(["v1_6", "v1_7"]),
         ),
         (
-            "VBR-10",
-            "VBR access tokens living 20 minutes instead of 15",
+            "VBR-02",
+            "VBR access tokens living 20 minutes: neither documented lifetime (15 or 60 minutes)",
             base().with_lifetimes(Lifetimes {
                 vbr_access: minutes(20),
                 ..Lifetimes::default()

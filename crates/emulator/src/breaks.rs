@@ -15,6 +15,32 @@ pub enum Break {
     /// EM-06: the `X-RestSvcSessionId` header is used before the cookie.
     EmHeaderBeatsCookie,
     // ---- VBR ----
+    /// VBR-01: the `vbr_token` grant is refused.
+    VbrTokenGrantRefused,
+    /// VBR-02: the token answer leaves out `.issued` and `.expires`.
+    VbrTokenAnswerWithoutTimes,
+    /// VBR-04: `use_short_term_refresh=true` is ignored (the refresh token lives 14 days).
+    VbrShortTermRefreshIgnored,
+    /// VBR-05: `/api/oauth2/authorization_code` is still served for 1.3 revisions.
+    VbrAuthorizationCodeOn13,
+    /// VBR-06: logout expires the access token but not the refresh token.
+    VbrLogoutKeepsRefreshToken,
+    /// VBR-07: a malformed or incomplete token request is answered without `errorCode`.
+    VbrBadRequestWithoutErrorCode,
+    /// VBR-08: the token endpoint checks the credentials before `x-api-version`.
+    VbrVersionCheckedAfterCredentials,
+    /// VBR-09: a password grant for an account with MFA turned on is accepted.
+    VbrMfaAccountAccepted,
+    /// VBR-10: a refresh token can be used more than once.
+    VbrReusableRefreshToken,
+    /// VBR-10: an access token is still accepted after it expired.
+    VbrBearerAcceptedAfterExpiry,
+    /// VBR-11: grant types are compared with regard to case (only lower case accepted).
+    VbrGrantTypeCaseSensitive,
+    /// VBR-13: the oldest revision, `1.0-rev1`, is refused.
+    VbrOldestRevisionRefused,
+    /// VBR-14: empty optional form fields (`refresh_token=`) are refused.
+    VbrEmptyFieldsRefused,
     // ---- ZVM ----
     /// ZVM-01: an `AuthenticationMethod` sent as a string is refused.
     ZvmAuthMethodStringRefused,
@@ -46,6 +72,19 @@ impl Break {
         // EM
         Break::EmHeaderBeatsCookie,
         // VBR
+        Break::VbrTokenGrantRefused,
+        Break::VbrTokenAnswerWithoutTimes,
+        Break::VbrShortTermRefreshIgnored,
+        Break::VbrAuthorizationCodeOn13,
+        Break::VbrLogoutKeepsRefreshToken,
+        Break::VbrBadRequestWithoutErrorCode,
+        Break::VbrVersionCheckedAfterCredentials,
+        Break::VbrMfaAccountAccepted,
+        Break::VbrReusableRefreshToken,
+        Break::VbrBearerAcceptedAfterExpiry,
+        Break::VbrGrantTypeCaseSensitive,
+        Break::VbrOldestRevisionRefused,
+        Break::VbrEmptyFieldsRefused,
         // ZVM
         Break::ZvmAuthMethodStringRefused,
         Break::ZvmLogonCreated,
@@ -64,6 +103,18 @@ impl Break {
     pub fn rule(self) -> &'static str {
         match self {
             Break::EmHeaderBeatsCookie => "EM-06",
+            Break::VbrTokenGrantRefused => "VBR-01",
+            Break::VbrTokenAnswerWithoutTimes => "VBR-02",
+            Break::VbrShortTermRefreshIgnored => "VBR-04",
+            Break::VbrAuthorizationCodeOn13 => "VBR-05",
+            Break::VbrLogoutKeepsRefreshToken => "VBR-06",
+            Break::VbrBadRequestWithoutErrorCode => "VBR-07",
+            Break::VbrVersionCheckedAfterCredentials => "VBR-08",
+            Break::VbrMfaAccountAccepted => "VBR-09",
+            Break::VbrReusableRefreshToken | Break::VbrBearerAcceptedAfterExpiry => "VBR-10",
+            Break::VbrGrantTypeCaseSensitive => "VBR-11",
+            Break::VbrOldestRevisionRefused => "VBR-13",
+            Break::VbrEmptyFieldsRefused => "VBR-14",
             // ZVM
             Break::ZvmAuthMethodStringRefused => "ZVM-01",
             Break::ZvmLogonCreated => "ZVM-02",
@@ -83,6 +134,21 @@ impl Break {
     pub fn description(self) -> &'static str {
         match self {
             Break::EmHeaderBeatsCookie => "the X-RestSvcSessionId header wins over the cookie",
+            Break::VbrTokenGrantRefused => "the vbr_token grant is refused",
+            Break::VbrTokenAnswerWithoutTimes => "the token answer has no .issued/.expires",
+            Break::VbrShortTermRefreshIgnored => "use_short_term_refresh is ignored",
+            Break::VbrAuthorizationCodeOn13 => "authorization_code is served on 1.3 revisions",
+            Break::VbrLogoutKeepsRefreshToken => "logout leaves the refresh token usable",
+            Break::VbrBadRequestWithoutErrorCode => "a bad token request has no errorCode",
+            Break::VbrVersionCheckedAfterCredentials => {
+                "the token endpoint checks credentials before x-api-version"
+            }
+            Break::VbrMfaAccountAccepted => "an MFA-enabled account logs on with a password",
+            Break::VbrReusableRefreshToken => "a refresh token works more than once",
+            Break::VbrBearerAcceptedAfterExpiry => "an expired access token is still accepted",
+            Break::VbrGrantTypeCaseSensitive => "grant types are case-sensitive",
+            Break::VbrOldestRevisionRefused => "x-api-version 1.0-rev1 is refused",
+            Break::VbrEmptyFieldsRefused => "empty optional form fields are refused",
             // ZVM
             Break::ZvmAuthMethodStringRefused => {
                 "an AuthenticationMethod sent as a string (\"1\") is refused with 400"

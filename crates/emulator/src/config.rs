@@ -98,7 +98,8 @@ impl User {
         self
     }
 
-    /// Turns VBR multi-factor authentication on.
+    /// Turns VBR multi-factor authentication on: the REST API then refuses the account's password
+    /// grant (VBR-09).
     pub fn with_mfa(mut self) -> Self {
         self.mfa = true;
         self
@@ -120,7 +121,7 @@ pub struct Lifetimes {
     /// Extra lifetime of a short-term refresh token over the access token (VBR-04). Default 15 minutes.
     #[serde(with = "secs")]
     pub vbr_short_refresh_extra: Duration,
-    /// Lifetime of a VBR authorization code (VBR-05) and of an MFA token (VBR-09). Default 300 s.
+    /// Lifetime of a VBR authorization code (VBR-05). Default 300 s.
     #[serde(with = "secs")]
     pub vbr_code: Duration,
     /// ZVM dormancy timeout, reset by each request (ZVM-05). Default 30 minutes.

@@ -21,12 +21,11 @@ pub const RESTORE_PASSWORD: &str = "Restpoint-Restore-1";
 pub const VIEWER_USER: &str = "viewer";
 /// Password of [`VIEWER_USER`].
 pub const VIEWER_PASSWORD: &str = "Restpoint-Viewer-1";
-/// VBR Administrator with multi-factor authentication on (VBR-09).
+/// VBR Administrator with multi-factor authentication on: the REST API has no second factor, so
+/// its password grant is refused (`401`, VBR-09).
 pub const MFA_USER: &str = "mfauser";
 /// Password of [`MFA_USER`].
 pub const MFA_PASSWORD: &str = "Restpoint-Mfa-1";
-/// The one-time code the emulator accepts for every MFA account (`grant_type=Mfa`, `mfa_code`).
-pub const MFA_CODE: &str = "123456";
 /// The `vbr_token` accepted by `grant_type=vbr_token` (VBR-01); it logs on as [`ADMIN_USER`].
 pub const VBR_TOKEN: &str = "restpoint-vbr-console-token";
 /// `client_id` that the ZVM Appliance's password grant requires (ZVM-09).
@@ -37,9 +36,11 @@ pub const ZVM_OIDC_CLIENT_ID: &str = "restpoint-automation";
 pub const ZVM_OIDC_CLIENT_SECRET: &str = "Restpoint-Client-Secret-1";
 /// EM versions served by default, oldest first; the last one is `latest` (EM-13).
 pub const EM_VERSIONS: &[&str] = &["v1_5", "v1_6", "v1_7"];
-/// VBR `x-api-version` values accepted by default (VBR-08).
+/// VBR `x-api-version` values accepted by default, oldest first (VBR-08, VBR-13): every revision
+/// from `1.0-rev1` up to `1.3-rev2` (13.1), with the `1.1-rev2` that public clients send.
 pub const VBR_API_VERSIONS: &[&str] = &[
-    "1.1-rev0", "1.1-rev1", "1.2-rev0", "1.2-rev1", "1.3-rev0", "1.3-rev1",
+    "1.0-rev1", "1.0-rev2", "1.1-rev0", "1.1-rev1", "1.1-rev2", "1.2-rev0", "1.2-rev1", "1.3-rev0",
+    "1.3-rev1", "1.3-rev2",
 ];
 /// Default EM port.
 pub const EM_PORT: u16 = 9398;

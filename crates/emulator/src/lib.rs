@@ -18,6 +18,7 @@ mod tls;
 mod vbr;
 mod vbr_models;
 pub mod vbr_revision;
+mod vbr_token;
 mod xml;
 mod zvm;
 mod zvm_models;

@@ -131,7 +131,14 @@ pub fn banner(emulator: &Emulator, ca_path: &std::path::Path) -> String {
             roles.push(format!("EM {r:?}"));
         }
         if let Some(r) = user.vbr_role {
-            roles.push(format!("VBR {r:?}{}", if user.mfa { " (MFA)" } else { "" }));
+            roles.push(format!(
+                "VBR {r:?}{}",
+                if user.mfa {
+                    " (MFA on: refused, VBR-09)"
+                } else {
+                    ""
+                }
+            ));
         }
         if user.zvm {
             roles.push("ZVM".to_string());
@@ -144,7 +151,6 @@ pub fn banner(emulator: &Emulator, ca_path: &std::path::Path) -> String {
             roles.join(", ")
         );
     }
-    let _ = writeln!(out, "  VBR MFA code: {}", defaults::MFA_CODE);
     let _ = writeln!(
         out,
         "  ZVM OIDC: client_id={} (password grant); client_credentials {} / {}",

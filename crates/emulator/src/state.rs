@@ -91,7 +91,7 @@ mod millis {
 /// Counts of one product's traffic.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductCounters {
-    /// Successful logons (EM sessions, VBR password/code/vbr_token/MFA grants, ZVM sessions and
+    /// Successful logons (EM sessions, VBR password/code/vbr_token grants, ZVM sessions and
     /// OIDC password/client-credentials grants).
     pub logons: u64,
     /// Refused logons.
@@ -205,8 +205,6 @@ pub(crate) struct VbrStore {
     pub refresh: HashMap<Token32, VbrRefresh>,
     /// Authorization codes (VBR-05): user, expiry.
     pub codes: HashMap<Token32, (u32, u64)>,
-    /// MFA tokens (VBR-09): user, expiry.
-    pub mfa: HashMap<Token32, (u32, u64)>,
 }
 
 #[derive(Clone, Copy)]
@@ -526,7 +524,6 @@ impl State {
             vbr.access.retain(|_, a| now < a.expires_ms);
             vbr.refresh.retain(|_, r| now < r.expires_ms);
             vbr.codes.retain(|_, c| now < c.1);
-            vbr.mfa.retain(|_, c| now < c.1);
             shrink(&mut vbr.access);
             shrink(&mut vbr.refresh);
         }
@@ -648,7 +645,7 @@ impl State {
                 false
             }
             Product::Vbr => {
-                let Some(key) = decode_b64url::<32>(token) else {
+                let Some(key) = crate::vbr_token::key_of(token) else {
                     return false;
                 };
                 let mut vbr = self.vbr.lock();

@@ -12,6 +12,8 @@ use http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
+use crate::behaviour::VbrMissingVersion;
+use crate::breaks::Break;
 use crate::common::{admit, bearer, body_response, query_pairs};
 use crate::config::{Vbr401Body, VbrRole};
 use crate::defaults;
@@ -22,6 +24,7 @@ use crate::state::{
 };
 use crate::vbr_models::Models;
 use crate::vbr_revision::ApiRevision;
+use crate::vbr_token::{self, Audience, TokenAnswer};
 
 type St = AxState<Arc<State>>;
 
@@ -104,7 +107,7 @@ async fn method_not_allowed() -> Response {
     )
 }
 
-/// VBR-08: `x-api-version` is required and must be a supported revision.
+/// The guard of every product, then `x-api-version` (VBR-08).
 async fn guard_and_version_check(AxState(st): St, req: Request, next: Next) -> Response {
     match admit(&st, Product::Vbr, &req) {
         Err(resp) => return resp,
@@ -112,27 +115,49 @@ async fn guard_and_version_check(AxState(st): St, req: Request, next: Next) -> R
         Ok(None) => {}
     }
     let mut req = req;
-    if let Err(resp) = version_check(&st, &mut req) {
-        return resp;
+    if st.breaks.has(Break::VbrVersionCheckedAfterCredentials)
+        && req.uri().path() == "/api/oauth2/token"
+    {
+        // Broken on purpose: the grant is judged first, the version only after it.
+        let headers = req.headers().clone();
+        let resp = next.run(req).await;
+        if resp.status() == StatusCode::UNAUTHORIZED {
+            return resp;
+        }
+        return match version_check(&st, &headers) {
+            Err(refused) => refused,
+            Ok(_) => resp,
+        };
+    }
+    match version_check(&st, req.headers()) {
+        Err(resp) => return resp,
+        Ok(Some(revision)) => {
+            req.extensions_mut().insert(revision);
+        }
+        Ok(None) => {}
     }
     next.run(req).await
 }
 
-/// Checks `x-api-version` and records the revision asked for in the request's extensions
-/// ([`ApiRevision`]), so that handlers answer in that revision's models (VBR-13).
-fn version_check(st: &State, req: &mut Request) -> Result<(), Response> {
-    let mut values = req
-        .headers()
+/// Checks `x-api-version` (VBR-08, VBR-13) and gives the revision asked for, so that handlers
+/// answer in that revision's models. Without the header the `vbr_missing_version` setting
+/// decides: refused (default), or answered in the newest revision served.
+fn version_check(st: &State, headers: &HeaderMap) -> Result<Option<ApiRevision>, Response> {
+    let mut values = headers
         .get_all("x-api-version")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .map(str::trim);
     let Some(first) = values.next() else {
-        return Err(error_with(
-            StatusCode::BAD_REQUEST,
-            "UnexpectedContent",
-            "the x-api-version header is required, e.g. x-api-version: 1.2-rev1",
-        ));
+        return match st.behaviour().vbr_missing_version {
+            VbrMissingVersion::Refuse => Err(unsupported_version(st)),
+            VbrMissingVersion::Newest => Ok(st
+                .vbr_versions
+                .read()
+                .iter()
+                .filter_map(|v| v.parse::<ApiRevision>().ok())
+                .max()),
+        };
     };
     if values.any(|v| !v.eq_ignore_ascii_case(first)) {
         return Err(error_with(
@@ -146,23 +171,31 @@ fn version_check(st: &State, req: &mut Request) -> Result<(), Response> {
         .read()
         .iter()
         .any(|s| s.eq_ignore_ascii_case(first));
-    if !known {
-        let supported = st.vbr_versions.read().clone();
-        let shown: String = first.chars().take(32).collect();
-        return Err(error_with(
-            StatusCode::BAD_REQUEST,
-            "UnexpectedContent",
-            &format!(
-                "x-api-version '{}' is not supported; supported: {}",
-                shown.escape_default(),
-                supported.join(", ")
-            ),
-        ));
+    let broken_oldest =
+        st.breaks.has(Break::VbrOldestRevisionRefused) && first.eq_ignore_ascii_case("1.0-rev1");
+    if !known || broken_oldest {
+        return Err(unsupported_version(st));
     }
-    if let Ok(revision) = first.parse::<ApiRevision>() {
-        req.extensions_mut().insert(revision);
-    }
-    Ok(())
+    Ok(first.parse::<ApiRevision>().ok())
+}
+
+/// The answer to a missing or unsupported `x-api-version`, in the form a real server writes it
+/// (VBR-08): `400`, `UnexpectedContent`, and a message naming every revision served.
+fn unsupported_version(st: &State) -> Response {
+    let served: Vec<String> = st
+        .vbr_versions
+        .read()
+        .iter()
+        .map(|v| format!("v{v}"))
+        .collect();
+    error_with(
+        StatusCode::BAD_REQUEST,
+        "UnexpectedContent",
+        &format!(
+            "Unsupported RESTAPI version. The following versions are supported: {}.",
+            served.join(", ")
+        ),
+    )
 }
 
 /// Authenticates `Authorization: Bearer` (VBR-03, VBR-10, VBR-12).
@@ -177,7 +210,7 @@ fn authenticate(
             "authorization is required: Authorization: Bearer <access_token>",
         ));
     };
-    let Some(key) = decode_b64url::<32>(token) else {
+    let Some(key) = vbr_token::key_of(token) else {
         return Err(unauthorized(
             st,
             "InvalidToken",
@@ -185,11 +218,12 @@ fn authenticate(
         ));
     };
     let now = st.now_ms();
+    let accept_expired = st.breaks.has(Break::VbrBearerAcceptedAfterExpiry);
     let access = {
         let mut store = st.vbr.lock();
         match store.access.get(&key).copied() {
             None => None,
-            Some(a) if now >= a.expires_ms => {
+            Some(a) if now >= a.expires_ms && !accept_expired => {
                 store.access.remove(&key);
                 return Err(unauthorized(
                     st,
@@ -265,6 +299,8 @@ fn form_fields(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>
     Ok(url::form_urlencoded::parse(body).into_owned().collect())
 }
 
+/// The value of form field `name`; an empty value counts as absent (VBR-14: the vendor's
+/// Swagger UI sends every optional field, empty).
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields
         .iter()
@@ -273,16 +309,21 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-fn missing(name: &str) -> Response {
-    error_with(
-        StatusCode::BAD_REQUEST,
-        "UnexpectedContent",
-        &format!("the {name} field is required"),
-    )
+/// A malformed or incomplete token request: `400` with the error model (VBR-07).
+fn bad_request(st: &State, message: &str) -> Response {
+    if st.breaks.has(Break::VbrBadRequestWithoutErrorCode) {
+        return json_response(StatusCode::BAD_REQUEST, &json!({"message": message}));
+    }
+    error_with(StatusCode::BAD_REQUEST, "UnexpectedContent", message)
 }
 
-/// Issues an access and a refresh token for `user`.
+fn missing(st: &State, name: &str) -> Response {
+    bad_request(st, &format!("the {name} field is required"))
+}
+
+/// Issues an access and a refresh token for `user` (VBR-02, VBR-04).
 fn issue(st: &State, user: u32, short: bool) -> Response {
+    let short = short && !st.breaks.has(Break::VbrShortTermRefreshIgnored);
     let now = st.now_ms();
     let lt = st.lifetimes();
     let access_ms = dur_ms(lt.vbr_access);
@@ -293,6 +334,15 @@ fn issue(st: &State, user: u32, short: bool) -> Response {
     };
     let access_key: Token32 = random_bytes();
     let refresh_key: Token32 = random_bytes();
+    let access_expires = now.saturating_add(access_ms);
+    let refresh_expires = now.saturating_add(refresh_ms);
+    let Some(name) = st.user(user).map(|u| u.name) else {
+        return error_with(
+            StatusCode::UNAUTHORIZED,
+            "InvalidToken",
+            "the account no longer exists",
+        );
+    };
     {
         let mut store = st.vbr.lock();
         if store.access.len() >= st.limits.session_cap {
@@ -311,7 +361,7 @@ fn issue(st: &State, user: u32, short: bool) -> Response {
             access_key,
             VbrAccess {
                 user,
-                expires_ms: now.saturating_add(access_ms),
+                expires_ms: access_expires,
                 refresh: refresh_key,
             },
         );
@@ -319,47 +369,94 @@ fn issue(st: &State, user: u32, short: bool) -> Response {
             refresh_key,
             VbrRefresh {
                 user,
-                expires_ms: now.saturating_add(refresh_ms),
+                expires_ms: refresh_expires,
                 short,
             },
         );
     }
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "access_token": b64url(&access_key),
-            "token_type": "bearer",
-            "refresh_token": b64url(&refresh_key),
-            "expires_in": lt.vbr_access.as_secs(),
-            ".issued": rfc3339(now),
-            ".expires": rfc3339(now.saturating_add(access_ms)),
-        }),
-    )
+    let access = vbr_token::encode(
+        &access_key,
+        Audience::Access,
+        &name,
+        now,
+        access_expires,
+        short,
+    );
+    let refresh = vbr_token::encode(
+        &refresh_key,
+        Audience::Refresh,
+        &name,
+        now,
+        refresh_expires,
+        short,
+    );
+    let answer = TokenAnswer {
+        access_token: &access,
+        token_type: "bearer",
+        refresh_token: &refresh,
+        expires_in: lt.vbr_access.as_secs(),
+        issued: vbr_token::iso8601(now),
+        expires: vbr_token::iso8601(access_expires),
+    };
+    let body = if st.breaks.has(Break::VbrTokenAnswerWithoutTimes) {
+        json!({
+            "access_token": answer.access_token,
+            "token_type": answer.token_type,
+            "refresh_token": answer.refresh_token,
+            "expires_in": answer.expires_in,
+        })
+        .to_string()
+    } else {
+        match serde_json::to_string(&answer) {
+            Ok(body) => body,
+            Err(_) => return error(st, StatusCode::INTERNAL_SERVER_ERROR, "cannot serialise"),
+        }
+    };
+    body_response(StatusCode::OK, "application/json; charset=utf-8", body)
 }
 
 fn is_true(v: Option<&str>) -> bool {
     v.is_some_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1")
 }
 
-/// `POST /api/oauth2/token` (VBR-01, 02, 04, 05, 09, 10, 11).
+/// `POST /api/oauth2/token` (VBR-01, 02, 04, 05, 09, 10, 11, 14).
+///
+/// An `Authorization` header sent with the grant is ignored (VBR-14), and so are empty optional
+/// fields.
 async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
     let fields = match form_fields(&headers, &body) {
         Ok(f) => f,
         Err(r) => return r,
     };
+    if st.breaks.has(Break::VbrEmptyFieldsRefused)
+        && let Some((name, _)) = fields.iter().find(|(_, v)| v.is_empty())
+    {
+        let name: String = name.chars().take(32).collect();
+        return bad_request(
+            &st,
+            &format!("the {} field is empty", name.escape_default()),
+        );
+    }
     let Some(grant) = field(&fields, "grant_type") else {
-        return missing("grant_type");
+        return missing(&st, "grant_type");
     };
     let short = is_true(field(&fields, "use_short_term_refresh"));
     let now = st.now_ms();
     // VBR-11: grant types without regard to case.
-    match grant.trim().to_ascii_lowercase().as_str() {
+    let grant = grant.trim();
+    let lower = grant.to_ascii_lowercase();
+    let lower = if st.breaks.has(Break::VbrGrantTypeCaseSensitive) && lower != grant {
+        String::new()
+    } else {
+        lower
+    };
+    match lower.as_str() {
         "password" => {
             let Some(name) = field(&fields, "username") else {
-                return missing("username");
+                return missing(&st, "username");
             };
             let Some(password) = field(&fields, "password") else {
-                return missing("password");
+                return missing(&st, "password");
             };
             let Some((index, user)) = st
                 .authenticate(name, password)
@@ -373,22 +470,16 @@ async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
                     "wrong user name or password",
                 );
             };
-            if user.mfa {
-                // VBR-09: the first step answers with an mfa_token only.
-                let key: Token32 = random_bytes();
-                let expires = now.saturating_add(dur_ms(st.lifetimes().vbr_code));
-                {
-                    let mut store = st.vbr.lock();
-                    if store.mfa.len() >= st.limits.session_cap {
-                        return error_with(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "ServiceUnavailable",
-                            "too many pending logons",
-                        );
-                    }
-                    store.mfa.insert(key, (index, expires));
-                }
-                return json_response(StatusCode::OK, &json!({"mfa_token": b64url(&key)}));
+            if user.mfa && !st.breaks.has(Break::VbrMfaAccountAccepted) {
+                // VBR-09: the REST API has no second factor; such accounts cannot log on.
+                st.count(Product::Vbr, Count::FailedLogon);
+                tracing::info!(user = %user.name, "VBR logon refused: MFA is enabled");
+                return error_with(
+                    StatusCode::UNAUTHORIZED,
+                    "AccessDenied",
+                    "multi-factor authentication (MFA) is enabled for this account; the REST API \
+                     does not support MFA: use an account with MFA turned off",
+                );
             }
             let resp = issue(&st, index, short);
             if resp.status() == StatusCode::OK {
@@ -399,10 +490,18 @@ async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
         }
         "refresh_token" => {
             let Some(token) = field(&fields, "refresh_token") else {
-                return missing("refresh_token");
+                return missing(&st, "refresh_token");
             };
             // VBR-10: single use; removed whether or not it is still valid.
-            let entry = decode_b64url::<32>(token).and_then(|k| st.vbr.lock().refresh.remove(&k));
+            let reusable = st.breaks.has(Break::VbrReusableRefreshToken);
+            let entry = vbr_token::key_of(token).and_then(|k| {
+                let mut store = st.vbr.lock();
+                if reusable {
+                    store.refresh.get(&k).copied()
+                } else {
+                    store.refresh.remove(&k)
+                }
+            });
             let Some(entry) = entry else {
                 st.count(Product::Vbr, Count::FailedLogon);
                 return error_with(
@@ -432,9 +531,10 @@ async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
             }
             resp
         }
+        // Still accepted in the 1.3 revisions: only the path that makes codes is gone (VBR-05).
         "authorization_code" => {
             let Some(code) = field(&fields, "code") else {
-                return missing("code");
+                return missing(&st, "code");
             };
             let entry = decode_b64url::<32>(code).and_then(|k| st.vbr.lock().codes.remove(&k));
             match entry {
@@ -463,14 +563,17 @@ async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
                 }
             }
         }
+        // Deprecated from 1.3-rev0 (the field is marked deprecated; the grant type stays in the
+        // 1.3 enumerations), so still accepted (VBR-05).
         "vbr_token" => {
             let Some(token) = field(&fields, "vbr_token") else {
-                return missing("vbr_token");
+                return missing(&st, "vbr_token");
             };
             let ok: bool = token
                 .as_bytes()
                 .ct_eq(defaults::VBR_TOKEN.as_bytes())
                 .into();
+            let ok = ok && !st.breaks.has(Break::VbrTokenGrantRefused);
             let admin = st.users.read().iter().position(|u| {
                 u.as_ref().is_some_and(|u| {
                     u.name.eq_ignore_ascii_case(defaults::ADMIN_USER) && u.vbr_role.is_some()
@@ -494,70 +597,22 @@ async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
                 }
             }
         }
-        "mfa" => {
-            let Some(token) = field(&fields, "mfa_token") else {
-                return missing("mfa_token");
-            };
-            let Some(code) = field(&fields, "mfa_code") else {
-                return missing("mfa_code");
-            };
-            let Some(key) = decode_b64url::<32>(token) else {
-                st.count(Product::Vbr, Count::FailedLogon);
-                return error_with(
-                    StatusCode::UNAUTHORIZED,
-                    "InvalidToken",
-                    "the mfa_token is not valid",
-                );
-            };
-            let entry = st.vbr.lock().mfa.get(&key).copied();
-            let Some((user, expires)) = entry else {
-                st.count(Product::Vbr, Count::FailedLogon);
-                return error_with(
-                    StatusCode::UNAUTHORIZED,
-                    "InvalidToken",
-                    "the mfa_token is not valid or was already used",
-                );
-            };
-            if now >= expires {
-                st.vbr.lock().mfa.remove(&key);
-                st.count(Product::Vbr, Count::FailedLogon);
-                return error_with(
-                    StatusCode::UNAUTHORIZED,
-                    "ExpiredToken",
-                    "the mfa_token has expired",
-                );
-            }
-            let code_ok: bool = code
-                .trim()
-                .as_bytes()
-                .ct_eq(defaults::MFA_CODE.as_bytes())
-                .into();
-            if !code_ok {
-                st.count(Product::Vbr, Count::FailedLogon);
-                return error_with(
-                    StatusCode::UNAUTHORIZED,
-                    "AccessDenied",
-                    "the one-time code is wrong",
-                );
-            }
-            st.vbr.lock().mfa.remove(&key);
-            let resp = issue(&st, user, short);
-            if resp.status() == StatusCode::OK {
-                st.count(Product::Vbr, Count::Logon);
-            }
-            resp
-        }
-        _ => error_with(
-            StatusCode::BAD_REQUEST,
-            "UnexpectedContent",
-            "unsupported grant_type (password, refresh_token, authorization_code, vbr_token, mfa)",
+        _ => bad_request(
+            &st,
+            "unsupported grant_type (password, refresh_token, authorization_code, vbr_token)",
         ),
     }
 }
 
-/// `POST /api/oauth2/authorization_code` (VBR-05).
-async fn authorization_code(AxState(st): St, headers: HeaderMap) -> Response {
-    let (_, access, _) = match authenticate(&st, &headers) {
+/// `POST /api/oauth2/authorization_code` (VBR-05): up to revision 1.2-rev1; the 1.3 revisions
+/// have no such path (404).
+async fn authorization_code(AxState(st): St, req: Request) -> Response {
+    let revision = req.extensions().get::<ApiRevision>().copied();
+    if revision.is_some_and(|r| r.at_least(1, 3)) && !st.breaks.has(Break::VbrAuthorizationCodeOn13)
+    {
+        return not_found().await;
+    }
+    let (_, access, _) = match authenticate(&st, req.headers()) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -586,7 +641,9 @@ async fn logout(AxState(st): St, headers: HeaderMap) -> Response {
     {
         let mut store = st.vbr.lock();
         store.access.remove(&key);
-        store.refresh.remove(&access.refresh);
+        if !st.breaks.has(Break::VbrLogoutKeepsRefreshToken) {
+            store.refresh.remove(&access.refresh);
+        }
     }
     st.count(Product::Vbr, Count::Logout);
     tracing::info!("VBR logout");

@@ -266,8 +266,11 @@ pub enum AuthError {
     /// The server refused the username or password. The logon is not retried.
     #[error("wrong credentials")]
     WrongCredentials,
-    /// The account needs a second factor and no MFA code provider was configured.
-    #[error("multi-factor authentication required")]
+    /// The account has multi-factor authentication turned on, which the API's logon does not
+    /// support (VBR-09): use a service account with MFA turned off. Not retried.
+    #[error(
+        "multi-factor authentication is on for this account; the API needs an account without it"
+    )]
     MfaRequired,
     /// The second factor was refused.
     #[error("multi-factor code refused")]

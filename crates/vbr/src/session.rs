@@ -4,9 +4,12 @@
 //! - Logon: `POST /api/oauth2/token`, form-urlencoded, `grant_type=password` with `username`
 //!   and `password` (VBR-01), or `authorization_code` with `code` (VBR-05), or `vbr_token`.
 //!   The answer is `{access_token, token_type, refresh_token, expires_in, .issued, .expires}`
-//!   (VBR-02); the access token lives `expires_in` seconds (900).
-//! - MFA (VBR-09): the password grant may answer with an `mfa_token` instead; the logon is
-//!   completed with `grant_type=Mfa`, `mfa_token` and `mfa_code` from the configured provider.
+//!   (VBR-02). The client assumes no lifetime (the documents say 900 s and 60 minutes): it reads
+//!   `expires_in`, else `.expires` (minus `.issued`, else minus the session clock's now), with
+//!   or without a UTC offset; with neither, the token is used until it is refused.
+//! - MFA (VBR-09): the REST API has no second factor. A password grant for an account with MFA
+//!   turned on is refused; that refusal is [`AuthError::MfaRequired`] ("use a service account
+//!   with MFA turned off"), not a wrong-credentials error.
 //! - Every request carries `Authorization: Bearer <access_token>` (VBR-03) and
 //!   `x-api-version` (set once per client as a default header, VBR-08).
 //! - Refresh (VBR-04, VBR-10): `grant_type=refresh_token`; a refresh token works once. The session
@@ -26,8 +29,7 @@
 //! vbr.logout().await?;
 //! ```
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
@@ -40,13 +42,10 @@ use serde::Deserialize;
 
 /// The product name in errors and spans.
 pub const PRODUCT: &str = "vbr";
-/// The `x-api-version` sent when none is chosen.
+/// The `x-api-version` sent when none is chosen: the revision the typed models follow.
 pub const DEFAULT_API_VERSION: &str = "1.2-rev1";
 /// The name of the header that carries the API version (VBR-08).
 pub const API_VERSION_HEADER: &str = "x-api-version";
-
-/// Gives the one-time code of a multi-factor logon (VBR-09), e.g. from a TOTP generator.
-pub type MfaCodeProvider = Arc<dyn Fn() -> Option<SecretString> + Send + Sync>;
 
 /// How the session logs on.
 #[derive(Clone)]
@@ -75,7 +74,6 @@ impl std::fmt::Debug for VbrGrant {
 pub struct VbrAuth {
     base_url: url::Url,
     grant: VbrGrant,
-    mfa: Option<MfaCodeProvider>,
     short_term_refresh: bool,
 }
 
@@ -84,20 +82,53 @@ impl std::fmt::Debug for VbrAuth {
         f.debug_struct("VbrAuth")
             .field("base_url", &self.base_url.as_str())
             .field("grant", &self.grant)
-            .field("mfa", &self.mfa.is_some())
             .field("short_term_refresh", &self.short_term_refresh)
             .finish()
     }
 }
 
-/// The token endpoint's answer (VBR-02, VBR-09). Unknown fields (`.issued`, `.expires`,
-/// `token_type`) are ignored.
+/// The token endpoint's answer (VBR-02). Unknown fields (`token_type`, anything new) are
+/// ignored; an `expires_in` that is not a non-negative integer is a malformed answer.
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: Option<SecretString>,
     refresh_token: Option<SecretString>,
     expires_in: Option<u64>,
-    mfa_token: Option<SecretString>,
+    #[serde(rename = ".issued")]
+    issued: Option<String>,
+    #[serde(rename = ".expires")]
+    expires: Option<String>,
+}
+
+impl TokenResponse {
+    /// The access token's lifetime: `expires_in`, else `.expires` minus `.issued`, else
+    /// `.expires` minus `now` (when given). `None` when the answer says nothing usable.
+    fn lifetime(&self, now: Option<SystemTime>) -> Option<Duration> {
+        if let Some(seconds) = self.expires_in {
+            return Some(Duration::from_secs(seconds));
+        }
+        let expires = parse_time(self.expires.as_deref()?)?;
+        let from = match self.issued.as_deref().and_then(parse_time) {
+            Some(issued) => issued,
+            None => chrono::DateTime::<chrono::Utc>::from(now?),
+        };
+        Some((expires - from).to_std().unwrap_or(Duration::ZERO))
+    }
+}
+
+/// An ISO 8601 time of a token answer: with a UTC offset (`2022-04-24T14:24:18+01:00`), with
+/// `Z`, or without any (read as UTC); fractions of a second allowed. RFC 1123 is read too.
+fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let text = text.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(t.to_utc());
+    }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(t.and_utc());
+    }
+    chrono::DateTime::parse_from_rfc2822(text)
+        .ok()
+        .map(|t| t.to_utc())
 }
 
 /// VBR's error model (VBR-07).
@@ -108,21 +139,25 @@ struct ErrorBody {
     message: Option<String>,
 }
 
+impl ErrorBody {
+    /// Whether a refused logon's message says the account has multi-factor authentication on
+    /// (VBR-09; the wording is not documented, so any mention of MFA counts).
+    fn says_mfa(&self) -> bool {
+        self.message.as_deref().is_some_and(|m| {
+            let m = m.to_ascii_lowercase();
+            m.contains("mfa") || m.contains("multi-factor") || m.contains("multifactor")
+        })
+    }
+}
+
 impl VbrAuth {
     /// A VBR authenticator for the server at `base_url` (e.g. `https://vbr:9419`).
     pub fn new(base_url: url::Url, grant: VbrGrant) -> Self {
         Self {
             base_url,
             grant,
-            mfa: None,
             short_term_refresh: false,
         }
-    }
-
-    /// Gives MFA codes when the server asks for one.
-    pub fn with_mfa(mut self, provider: MfaCodeProvider) -> Self {
-        self.mfa = Some(provider);
-        self
     }
 
     /// Asks for a short-term refresh token (`use_short_term_refresh=true`, VBR-04).
@@ -172,7 +207,14 @@ impl VbrAuth {
         Ok((context.clone(), decode_json(&context, &body)?))
     }
 
-    fn token_from(context: &Context, body: TokenResponse) -> Result<Token> {
+    /// The token of an answer; `now` (the session clock) is used only when the answer gives
+    /// `.expires` without `expires_in` and `.issued`.
+    fn token_from(
+        context: &Context,
+        body: TokenResponse,
+        now: Option<SystemTime>,
+    ) -> Result<Token> {
+        let lifetime = body.lifetime(now);
         let access = body.access_token.ok_or_else(|| {
             Error::protocol(
                 context.clone(),
@@ -185,41 +227,16 @@ impl VbrAuth {
         if let Some(refresh) = body.refresh_token {
             token = token.with_refresh_token(refresh);
         }
-        if let Some(seconds) = body.expires_in {
-            token = token.with_lifetime(Duration::from_secs(seconds));
+        if let Some(lifetime) = lifetime {
+            token = token.with_lifetime(lifetime);
         }
         Ok(token)
-    }
-
-    /// Completes an MFA logon with `grant_type=Mfa` (VBR-09).
-    async fn complete_mfa(&self, cx: &AuthContext<'_>, mfa_token: SecretString) -> Result<Token> {
-        let Some(code) = self.mfa.as_ref().and_then(|provider| provider()) else {
-            return Err(Error::auth(cx.context("logon"), AuthError::MfaRequired));
-        };
-        let result = self
-            .grant(
-                cx,
-                "logon mfa",
-                &[
-                    ("grant_type", "Mfa"),
-                    ("mfa_token", mfa_token.expose_secret()),
-                    ("mfa_code", code.expose_secret()),
-                ],
-            )
-            .await;
-        let (context, body) = match result {
-            Err(Error::Auth {
-                context,
-                kind: AuthError::WrongCredentials,
-            }) => return Err(Error::auth(context, AuthError::MfaRefused)),
-            other => other?,
-        };
-        Self::token_from(&context, body)
     }
 }
 
 /// Reads one answer of the token endpoint (VBR-02, VBR-07, VBR-09) as a password logon does:
-/// the token, or the typed error for a refused, malformed or MFA answer. For the fuzz targets and
+/// the token, or the typed error for a refused (wrong credentials, MFA turned on) or malformed
+/// answer. For the fuzz targets and
 /// the hardening tests; not part of the stable API.
 #[doc(hidden)]
 pub fn read_token_answer(status: u16, body: &[u8]) -> Result<Token> {
@@ -235,10 +252,7 @@ pub fn read_token_answer(status: u16, body: &[u8]) -> Result<Token> {
         return Err(error_from(context, status, body, "logon"));
     }
     let body: TokenResponse = decode_json(&context, body)?;
-    if body.access_token.is_none() && body.mfa_token.is_some() {
-        return Err(Error::auth(context, AuthError::MfaRequired));
-    }
-    VbrAuth::token_from(&context, body)
+    VbrAuth::token_from(&context, body, None)
 }
 
 /// Maps a refused token-endpoint or API answer to a typed error.
@@ -248,6 +262,9 @@ fn error_from(context: Context, status: StatusCode, body: &[u8], operation: &str
         StatusCode::UNAUTHORIZED => {
             let kind = if operation == "refresh" {
                 AuthError::RefreshRefused
+            } else if operation == "logon" && parsed.as_ref().is_some_and(ErrorBody::says_mfa) {
+                // VBR-09: an account with MFA turned on cannot use the REST API.
+                AuthError::MfaRequired
             } else {
                 AuthError::WrongCredentials
             };
@@ -312,12 +329,7 @@ impl Authenticator for VbrAuth {
                 .await?
             }
         };
-        if body.access_token.is_none()
-            && let Some(mfa_token) = body.mfa_token
-        {
-            return self.complete_mfa(cx, mfa_token).await;
-        }
-        Self::token_from(&context, body)
+        Self::token_from(&context, body, Some(cx.clock().now()))
     }
 
     async fn refresh(&self, cx: &AuthContext<'_>, token: &Token) -> Result<Option<Token>> {
@@ -334,7 +346,7 @@ impl Authenticator for VbrAuth {
                 ],
             )
             .await?;
-        Self::token_from(&context, body).map(Some)
+        Self::token_from(&context, body, Some(cx.clock().now())).map(Some)
     }
 
     async fn logout(&self, cx: &AuthContext<'_>, token: &Token) -> Result<()> {
@@ -390,7 +402,6 @@ impl VbrSession {
         VbrSessionBuilder {
             base_url: base_url.as_ref().to_owned(),
             grant: None,
-            mfa: None,
             api_version: DEFAULT_API_VERSION.to_owned(),
             http: Ok(HttpOptions::new()),
             options: SessionOptions::new(),
@@ -450,7 +461,6 @@ impl VbrSession {
 pub struct VbrSessionBuilder {
     pub(crate) base_url: String,
     grant: Option<VbrGrant>,
-    mfa: Option<MfaCodeProvider>,
     api_version: String,
     pub(crate) http: Result<HttpOptions>,
     options: SessionOptions,
@@ -471,22 +481,10 @@ impl VbrSessionBuilder {
         self
     }
 
-    /// Answers an MFA challenge with codes from `provider` (VBR-09).
-    pub fn mfa_code_provider(
-        mut self,
-        provider: impl Fn() -> Option<SecretString> + Send + Sync + 'static,
-    ) -> Self {
-        self.mfa = Some(Arc::new(provider));
-        self
-    }
-
-    /// Answers an MFA challenge with this one code.
-    pub fn mfa_code(self, code: impl Into<String>) -> Self {
-        let code: String = code.into();
-        self.mfa_code_provider(move || Some(SecretString::from(code.clone())))
-    }
-
-    /// The `x-api-version` sent with every request (default [`DEFAULT_API_VERSION`]).
+    /// The `x-api-version` sent with every request (default [`DEFAULT_API_VERSION`]): any
+    /// `major.minor-revN` (`"1.3-rev2"`), also one newer than this client knows; the typed models
+    /// follow [`DEFAULT_API_VERSION`] and read other revisions leniently. Anything not of that
+    /// form fails [`build`](Self::build) with a configuration error.
     pub fn api_version(mut self, version: impl Into<String>) -> Self {
         self.api_version = version.into();
         self
@@ -520,17 +518,18 @@ impl VbrSessionBuilder {
         let grant = self
             .grant
             .ok_or(Error::Config(ConfigError::MissingCredentials))?;
-        let version = HeaderValue::from_str(&self.api_version)
+        if crate::version::ApiVersion::parse(&self.api_version).is_none() {
+            return Err(Error::Config(ConfigError::Invalid(
+                "api version: expected major.minor-revN, e.g. 1.2-rev1",
+            )));
+        }
+        let version = HeaderValue::from_str(self.api_version.trim())
             .map_err(|_| Error::Config(ConfigError::Invalid("api version")))?;
         let http = self
             .http?
             .default_header(HeaderName::from_static(API_VERSION_HEADER), version)
             .build_client(PRODUCT)?;
-        let mut auth =
-            VbrAuth::new(base_url, grant).with_short_term_refresh(self.short_term_refresh);
-        if let Some(mfa) = self.mfa {
-            auth = auth.with_mfa(mfa);
-        }
+        let auth = VbrAuth::new(base_url, grant).with_short_term_refresh(self.short_term_refresh);
         let session = Session::with_options(auth, http, self.options);
         if !self.lazy {
             session.logon().await?;

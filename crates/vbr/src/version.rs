@@ -13,8 +13,18 @@
 //! revision, and no logon, is spent. A server that refuses every candidate is a typed
 //! [`ConfigError::Invalid`] error.
 //!
-//! Not covered: the server's supported list is not read from anywhere (VBR publishes none);
-//! only the revisions in the candidate list are tried.
+//! Which revisions are negotiated: only those whose answers the typed models decode as they are
+//! meant ([`CLIENT_API_VERSIONS`]): `1.1-rev0` up to `1.2-rev1`, the revision the models are
+//! written for. The `1.3` revisions (13.x) are left out: their models rename values the typed
+//! models name (the job type `Backup` is `VSphereBackup` there) and add required fields
+//! (`serverInfo`'s `platform`, `veeamRegistration`), so a `1.3` answer decodes only leniently
+//! (unknown values kept as `Other`). A 13.x server still serves `1.2-rev1` (VBR-13), so
+//! negotiation picks that. The `1.0` revisions (11.x) are left out because no model of them was
+//! checked. Any other revision can still be named: [`VbrSessionBuilder::api_version`] takes any
+//! `major.minor-revN`, and [`VbrSessionBuilder::build_with_newest_of`] any candidate list.
+//!
+//! Not covered: the server's supported list is not read from the refusal's message (its wording
+//! differs between releases); only the revisions in the candidate list are tried.
 
 use std::cmp::Ordering;
 
@@ -24,11 +34,11 @@ use restpoint_session::{ConfigError, Context, Error, HttpOptions, Result};
 
 use crate::session::{API_VERSION_HEADER, PRODUCT, VbrSession, VbrSessionBuilder};
 
-/// The revisions this client can speak, newest first. The typed models follow `1.2-rev1`; newer
-/// revisions are read leniently (unknown enumeration values are kept, VBR-11).
-pub const CLIENT_API_VERSIONS: &[&str] = &[
-    "1.3-rev1", "1.3-rev0", "1.2-rev1", "1.2-rev0", "1.1-rev2", "1.1-rev1", "1.1-rev0",
-];
+/// The revisions [`VbrSessionBuilder::build_negotiated`] tries, newest first: those whose answers
+/// the typed models (written for `1.2-rev1`) decode as meant. See the module documentation for
+/// why the `1.3` and `1.0` revisions are not among them.
+pub const CLIENT_API_VERSIONS: &[&str] =
+    &["1.2-rev1", "1.2-rev0", "1.1-rev2", "1.1-rev1", "1.1-rev0"];
 
 /// A parsed `major.minor-revN` revision, ordered by major, minor, then revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

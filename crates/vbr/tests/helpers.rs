@@ -420,8 +420,13 @@ async fn a_current_server_gets_the_newest_revision_and_a_foreign_one_a_typed_err
             ))
             .ca_pem(emulator.ca_pem())
     };
+    // The emulator serves up to 1.3-rev2; the newest revision the typed models decode is taken.
     let session = builder().build_negotiated().await.unwrap();
     assert_eq!(session.api_version(), CLIENT_API_VERSIONS[0]);
+    assert_eq!(
+        CLIENT_API_VERSIONS[0],
+        restpoint_vbr::session::DEFAULT_API_VERSION
+    );
     let session = builder()
         .build_with_newest_of(&["1.1-rev0", "1.2-rev1"])
         .await

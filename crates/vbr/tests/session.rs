@@ -291,20 +291,117 @@ async fn a_wrong_password_is_a_typed_error_and_is_not_retried() {
 }
 
 #[tokio::test]
-async fn mfa_is_completed_with_the_code_and_typed_without_it() {
+async fn an_mfa_account_is_a_typed_mfa_error_and_not_retried() {
     let emulator = emulator().await;
-    let base = || {
-        VbrSession::builder(emulator.vbr_url())
-            .credentials(Credentials::new(defaults::MFA_USER, defaults::MFA_PASSWORD))
-            .ca_pem(emulator.ca_pem())
-            .clock(emulator.clock().unwrap().shared())
-    };
-    let vbr = base().mfa_code(defaults::MFA_CODE).build().await.unwrap();
+    let error = session_as(&emulator, defaults::MFA_USER, defaults::MFA_PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.auth_error(),
+        Some(&AuthError::MfaRequired),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("multi-factor"), "{error}");
+    let counts = vbr_counts(&emulator);
+    assert_eq!((counts.logons, counts.failed_logons), (0, 1));
+    // A wrong password of the same account is still a wrong-credentials error.
+    let error = session_as(&emulator, defaults::MFA_USER, "wrong")
+        .await
+        .unwrap_err();
+    assert_eq!(error.auth_error(), Some(&AuthError::WrongCredentials));
+}
+
+#[tokio::test]
+async fn the_lifetime_is_read_from_the_answer_never_assumed() {
+    // A server whose tokens live 60 minutes (the other reading of VBR-02).
+    let emulator = Emulator::start(EmulatorConfig::for_tests().with_lifetimes(
+        restpoint_emulator::Lifetimes {
+            vbr_access: Duration::from_secs(3600),
+            ..restpoint_emulator::Lifetimes::default()
+        },
+    ))
+    .await
+    .unwrap();
+    let vbr = admin_session(&emulator).await;
+    assert_eq!(
+        vbr.token().await.unwrap().lifetime(),
+        Some(Duration::from_secs(3600))
+    );
+    // Past 900 s nothing is renewed: the client did not assume 15 minutes.
+    emulator.advance(Duration::from_secs(20 * 60));
     assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
-    let error = base().build().await.unwrap_err();
-    assert_eq!(error.auth_error(), Some(&AuthError::MfaRequired));
-    let error = base().mfa_code("000000").build().await.unwrap_err();
-    assert_eq!(error.auth_error(), Some(&AuthError::MfaRefused));
+    assert_eq!(vbr_counts(&emulator).refreshes, 0);
+    // Shortly before 3600 s it is.
+    emulator.advance(Duration::from_secs(39 * 60 + 30));
+    assert_eq!(list_jobs(&vbr).await.unwrap(), 200);
+    let counts = vbr_counts(&emulator);
+    assert_eq!((counts.logons, counts.refreshes), (1, 1));
+}
+
+#[test]
+fn without_expires_in_the_lifetime_comes_from_the_times_with_any_offset() {
+    use restpoint_vbr::session::read_token_answer;
+    let lifetime = |body: &str| read_token_answer(200, body.as_bytes()).unwrap().lifetime();
+    let base = r#""access_token":"a.b.c","refresh_token":"d.e.f""#;
+    assert_eq!(
+        lifetime(&format!(
+            r#"{{{base},".issued":"2022-04-24T14:24:18+01:00",".expires":"2022-04-24T14:39:18+01:00"}}"#
+        )),
+        Some(Duration::from_secs(900))
+    );
+    // Different offsets for the same instants; no offset at all; fractions of a second.
+    assert_eq!(
+        lifetime(&format!(
+            r#"{{{base},".issued":"2022-04-24T13:24:18Z",".expires":"2022-04-24T15:24:18+01:00"}}"#
+        )),
+        Some(Duration::from_secs(3600))
+    );
+    assert_eq!(
+        lifetime(&format!(
+            r#"{{{base},".issued":"2022-04-24T14:24:18.5",".expires":"2022-04-24T14:34:18.5"}}"#
+        )),
+        Some(Duration::from_secs(600))
+    );
+    // expires_in wins.
+    assert_eq!(
+        lifetime(&format!(
+            r#"{{{base},"expires_in":1200,".issued":"2022-04-24T14:24:18Z",".expires":"2022-04-24T14:39:18Z"}}"#
+        )),
+        Some(Duration::from_secs(1200))
+    );
+    // Nothing usable: no lifetime, and no guess.
+    assert_eq!(lifetime(&format!(r#"{{{base},".expires":"soon"}}"#)), None);
+    assert_eq!(lifetime(&format!("{{{base}}}")), None);
+}
+
+#[tokio::test]
+async fn any_revision_the_user_names_is_sent_and_a_malformed_one_is_a_config_error() {
+    let emulator = emulator().await;
+    let build = |v: &'static str| {
+        VbrSession::builder(emulator.vbr_url())
+            .credentials(Credentials::new(
+                defaults::ADMIN_USER,
+                defaults::ADMIN_PASSWORD,
+            ))
+            .ca_pem(emulator.ca_pem())
+            .api_version(v)
+            .build()
+    };
+    for v in ["1.3-rev2", "1.0-rev1", "1.1-rev2"] {
+        let vbr = build(v).await.unwrap();
+        assert_eq!(vbr.api_version(), v);
+        assert_eq!(list_jobs(&vbr).await.unwrap(), 200, "{v}");
+    }
+    for v in ["latest", "1.3", "v13", ""] {
+        let error = build(v).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Config(restpoint_session::ConfigError::Invalid(_))
+            ),
+            "{v}: {error:?}"
+        );
+    }
 }
 
 #[tokio::test]

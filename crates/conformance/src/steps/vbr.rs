@@ -1,4 +1,4 @@
-//! Backup & Replication steps (VBR-01 to VBR-12).
+//! Backup & Replication steps (VBR-01 to VBR-14).
 
 use anyhow::{anyhow, bail};
 use cucumber::gherkin;
@@ -87,17 +87,55 @@ pub(crate) async fn step(
                 Err(e) => Err(e),
             }
         }
-        "the answer carries an mfa_token and no access token" => mfa_answer(w),
-        "I complete the logon with the mfa_token and the right code" => {
-            match accounts(w).map(|a| a.mfa_code.clone()) {
-                Ok(code) => complete_mfa(w, &code).await,
+        "the answer is a token set as the reference shows it" => token_set(w),
+        "the answer carries new tokens" => new_tokens(w),
+        "the access token lifetime follows one of the documented readings:" => {
+            lifetime_readings(w, _step)
+        }
+        "the error message mentions multi-factor authentication" => mentions_mfa(w),
+        "the error message names the supported revisions" => names_revisions(w),
+        "I ask for a token with my user name and password and empty optional fields" => {
+            let c = account(w);
+            token_form(
+                w,
+                &[
+                    ("grant_type", "password"),
+                    ("username", &c.user),
+                    ("password", c.password()),
+                    ("refresh_token", ""),
+                    ("code", ""),
+                    ("use_short_term_refresh", ""),
+                    ("vbr_token", ""),
+                ],
+                Version::Configured,
+            )
+            .await
+        }
+        "I ask for a token with my user name and password and a stale bearer token" => {
+            stale_bearer_grant(w).await
+        }
+        "I ask for a token with a wrong password and an unsupported x-api-version" => {
+            let c = Credential::new(&account(w).user, "restpoint-wrong-password-1");
+            password_grant(w, "password", &c, false, Version::This("0.1-rev0")).await
+        }
+        "the emulator answers requests without x-api-version in the newest revision" => {
+            match w
+                .require_emulator()
+                .and_then(|e| e.set_vbr_missing_version_newest(true))
+            {
+                Ok(()) => {
+                    w.settings_changed = true;
+                    Ok(())
+                }
                 Err(e) => Err(e),
             }
         }
-        "I complete the logon with the mfa_token and a wrong code" => {
-            complete_mfa(w, "000000").await
+        "the access token's lifetime and 1 minute pass without requests" => {
+            pass_lifetime(w, 60, true).await
         }
-        "the answer is a token set whose access token lives 900 seconds" => token_set(w, 900),
+        "all but 1 minute of the access token's lifetime pass without requests" => {
+            pass_lifetime(w, 60, false).await
+        }
 
         "I get the server information" => match access(w) {
             Ok(t) => server_info(w, Some(t), Version::Configured).await,
@@ -128,8 +166,10 @@ pub(crate) async fn step(
         "I refresh the tokens" => refresh(w, "refresh_token").await,
         "I refresh again with the same refresh token" => refresh(w, "refresh_token").await,
         "the new tokens differ from the old ones" => tokens_differ(w),
-        "I ask for an authorization code" => authorization_code(w).await,
-        "another client exchanges the code for tokens" => exchange_code(w).await,
+        "I ask for an authorization code" => authorization_code_at(w, Version::Configured).await,
+        "another client exchanges the code for tokens" => {
+            exchange_code_at(w, Version::Configured).await
+        }
         "I log out of Backup & Replication" => logout(w).await,
         "the answer is an empty JSON object" => empty_object(w),
         "the answer carries the error model" => error_model(w, None),
@@ -162,6 +202,41 @@ pub(crate) async fn step(
 }
 
 async fn parameterised(w: &mut ConformWorld, text: &str) -> Option<anyhow::Result<()>> {
+    if let Some(a) = pat(
+        text,
+        "the access token's lifetime and {int} minutes pass without requests",
+    ) {
+        let minutes: u64 = a[0].parse().unwrap_or(1);
+        return Some(pass_lifetime(w, minutes * 60, true).await);
+    }
+    if let Some(a) = pat(
+        text,
+        "I ask for an authorization code with x-api-version {string}",
+    ) {
+        return Some(authorization_code_at(w, Version::This(&a[0])).await);
+    }
+    if let Some(a) = pat(
+        text,
+        "another client exchanges the code for tokens with x-api-version {string}",
+    ) {
+        return Some(exchange_code_at(w, Version::This(&a[0])).await);
+    }
+    if let Some(a) = pat(
+        text,
+        "I ask for a token with the emulator's vbr_token and x-api-version {string}",
+    ) {
+        return Some(match accounts(w).map(|a| a.vbr_token.clone()) {
+            Ok(t) => {
+                token_form(
+                    w,
+                    &[("grant_type", "vbr_token"), ("vbr_token", &t)],
+                    Version::This(&a[0]),
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        });
+    }
     if let Some(a) = pat(text, "I get the server information {int} times") {
         let n: usize = a[0].parse().unwrap_or(1);
         return Some(repeat_server_info(w, n).await);
@@ -286,9 +361,11 @@ async fn logged_on(w: &mut ConformWorld, short_term: bool) -> anyhow::Result<()>
     let c = account(w);
     password_grant(w, "password", &c, short_term, Version::Configured).await?;
     let answer = w.last()?;
+    let lifetime = lifetime_of(answer);
     match (answer.status, tokens_of(answer)) {
         (200, Some(t)) => {
             w.vbr = Some(t);
+            w.vbr_lifetime = lifetime;
             Ok(())
         }
         _ => bail!(
@@ -313,17 +390,70 @@ async fn json_token_request(w: &mut ConformWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn token_set(w: &mut ConformWorld, lifetime: i64) -> anyhow::Result<()> {
+/// An ISO 8601 time of a token answer, with or without a UTC offset (VBR-02).
+fn iso_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let text = text.trim();
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.to_utc())
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|t| t.and_utc())
+        })
+}
+
+/// The lifetime a token answer announces: `expires_in`, else `.expires` minus `.issued`.
+fn lifetime_of(answer: &Answer) -> Option<std::time::Duration> {
+    let j = answer.json().ok()?;
+    if let Some(n) = j.get("expires_in").and_then(|v| v.as_u64()) {
+        return Some(std::time::Duration::from_secs(n));
+    }
+    let time = |f: &str| j.get(f).and_then(|v| v.as_str()).and_then(iso_time);
+    let span = (time(".expires")? - time(".issued")?).to_std().ok()?;
+    Some(span)
+}
+
+/// Whether a token is JWT-shaped: three non-empty base64url parts (VBR-02).
+fn jwt_shaped(token: &str) -> bool {
+    let parts: Vec<&str> = token.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// VBR-02: exactly the reference's fields, `token_type` bearer, JWT-shaped tokens, ISO 8601
+/// times whose span is `expires_in`. The lifetime itself is not checked here (disputed: see
+/// the lifetime readings).
+fn token_set(w: &mut ConformWorld) -> anyhow::Result<()> {
     let answer = w.last()?.clone();
     let j = answer.json()?;
     let mut problems = Vec::new();
+    const FIELDS: [&str; 6] = [
+        "access_token",
+        "token_type",
+        "refresh_token",
+        "expires_in",
+        ".issued",
+        ".expires",
+    ];
+    match j.as_object() {
+        Some(o) => {
+            let extra: Vec<&String> = o.keys().filter(|k| !FIELDS.contains(&k.as_str())).collect();
+            if !extra.is_empty() {
+                problems.push(format!("fields beyond the reference's: {extra:?}"));
+            }
+        }
+        None => problems.push("not a JSON object".to_owned()),
+    }
     for f in ["access_token", "refresh_token"] {
-        let present = j
-            .get(f)
-            .and_then(|v| v.as_str())
-            .is_some_and(|s| !s.is_empty());
-        if !present {
-            problems.push(format!("no {f}"));
+        match j.get(f).and_then(|v| v.as_str()) {
+            Some(t) if jwt_shaped(t) => {}
+            Some(_) => problems.push(format!("{f} is not JWT-shaped (three base64url parts)")),
+            None => problems.push(format!("no {f}")),
         }
     }
     if !j
@@ -333,74 +463,168 @@ fn token_set(w: &mut ConformWorld, lifetime: i64) -> anyhow::Result<()> {
     {
         problems.push("token_type is not bearer".to_owned());
     }
-    match j.get("expires_in").and_then(|v| v.as_i64()) {
-        Some(n) if n == lifetime => {}
-        other => problems.push(format!("expires_in is {other:?}, not {lifetime}")),
+    let expires_in = j.get("expires_in").and_then(|v| v.as_i64());
+    if expires_in.is_none_or(|n| n <= 0) {
+        problems.push(format!(
+            "expires_in is {expires_in:?}, not a positive integer"
+        ));
     }
-    let time = |f: &str| {
-        j.get(f)
-            .and_then(|v| v.as_str())
-            // The reference types them date-time (RFC 3339); OAuth servers of this lineage
-            // often write RFC 1123 ("Thu, 13 Jul 2023 09:47:43 GMT"): either is a time.
-            .and_then(|s| {
-                chrono::DateTime::parse_from_rfc3339(s)
-                    .or_else(|_| chrono::DateTime::parse_from_rfc2822(s))
-                    .ok()
-            })
-    };
-    match (time(".issued"), time(".expires")) {
-        (Some(issued), Some(expires)) => {
+    let time = |f: &str| j.get(f).and_then(|v| v.as_str()).and_then(iso_time);
+    match (time(".issued"), time(".expires"), expires_in) {
+        (Some(issued), Some(expires), Some(n)) => {
             let span = (expires - issued).num_seconds();
-            if (span - lifetime).abs() > 5 {
+            if (span - n).abs() > 5 {
                 problems.push(format!(
-                    ".expires is {span} s after .issued, not {lifetime}"
+                    ".expires is {span} s after .issued, not expires_in {n}"
                 ));
             }
         }
-        _ => problems.push("no .issued and .expires times (RFC 3339 or RFC 1123)".to_owned()),
+        (Some(_), Some(_), None) => {}
+        _ => problems.push("no ISO 8601 .issued and .expires".to_owned()),
     }
     w.check(problems.is_empty(), || {
-        format!("a token set ({})", problems.join("; "))
+        format!(
+            "a token set as the reference shows it ({})",
+            problems.join("; ")
+        )
     })
 }
 
-fn mfa_answer(w: &mut ConformWorld) -> anyhow::Result<()> {
-    let j = w.last()?.json()?;
-    let mfa = j
-        .get("mfa_token")
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
-    let has_access = j
-        .get("access_token")
-        .and_then(|v| v.as_str())
-        .is_some_and(|s| !s.is_empty());
-    let ok = mfa.is_some() && !has_access;
-    w.vbr_mfa_token = mfa;
-    w.check(ok, || "an mfa_token and no access_token".into())
+/// A `200` whose body carries an access and a refresh token (what other rules need of it).
+fn new_tokens(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let answer = w.last()?;
+    let ok = answer.status == 200 && tokens_of(answer).is_some_and(|t| !t.refresh.is_empty());
+    w.check(ok, || {
+        "200 OK with an access token and a refresh token".into()
+    })
 }
 
-async fn complete_mfa(w: &mut ConformWorld, code: &str) -> anyhow::Result<()> {
-    let token = w
-        .vbr_mfa_token
-        .clone()
-        .or_else(|| {
-            w.last
-                .as_ref()
-                .and_then(|a| a.json().ok())
-                .and_then(|j| j.get("mfa_token")?.as_str().map(str::to_owned))
-        })
-        .ok_or_else(|| anyhow!("no mfa_token from the first step"))?;
-    token_form(
-        w,
-        &[
-            ("grant_type", "Mfa"),
-            ("mfa_token", &token),
-            ("mfa_code", code),
-        ],
-        Version::Configured,
+/// VBR-02 `@doc-conflict`: which documented lifetime `expires_in` has. Table columns
+/// `expires_in`, `reading`, `emulator` (the row the emulator must follow is marked `yes`).
+fn lifetime_readings(w: &mut ConformWorld, step: &gherkin::Step) -> anyhow::Result<()> {
+    let table = step
+        .table
+        .as_ref()
+        .ok_or_else(|| anyhow!("the readings step needs a table"))?;
+    let answer = w.last()?.clone();
+    let got = answer
+        .json()
+        .ok()
+        .and_then(|j| j.get("expires_in")?.as_i64());
+    let mut rows = table.rows.iter();
+    let header = rows.next().ok_or_else(|| anyhow!("empty readings table"))?;
+    let col = |name: &str| header.iter().position(|h| h.trim() == name);
+    let (Some(c_value), Some(c_reading)) = (col("expires_in"), col("reading")) else {
+        bail!("the lifetime readings table needs the columns expires_in and reading");
+    };
+    let c_emulator = col("emulator");
+    let mut matched = None;
+    let mut expected = None;
+    for row in rows {
+        let value: i64 = row[c_value]
+            .trim()
+            .parse()
+            .map_err(|_| anyhow!("bad expires_in {:?}", row[c_value]))?;
+        let reading = row[c_reading].trim().to_owned();
+        if c_emulator.is_some_and(|c| row[c].trim() == "yes") {
+            expected = Some((value, reading.clone()));
+        }
+        if got == Some(value) && matched.is_none() {
+            matched = Some((value, reading));
+        }
+    }
+    match matched {
+        Some((value, reading)) => {
+            w.notes.push(format!(
+                "doc-conflict: follows \"{reading}\" (expires_in {value})"
+            ));
+            if w.is_emulator()
+                && let Some((e_value, e_reading)) = expected
+                && e_value != value
+            {
+                bail!(
+                    "the emulator should follow \"{e_reading}\" (expires_in {e_value}) but answered {value}"
+                );
+            }
+            Ok(())
+        }
+        None => bail!(
+            "expires_in {got:?} ({}) matches none of the documented lifetimes",
+            answer.summary()
+        ),
+    }
+}
+
+fn error_message(w: &ConformWorld) -> anyhow::Result<String> {
+    Ok(w.last()?
+        .json()
+        .ok()
+        .and_then(|j| j.get("message")?.as_str().map(str::to_owned))
+        .unwrap_or_default())
+}
+
+/// VBR-09: the refusal says that MFA is the reason.
+fn mentions_mfa(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let m = error_message(w)?.to_ascii_lowercase();
+    let ok = m.contains("mfa") || m.contains("multi-factor") || m.contains("multifactor");
+    w.check(ok, || "an error message that mentions MFA".into())
+}
+
+/// VBR-08: the refusal names the revisions served, the one this run speaks among them.
+fn names_revisions(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let m = error_message(w)?;
+    let ours = w.ctx.vbr_api_version.to_ascii_lowercase();
+    let ok = m.to_ascii_lowercase().contains("supported")
+        && m.split([' ', ',', ';', ':'])
+            .map(|t| t.trim_end_matches('.').trim_start_matches(['v', 'V']))
+            .any(|t| t.eq_ignore_ascii_case(&ours));
+    w.check(ok, || {
+        format!("a message naming the supported revisions, {ours} among them")
+    })
+}
+
+/// VBR-14: a password grant that also carries `Authorization: Bearer` with a token that is no
+/// longer valid.
+async fn stale_bearer_grant(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let c = account(w);
+    let url = w.ctx.url(Product::Vbr, "/api/oauth2/token")?;
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("grant_type", "password"),
+            ("username", c.user.as_str()),
+            ("password", c.password()),
+        ])
+        .finish();
+    let rb = w
+        .ctx
+        .client
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Accept", "application/json")
+        .bearer_auth(MADE_UP_TOKEN)
+        .body(body);
+    let rb = with_version(w, rb, Version::Configured);
+    w.send(
+        "POST /api/oauth2/token (grant_type=password, with a bearer token)".into(),
+        rb,
     )
-    .await
+    .await?;
+    Ok(())
+}
+
+/// Lets the logon's announced access token lifetime pass, plus `extra` seconds (`more`) or
+/// less them. Precise about the lifetime the server said, whatever it is (VBR-02).
+async fn pass_lifetime(w: &mut ConformWorld, extra: u64, more: bool) -> anyhow::Result<()> {
+    let lifetime = w
+        .vbr_lifetime
+        .ok_or_else(|| anyhow!("the logon announced no access token lifetime"))?;
+    let extra = std::time::Duration::from_secs(extra);
+    let d = if more {
+        lifetime + extra
+    } else {
+        lifetime.saturating_sub(extra)
+    };
+    w.ctx.clone().let_time_pass(d).await
 }
 
 async fn server_info(
@@ -488,7 +712,7 @@ fn tokens_differ(w: &mut ConformWorld) -> anyhow::Result<()> {
     )
 }
 
-async fn authorization_code(w: &mut ConformWorld) -> anyhow::Result<()> {
+async fn authorization_code_at(w: &mut ConformWorld, version: Version<'_>) -> anyhow::Result<()> {
     let token = access(w)?;
     let url = w.ctx.url(Product::Vbr, "/api/oauth2/authorization_code")?;
     let rb = w
@@ -498,7 +722,7 @@ async fn authorization_code(w: &mut ConformWorld) -> anyhow::Result<()> {
         .bearer_auth(token)
         .header("Accept", "application/json")
         .body(Vec::<u8>::new());
-    let rb = with_version(w, rb, Version::Configured);
+    let rb = with_version(w, rb, version);
     w.send("POST /api/oauth2/authorization_code".into(), rb)
         .await?;
     w.vbr_code = w
@@ -509,7 +733,7 @@ async fn authorization_code(w: &mut ConformWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn exchange_code(w: &mut ConformWorld) -> anyhow::Result<()> {
+async fn exchange_code_at(w: &mut ConformWorld, version: Version<'_>) -> anyhow::Result<()> {
     let code = w
         .vbr_code
         .clone()
@@ -517,7 +741,7 @@ async fn exchange_code(w: &mut ConformWorld) -> anyhow::Result<()> {
     token_form(
         w,
         &[("grant_type", "authorization_code"), ("code", &code)],
-        Version::Configured,
+        version,
     )
     .await?;
     let answer = w.last()?;

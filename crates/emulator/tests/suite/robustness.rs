@@ -247,13 +247,13 @@ async fn r1_named_bad_inputs_get_a_4xx_with_a_body_and_leave_sessions_unchanged(
             401,
         ),
         case(
-            "vbr: garbage mfa token",
+            "vbr: the MFA grant of other Veeam products does not exist",
             token().form(&[
                 ("grant_type", "mfa"),
                 ("mfa_token", "zzz"),
                 ("mfa_code", "1"),
             ]),
-            401,
+            400,
         ),
         case(
             "vbr: garbage authorization code",

@@ -75,6 +75,7 @@ async fn r3_no_secret_in_trace_logs_or_debug_output() {
         .json()
         .await
         .unwrap();
+    // An MFA account is refused (VBR-09); its password must not show in the refusal's log line.
     let mfa: Value = c
         .post(format!("{}api/oauth2/token", emu.vbr_url()))
         .header("x-api-version", "1.2-rev1")
@@ -118,6 +119,11 @@ async fn r3_no_secret_in_trace_logs_or_debug_output() {
 
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("EM logon"), "the capture works: {logs}");
+    assert_eq!(mfa["errorCode"], "AccessDenied");
+    assert!(
+        logs.contains("MFA is enabled"),
+        "the MFA refusal is logged: {logs}"
+    );
     let config = EmulatorConfig::for_tests();
     let debug = format!("{config:?} {:?}", config.users);
     let secrets = [
@@ -128,7 +134,6 @@ async fn r3_no_secret_in_trace_logs_or_debug_output() {
         &session_id,
         t["access_token"].as_str().unwrap(),
         t["refresh_token"].as_str().unwrap(),
-        mfa["mfa_token"].as_str().unwrap(),
         &zvm_session,
     ];
     for secret in secrets {

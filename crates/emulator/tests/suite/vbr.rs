@@ -1,12 +1,14 @@
-//! Backup & Replication: VBR-01 .. VBR-12.
+//! Backup & Replication: VBR-01 .. VBR-14.
 
 use std::time::Duration;
 
 use reqwest::{Client, RequestBuilder, StatusCode};
-use restpoint_emulator::{Emulator, Product, Vbr401Body, defaults};
+use restpoint_emulator::{
+    Behaviour, Emulator, EmulatorConfig, Product, Vbr401Body, VbrMissingVersion, defaults,
+};
 use serde_json::Value;
 
-use super::{client, start};
+use super::{client, start, start_with};
 
 const V: &str = "1.2-rev1";
 
@@ -106,6 +108,41 @@ async fn vbr_02_token_response_shape_and_15_minute_access_token() {
     let expires = chrono::DateTime::parse_from_rfc3339(&s(&t, ".expires")).unwrap();
     assert_eq!((expires - issued).num_seconds(), 900);
     assert_ne!(s(&t, "access_token"), s(&t, "refresh_token"));
+    // The seed's sample: exactly these fields, in this order, times to the second with an offset.
+    let raw = serde_json::to_string(&t).unwrap();
+    let keys: Vec<&str> = t.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 6, "{raw}");
+    for k in [
+        "access_token",
+        "token_type",
+        "refresh_token",
+        "expires_in",
+        ".issued",
+        ".expires",
+    ] {
+        assert!(t.get(k).is_some(), "{k} in {raw}");
+    }
+    for k in [".issued", ".expires"] {
+        let v = s(&t, k);
+        assert_eq!(v.len(), "2022-04-24T14:24:18+01:00".len(), "{v}");
+        assert!(v.ends_with("+00:00"), "{v}");
+    }
+    // JWT-shaped: three base64url parts, the payload a JSON object.
+    for k in ["access_token", "refresh_token"] {
+        let token = s(&t, k);
+        let parts: Vec<&str> = token.split('.').collect();
+        assert_eq!(parts.len(), 3, "{k}");
+        assert!(parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }));
+        let payload =
+            base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[1])
+                .unwrap();
+        let payload: Value = serde_json::from_slice(&payload).unwrap();
+        assert!(payload["exp"].as_i64().unwrap() > payload["iat"].as_i64().unwrap());
+    }
     insta::assert_json_snapshot!("vbr_02_token", t, {
         ".access_token" => "[access]",
         ".refresh_token" => "[refresh]",
@@ -407,7 +444,7 @@ async fn vbr_07_error_model_for_400_401_403_404() {
 }
 
 #[tokio::test]
-async fn vbr_08_missing_or_unsupported_api_version_is_400() {
+async fn vbr_08_missing_or_unsupported_api_version_is_400_naming_the_served_revisions() {
     let emu = start().await;
     let c = client(&emu);
     let form = [
@@ -415,6 +452,9 @@ async fn vbr_08_missing_or_unsupported_api_version_is_400() {
         ("username", defaults::ADMIN_USER),
         ("password", defaults::ADMIN_PASSWORD),
     ];
+    let all = "Unsupported RESTAPI version. The following versions are supported: v1.0-rev1, \
+               v1.0-rev2, v1.1-rev0, v1.1-rev1, v1.1-rev2, v1.2-rev0, v1.2-rev1, v1.3-rev0, \
+               v1.3-rev1, v1.3-rev2.";
     let resp = c
         .post(url(&emu, "api/oauth2/token"))
         .form(&form)
@@ -424,8 +464,8 @@ async fn vbr_08_missing_or_unsupported_api_version_is_400() {
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let e: Value = resp.json().await.unwrap();
     assert_eq!(e["errorCode"], "UnexpectedContent");
-    assert!(e["message"].as_str().unwrap().contains("x-api-version"));
-    for bad in ["1.0-rev0", "9.9-rev9", "latest", ""] {
+    assert_eq!(e["message"], all);
+    for bad in ["1.0-rev0", "9.9-rev9", "latest", "", "1.4-rev0"] {
         let resp = c
             .post(url(&emu, "api/oauth2/token"))
             .header("x-api-version", bad)
@@ -434,17 +474,22 @@ async fn vbr_08_missing_or_unsupported_api_version_is_400() {
             .await
             .unwrap();
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let e: Value = resp.json().await.unwrap();
+        assert_eq!(e["message"], all, "{bad}");
     }
-    for good in defaults::VBR_API_VERSIONS {
-        let resp = c
-            .post(url(&emu, "api/oauth2/token"))
-            .header("X-API-Version", *good)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "{good}");
-    }
+    // The version is checked before the credentials.
+    let resp = c
+        .post(url(&emu, "api/oauth2/token"))
+        .header("x-api-version", "0.1-rev0")
+        .form(&[
+            ("grant_type", "password"),
+            ("username", defaults::ADMIN_USER),
+            ("password", "wrong"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     // Resources check it too; the set is configurable.
     let t = password_login(&c, &emu).await;
     let resp = c
@@ -455,82 +500,238 @@ async fn vbr_08_missing_or_unsupported_api_version_is_400() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     emu.admin().set_vbr_api_versions(vec!["1.3-rev1".into()]);
+    let resp = get(&c, &emu, "api/v1/jobs", &s(&t, "access_token")).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let e: Value = resp.json().await.unwrap();
     assert_eq!(
-        get(&c, &emu, "api/v1/jobs", &s(&t, "access_token"))
-            .await
-            .status(),
-        StatusCode::BAD_REQUEST
+        e["message"],
+        "Unsupported RESTAPI version. The following versions are supported: v1.3-rev1."
     );
 }
 
 #[tokio::test]
-async fn vbr_09_mfa_password_grant_then_mfa_grant() {
+async fn vbr_08_a_missing_header_can_be_answered_in_the_newest_revision() {
+    let emu = start_with(EmulatorConfig::for_tests().with_behaviour(Behaviour {
+        vbr_missing_version: VbrMissingVersion::Newest,
+        ..Behaviour::default()
+    }))
+    .await;
+    let c = client(&emu);
+    let resp = c
+        .post(url(&emu, "api/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", defaults::ADMIN_USER),
+            ("password", defaults::ADMIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let t: Value = resp.json().await.unwrap();
+    let token = s(&t, "access_token");
+    let resp = c
+        .get(url(&emu, "api/v1/serverInfo"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Answered as 1.3-rev2: the authorization code path is gone there (VBR-05).
+    let resp = c
+        .post(url(&emu, "api/oauth2/authorization_code"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    // An unsupported one is still refused.
+    let resp = c
+        .get(url(&emu, "api/v1/serverInfo"))
+        .header("x-api-version", "0.1-rev0")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn vbr_13_every_revision_from_1_0_rev1_to_1_3_rev2_is_served() {
     let emu = start().await;
     let c = client(&emu);
+    let t = password_login(&c, &emu).await;
+    let served = [
+        "1.0-rev1", "1.0-rev2", "1.1-rev0", "1.1-rev1", "1.1-rev2", "1.2-rev0", "1.2-rev1",
+        "1.3-rev0", "1.3-rev1", "1.3-rev2",
+    ];
+    assert_eq!(defaults::VBR_API_VERSIONS, served);
+    for v in served {
+        let resp = c
+            .get(url(&emu, "api/v1/serverInfo"))
+            .header("x-api-version", v)
+            .bearer_auth(s(&t, "access_token"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{v}");
+        let resp = c
+            .post(url(&emu, "api/oauth2/token"))
+            .header("X-API-Version", v.to_uppercase())
+            .form(&[
+                ("grant_type", "password"),
+                ("username", defaults::ADMIN_USER),
+                ("password", defaults::ADMIN_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{v}");
+    }
+}
+
+#[tokio::test]
+async fn vbr_05_authorization_code_path_is_absent_from_1_3_but_its_grant_and_vbr_token_remain() {
+    let emu = start().await;
+    let c = client(&emu);
+    let t = password_login(&c, &emu).await;
+    let code_at = |v: &'static str| {
+        c.post(url(&emu, "api/oauth2/authorization_code"))
+            .header("x-api-version", v)
+            .bearer_auth(s(&t, "access_token"))
+            .send()
+    };
+    for v in ["1.0-rev1", "1.1-rev2", "1.2-rev0", "1.2-rev1"] {
+        assert_eq!(code_at(v).await.unwrap().status(), StatusCode::OK, "{v}");
+    }
+    for v in ["1.3-rev0", "1.3-rev1", "1.3-rev2"] {
+        let resp = code_at(v).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{v}");
+        let e: Value = resp.json().await.unwrap();
+        assert_eq!(e["errorCode"], "NotFound");
+    }
+    // Without a token a 1.3 request still finds no such path.
+    let resp = c
+        .post(url(&emu, "api/oauth2/authorization_code"))
+        .header("x-api-version", "1.3-rev1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    // A code made at 1.2-rev1 is exchanged at 1.3-rev1; vbr_token is only deprecated there.
+    let code: Value = code_at("1.2-rev1").await.unwrap().json().await.unwrap();
+    for form in [
+        vec![
+            ("grant_type", "Authorization_code"),
+            ("code", code["code"].as_str().unwrap()),
+        ],
+        vec![
+            ("grant_type", "Vbr_token"),
+            ("vbr_token", defaults::VBR_TOKEN),
+        ],
+    ] {
+        let resp = c
+            .post(url(&emu, "api/oauth2/token"))
+            .header("x-api-version", "1.3-rev1")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{form:?}");
+    }
+}
+
+#[tokio::test]
+async fn vbr_14_empty_optional_fields_and_an_authorization_header_are_ignored() {
+    let emu = start().await;
+    let c = client(&emu);
+    let body = format!(
+        "grant_type=password&username={}&password={}&refresh_token=&code=&use_short_term_refresh=&vbr_token=",
+        defaults::ADMIN_USER,
+        defaults::ADMIN_PASSWORD
+    );
+    let resp = c
+        .post(url(&emu, "api/oauth2/token"))
+        .header("x-api-version", V)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Authorization", "Bearer not-a-token")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let t = password_login(&c, &emu).await;
+    let resp = c
+        .post(url(&emu, "api/oauth2/token"))
+        .header("x-api-version", V)
+        .header("Authorization", "Basic YWRtaW46eA==")
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &s(&t, "refresh_token")),
+            ("username", ""),
+            ("password", ""),
+            ("code", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    // A required field sent empty is still missing.
     let resp = token_req(
         &c,
         &emu,
         &[
             ("grant_type", "password"),
-            ("username", defaults::MFA_USER),
-            ("password", defaults::MFA_PASSWORD),
+            ("username", defaults::ADMIN_USER),
+            ("password", ""),
         ],
     )
     .send()
     .await
     .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let first: Value = resp.json().await.unwrap();
-    assert!(first.get("access_token").is_none());
-    let mfa_token = s(&first, "mfa_token");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn vbr_09_an_mfa_account_is_refused_and_there_is_no_mfa_grant() {
+    let emu = start().await;
+    let c = client(&emu);
+    let mfa_logon = || {
+        token_req(
+            &c,
+            &emu,
+            &[
+                ("grant_type", "password"),
+                ("username", defaults::MFA_USER),
+                ("password", defaults::MFA_PASSWORD),
+            ],
+        )
+        .send()
+    };
+    let resp = mfa_logon().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let e: Value = resp.json().await.unwrap();
+    assert_eq!(e["errorCode"], "AccessDenied");
+    assert!(e["message"].as_str().unwrap().contains("MFA"), "{e}");
+    assert!(e.get("mfa_token").is_none());
+    assert_eq!(emu.admin().counters().vbr.logons, 0);
+    // The MFA grant type does not exist.
     let resp = token_req(
         &c,
         &emu,
         &[
             ("grant_type", "Mfa"),
-            ("mfa_token", &mfa_token),
-            ("mfa_code", "000000"),
+            ("mfa_token", "x"),
+            ("mfa_code", "123456"),
         ],
     )
     .send()
     .await
     .unwrap();
-    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    let resp = token_req(
-        &c,
-        &emu,
-        &[
-            ("grant_type", "Mfa"),
-            ("mfa_token", &mfa_token),
-            ("mfa_code", defaults::MFA_CODE),
-        ],
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let t: Value = resp.json().await.unwrap();
-    assert_eq!(
-        get(&c, &emu, "api/v1/jobs", &s(&t, "access_token"))
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    // The mfa_token is spent.
-    let resp = token_req(
-        &c,
-        &emu,
-        &[
-            ("grant_type", "mfa"),
-            ("mfa_token", &mfa_token),
-            ("mfa_code", defaults::MFA_CODE),
-        ],
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    // MFA can be switched on for another account.
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    // Switched off, the account logs on; switched on for another, that one is refused.
+    assert!(emu.admin().set_mfa(defaults::MFA_USER, false));
+    assert_eq!(mfa_logon().await.unwrap().status(), StatusCode::OK);
     assert!(emu.admin().set_mfa(defaults::ADMIN_USER, true));
     let resp = token_req(
         &c,
@@ -544,8 +745,7 @@ async fn vbr_09_mfa_password_grant_then_mfa_grant() {
     .send()
     .await
     .unwrap();
-    let v: Value = resp.json().await.unwrap();
-    assert!(v["mfa_token"].is_string());
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

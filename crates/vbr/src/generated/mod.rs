@@ -135,8 +135,6 @@ revisions capitalise them, and servers accept either (VBR-11).
         AuthorizationCode,
         #[serde(rename = "vbr_token")]
         VbrToken,
-        #[serde(rename = "mfa")]
-        Mfa,
         /// A value this client's spec does not list (a newer server revision), kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
@@ -527,7 +525,7 @@ revisions capitalise them, and servers accept either (VBR-11).
             Default::default()
         }
     }
-    ///Form fields of a token request (VBR-01, VBR-04, VBR-05, VBR-09).
+    ///Form fields of a token request (VBR-01, VBR-04, VBR-05, VBR-14).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct TokenLoginSpec {
         ///Authorization code; required with `grant_type=authorization_code`.
@@ -536,14 +534,6 @@ revisions capitalise them, and servers accept either (VBR-11).
         pub code: ::std::option::Option<::std::string::String>,
         #[serde(alias = "Grant_type")]
         pub grant_type: ELoginGrantType,
-        ///The one-time code from the user's authenticator; required with `grant_type=mfa`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "Mfa_code")]
-        pub mfa_code: ::std::option::Option<::std::string::String>,
-        ///The `mfa_token` of the first login step; required with `grant_type=mfa`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "Mfa_token")]
-        pub mfa_token: ::std::option::Option<::std::string::String>,
         ///Password; required with `grant_type=password`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Password")]
@@ -562,7 +552,9 @@ revisions capitalise them, and servers accept either (VBR-11).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Username")]
         pub username: ::std::option::Option<::std::string::String>,
-        ///Backup server platform token; required with `grant_type=vbr_token`.
+        /**Backup server platform token; required with `grant_type=vbr_token`. Deprecated from
+revision 1.3-rev0 (VBR-05).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Vbr_token")]
         pub vbr_token: ::std::option::Option<::std::string::String>,
@@ -572,35 +564,33 @@ revisions capitalise them, and servers accept either (VBR-11).
             Default::default()
         }
     }
-    /**A token set (VBR-02). After a password grant on a server with multi-factor
-authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are set.
+    /**A token set (VBR-02). Both tokens are JWT-shaped (three base64url parts) and may be
+several kilobytes long.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct TokenModel {
-        ///Access token; sent as `Authorization: Bearer <access_token>`; lives 15 minutes.
+        ///Access token; sent as `Authorization: Bearer <access_token>`; lives `expires_in` seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Access_token")]
         pub access_token: ::std::option::Option<::std::string::String>,
-        ///When the access token expires.
+        ///When the access token expires (ISO 8601, with or without a UTC offset).
         #[serde(
             rename = ".expires",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub expires: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        ///Lifetime of the access token in seconds (900).
+        /**Lifetime of the access token in seconds (900 by the token model; the documents also
+say 60 minutes: a client reads it and never assumes one).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Expires_in")]
         pub expires_in: ::std::option::Option<i32>,
-        ///When the access token was issued.
+        ///When the access token was issued (ISO 8601, with or without a UTC offset).
         #[serde(
             rename = ".issued",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub issued: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        ///Token of the first step of a multi-factor login.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "Mfa_token")]
-        pub mfa_token: ::std::option::Option<::std::string::String>,
         ///Refresh token; usable once; lives 14 days by default (VBR-10).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Refresh_token")]
@@ -1937,14 +1927,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                 super::ELoginGrantType,
                 ::std::string::String,
             >,
-            mfa_code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            mfa_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
             password: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1971,8 +1953,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                 Self {
                     code: Ok(Default::default()),
                     grant_type: Err("no value supplied for grant_type".to_string()),
-                    mfa_code: Ok(Default::default()),
-                    mfa_token: Ok(Default::default()),
                     password: Ok(Default::default()),
                     refresh_token: Ok(Default::default()),
                     use_short_term_refresh: Ok(Default::default()),
@@ -2003,30 +1983,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for grant_type: {e}")
-                    });
-                self
-            }
-            pub fn mfa_code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.mfa_code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mfa_code: {e}")
-                    });
-                self
-            }
-            pub fn mfa_token<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.mfa_token = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mfa_token: {e}")
                     });
                 self
             }
@@ -2101,8 +2057,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                 Ok(Self {
                     code: value.code?,
                     grant_type: value.grant_type?,
-                    mfa_code: value.mfa_code?,
-                    mfa_token: value.mfa_token?,
                     password: value.password?,
                     refresh_token: value.refresh_token?,
                     use_short_term_refresh: value.use_short_term_refresh?,
@@ -2116,8 +2070,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                 Self {
                     code: Ok(value.code),
                     grant_type: Ok(value.grant_type),
-                    mfa_code: Ok(value.mfa_code),
-                    mfa_token: Ok(value.mfa_token),
                     password: Ok(value.password),
                     refresh_token: Ok(value.refresh_token),
                     use_short_term_refresh: Ok(value.use_short_term_refresh),
@@ -2144,10 +2096,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
-            mfa_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
             refresh_token: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2164,7 +2112,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                     expires: Ok(Default::default()),
                     expires_in: Ok(Default::default()),
                     issued: Ok(Default::default()),
-                    mfa_token: Ok(Default::default()),
                     refresh_token: Ok(Default::default()),
                     token_type: Ok(Default::default()),
                 }
@@ -2223,18 +2170,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                     });
                 self
             }
-            pub fn mfa_token<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.mfa_token = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mfa_token: {e}")
-                    });
-                self
-            }
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -2270,7 +2205,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                     expires: value.expires?,
                     expires_in: value.expires_in?,
                     issued: value.issued?,
-                    mfa_token: value.mfa_token?,
                     refresh_token: value.refresh_token?,
                     token_type: value.token_type?,
                 })
@@ -2283,7 +2217,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                     expires: Ok(value.expires),
                     expires_in: Ok(value.expires_in),
                     issued: Ok(value.issued),
-                    mfa_token: Ok(value.mfa_token),
                     refresh_token: Ok(value.refresh_token),
                     token_type: Ok(value.token_type),
                 }
@@ -2573,7 +2506,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                 Self::RefreshToken => "refresh_token",
                 Self::AuthorizationCode => "authorization_code",
                 Self::VbrToken => "vbr_token",
-                Self::Mfa => "mfa",
                 Self::Other(value) => value.as_str(),
             }
         }
@@ -2590,7 +2522,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                 "refresh_token" => return Self::RefreshToken,
                 "authorization_code" => return Self::AuthorizationCode,
                 "vbr_token" => return Self::VbrToken,
-                "mfa" => return Self::Mfa,
                 _ => {}
             }
             match value.to_ascii_lowercase().as_str() {
@@ -2598,7 +2529,6 @@ authentication, only `mfa_token` is set (VBR-09); otherwise all other fields are
                 "refresh_token" => Self::RefreshToken,
                 "authorization_code" => Self::AuthorizationCode,
                 "vbr_token" => Self::VbrToken,
-                "mfa" => Self::Mfa,
                 _ => Self::Other(value.to_string()),
             }
         }
@@ -3044,7 +2974,7 @@ The part of the Veeam Backup & Replication REST API that restpoint uses: OAuth 2
 refresh and logout, server information, jobs (list, get, start, stop, retry), sessions (to poll
 a started job until it ends), backups and repositories.
 
-Written by the restpoint project from the documented protocol facts (rules VBR-01 to VBR-12 in
+Written by the restpoint project from the documented protocol facts (rules VBR-01 to VBR-14 in
 shared/docs/protocol-facts.md); it is not a copy of the vendor's file. Field names follow the
 vendor's public reference.
 
@@ -3118,7 +3048,8 @@ impl Client {
     /**Get an authorization code
 
 Returns a short-lived code that another client exchanges for its own tokens with
-`grant_type=authorization_code` (VBR-05).
+`grant_type=authorization_code` (VBR-05). Only up to revision 1.2-rev1: the 1.3 revisions
+have no such path and answer `404`.
 
 
 Sends a `POST` request to `/api/oauth2/authorization_code`
@@ -3149,10 +3080,12 @@ let response = client.logout()
     }
     /**Log in, refresh a token or exchange an authorization code
 
-Issues an access token and a refresh token (VBR-01, VBR-02). The access token lives 15
-minutes; a refresh token can be used only once (VBR-10). With multi-factor authentication
-enabled, a password grant answers with an `mfa_token` only, which the client completes with
-`grant_type=mfa` (VBR-09).
+Issues an access token and a refresh token (VBR-01, VBR-02). The access token lives
+`expires_in` seconds (900 in the token model and examples, 60 minutes in the overview);
+a refresh token can be used only once (VBR-10). There is no second factor: an account with
+multi-factor authentication turned on is refused (VBR-09). Empty optional fields and an
+`Authorization` header sent with the grant are ignored (VBR-14). The `x-api-version` is
+checked before the credentials (VBR-08).
 
 
 Sends a `POST` request to `/api/oauth2/token`
