@@ -36,7 +36,7 @@ Feature: Backup & Replication tokens and refresh
     And the answer carries new tokens
     And the new access token works
 
-  @VBR-05 @emulator-only
+  @VBR-05 @emulator-only @needs-vbr-1.3-rev2
   Scenario Outline: The 1.3 revisions have no authorization code path
     The emulator plays a 13.1 server; a 12.x server refuses the 1.3 revisions themselves.
     Given I am logged on to Backup & Replication
@@ -49,7 +49,7 @@ Feature: Backup & Replication tokens and refresh
       | 1.3-rev1 |
       | 1.3-rev2 |
 
-  @VBR-05 @emulator-only
+  @VBR-05 @emulator-only @needs-vbr-1.3-rev1
   Scenario: The 1.2 revisions still make authorization codes, and 1.3 still exchanges them
     Given I am logged on to Backup & Replication
     When I ask for an authorization code with x-api-version "1.2-rev0"
@@ -58,7 +58,7 @@ Feature: Backup & Replication tokens and refresh
     Then the answer is 200 OK
     And the answer carries new tokens
 
-  @VBR-05 @VBR-01 @emulator-only
+  @VBR-05 @VBR-01 @emulator-only @needs-vbr-1.3-rev2
   Scenario: The deprecated vbr_token grant is still accepted in 1.3
     When I ask for a token with the emulator's vbr_token and x-api-version "1.3-rev2"
     Then the answer is 200 OK

@@ -78,7 +78,7 @@ Feature: Backup & Replication API version header
     When I get the server information with x-api-version "1.1-rev2"
     Then the answer is 200 OK
 
-  @VBR-13 @emulator-only
+  @VBR-13 @emulator-only @needs-vbr-1.3-rev2
   Scenario Outline: The 1.3 revisions are served by a 13.1 server
     Given I am logged on to Backup & Replication
     When I get the server information with x-api-version "<revision>"

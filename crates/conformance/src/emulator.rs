@@ -93,6 +93,11 @@ impl EmbeddedEmulator {
         Ok(())
     }
 
+    /// The `x-api-version` values the emulator was started serving (VBR-13).
+    pub fn vbr_api_versions(&self) -> &[String] {
+        &self.start.vbr_api_versions
+    }
+
     /// Puts every setting a scenario may change back to what the emulator started with (the
     /// defaults, or the server profile's).
     pub fn reset_settings(&self) -> anyhow::Result<()> {

@@ -334,6 +334,17 @@ fn skip_reason(
                 .to_owned(),
         );
     }
+    // `@needs-vbr-1.3-rev2`: the scenario asks for that revision; a server profile that predates
+    // it cannot answer (VBR-13). Against a real server the scenario runs and its answer counts.
+    if let Some(served) = ctx.emulator.as_ref().map(|e| e.vbr_api_versions())
+        && let Some(needed) = tags.iter().find_map(|t| t.strip_prefix("needs-vbr-"))
+        && !served.iter().any(|v| v.eq_ignore_ascii_case(needed))
+    {
+        return Some(format!(
+            "the server does not serve x-api-version {needed} (VBR-13: it serves up to {})",
+            served.last().map_or("none", String::as_str)
+        ));
+    }
     if ctx.mode == Mode::Real && has("emulator-only") {
         return Some(
             "emulator only: changes server settings, injects faults or needs emulator accounts; refused against a real server"
