@@ -101,7 +101,9 @@ impl Break {
     /// What the broken emulator does, in a few words.
     pub fn description(self) -> &'static str {
         match self {
-            Break::EmRootWithoutWrappers => "the entry point leaves out the Links and SupportedVersions wrappers",
+            Break::EmRootWithoutWrappers => {
+                "the entry point leaves out the Links and SupportedVersions wrappers"
+            }
             Break::EmTenantLogonRefused => "a tenant logon by LoginSpec body is refused",
             Break::EmNoCookie => "the logon answer sets no cookie",
             Break::EmDeleteLinkTyped => "the Delete link carries a Type",

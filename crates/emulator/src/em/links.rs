@@ -31,7 +31,6 @@ impl Collection {
     pub(crate) fn entity_list_type(&self) -> String {
         format!("{}List", self.item)
     }
-
 }
 
 /// English plural of an item name, as EM writes its list elements.
@@ -66,31 +65,67 @@ pub(crate) const COLLECTIONS: &[Collection] = &[
     c("backupSessions", "BackupJobSession", "BackupJobSessions"),
     c("restoreSessions", "RestoreSession", "RestoreSessions"),
     c("replicaSessions", "ReplicaJobSession", "ReplicaJobSessions"),
-    c("backupTaskSessions", "BackupTaskSession", "BackupTaskSessions"),
-    c("replicaTaskSessions", "ReplicaTaskSession", "ReplicaTaskSessions"),
+    c(
+        "backupTaskSessions",
+        "BackupTaskSession",
+        "BackupTaskSessions",
+    ),
+    c(
+        "replicaTaskSessions",
+        "ReplicaTaskSession",
+        "ReplicaTaskSessions",
+    ),
     c("wanAccelerators", "WanAccelerator", "WanAccelerators"),
     c("backupFiles", "BackupFile", "BackupFiles"),
-    c("externalRepositories", "ExternalRepository", "ExternalRepositories"),
+    c(
+        "externalRepositories",
+        "ExternalRepository",
+        "ExternalRepositories",
+    ),
     c("cdpPolicies", "CdpPolicy", "CdpPolicies"),
-    c("cdpReplicaSessions", "CdpReplicaSession", "CdpReplicaSessions"),
-    c("cdpReplicaTaskSessions", "CdpReplicaTaskSession", "CdpReplicaTaskSessions"),
+    c(
+        "cdpReplicaSessions",
+        "CdpReplicaSession",
+        "CdpReplicaSessions",
+    ),
+    c(
+        "cdpReplicaTaskSessions",
+        "CdpReplicaTaskSession",
+        "CdpReplicaTaskSessions",
+    ),
     c("vAppReplicaPoints", "VAppReplicaPoint", "VAppReplicaPoints"),
     c("cdpReplica/vms", "VmCdpReplica", "VmCdpReplicas"),
     c("cdpReplica/vApps", "VAppCdpReplica", "VAppCdpReplicas"),
     // System sessions are backup job sessions of the server's own jobs.
     c("systemSessions", "BackupJobSession", "BackupJobSessions"),
     // Reachable by path, not linked from a logon session.
-    c("agentBackupSessions", "AgentBackupJobSession", "AgentBackupJobSessions"),
+    c(
+        "agentBackupSessions",
+        "AgentBackupJobSession",
+        "AgentBackupJobSessions",
+    ),
     c("agentJobs", "AgentJob", "AgentJobs"),
     c("agentBackups", "AgentBackup", "AgentBackups"),
-    c("replicaRestorePoints", "ReplicaRestorePoint", "ReplicaRestorePoints"),
+    c(
+        "replicaRestorePoints",
+        "ReplicaRestorePoint",
+        "ReplicaRestorePoints",
+    ),
     c("tapeLibraries", "TapeLibrary", "TapeLibraries"),
     c("tapeJobs", "TapeJob", "TapeJobs"),
     c("fileServers", "FileServer", "FileServers"),
     c("nasJobs", "NASJob", "NASJobs"),
     c("nasBackups", "NASBackup", "NASBackups"),
-    c("nasBackupSessions", "NASBackupJobSession", "NASBackupJobSessions"),
-    c("vCloudOrganizationConfigs", "VCloudOrganizationConfig", "VCloudOrganizationConfigs"),
+    c(
+        "nasBackupSessions",
+        "NASBackupJobSession",
+        "NASBackupJobSessions",
+    ),
+    c(
+        "vCloudOrganizationConfigs",
+        "VCloudOrganizationConfig",
+        "VCloudOrganizationConfigs",
+    ),
 ];
 
 /// A service document: a resource whose root element is its type, with links of its own.

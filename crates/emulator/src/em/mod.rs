@@ -10,10 +10,10 @@ use axum::routing::{get, post};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
+use crate::behaviour::EmTokenForm;
 use crate::breaks::Break;
 use crate::common::{basic_credentials, body_response, guard, query_param, wants_json};
 use crate::config::EmRole;
-use crate::behaviour::EmTokenForm;
 use crate::state::{
     Count, EmSession, EmStore, EmTask, EmToken, EmTokenShape, JobRun, Product, State,
     decode_em_token, dur_ms, encode_em_token, random_bytes, random_uuid, rfc3339,
@@ -1085,17 +1085,18 @@ fn service_node(st: &State, svc: &links::Service) -> Node {
     }
     node.child(Node::List {
         name: "Links",
-        items: vec![link(format!("{base}/api/"), "EnterpriseManager", "Up", None)],
+        items: vec![link(
+            format!("{base}/api/"),
+            "EnterpriseManager",
+            "Up",
+            None,
+        )],
     })
 }
 
 /// `POST /api/<collection>`: only `backupServers?action=create` is a documented creation (the
 /// logon session's `Rel="Create"` link); the emulator registers no servers and says so.
-async fn create_in_collection(
-    AxState(st): St,
-    Path(path): Path<String>,
-    req: Request,
-) -> Response {
+async fn create_in_collection(AxState(st): St, Path(path): Path<String>, req: Request) -> Response {
     let headers = req.headers();
     if let Err(r) = authenticate(&st, headers) {
         return r;
@@ -1140,7 +1141,11 @@ async fn entity_response(AxState(st): St, path: String, id: String, req: Request
     let wanted = id.rsplit(':').next().unwrap_or(&id).to_ascii_lowercase();
     let items = items_of(&st, coll.path);
     let Some(item) = items.iter().find(|i| i.id.eq_ignore_ascii_case(&wanted)) else {
-        return error(StatusCode::NOT_FOUND, &format!("no such {}", coll.item), json);
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("no such {}", coll.item),
+            json,
+        );
     };
     let node = if is_entity_format(&req) {
         entity(&st, coll, item)
