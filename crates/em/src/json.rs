@@ -343,6 +343,9 @@ json_object!(LogonSessionType {
 json_object!(ErrorType {
     status_code: optional "StatusCode",
     message: optional "Message",
+    status: optional "Status",
+    first_chance_exception_message: optional "FirstChanceExceptionMessage",
+    stack_trace: optional "StackTrace",
 });
 
 json_object!(ReferenceType {
