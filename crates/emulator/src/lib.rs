@@ -11,6 +11,7 @@ pub mod config;
 pub mod defaults;
 mod em;
 pub mod inventory;
+mod jobs;
 pub mod standalone;
 mod state;
 mod tls;

@@ -925,10 +925,14 @@ fn error_element(w: &mut ConformWorld, status: &str, json: bool) -> anyhow::Resu
             )
         })
     };
-    let ok = fields.as_ref().is_some_and(|(code, message, st)| {
-        code.as_deref() == Some(status) && *message && *st
-    });
-    let form = if json { "a JSON object" } else { "an XML Error element" };
+    let ok = fields
+        .as_ref()
+        .is_some_and(|(code, message, st)| code.as_deref() == Some(status) && *message && *st);
+    let form = if json {
+        "a JSON object"
+    } else {
+        "an XML Error element"
+    };
     w.check(ok, || {
         format!("{form} with StatusCode {status}, Message and Status")
     })
