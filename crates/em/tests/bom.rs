@@ -29,7 +29,10 @@ fn xml_with_a_bom_parses_like_xml_without() {
 fn truncated_or_bom_only_documents_are_typed_errors() {
     for cut in [0, 1, 10, JSON.len() / 2, JSON.len() - 1] {
         let doc = with_bom(&JSON[..cut]);
-        assert!(parse_json::<LogonSession>(&doc).is_err(), "json cut at {cut}");
+        assert!(
+            parse_json::<LogonSession>(&doc).is_err(),
+            "json cut at {cut}"
+        );
     }
     for cut in [0, 1, 10, XML.len() / 2, XML.len() - 1] {
         let doc = with_bom(&XML[..cut]);
