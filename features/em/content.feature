@@ -29,3 +29,12 @@ Feature: Enterprise Manager content negotiation
     Then the answer is 200 OK
     And the answer is JSON
     And the JSON field "Links" is a list of objects with "Rel, Href, Type"
+
+  @EM-15 @undocumented
+  Scenario: Whether a JSON answer begins with a byte-order mark
+    Some releases put a UTF-8 byte-order mark before their JSON; a client must accept both.
+    When I ask for the Enterprise Manager entry point asking for JSON
+    Then the answer's byte-order mark follows one of the readings:
+      | reading                        | emulator |
+      | no byte-order mark              | yes      |
+      | a UTF-8 byte-order mark first   |          |

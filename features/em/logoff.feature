@@ -9,6 +9,13 @@ Feature: Enterprise Manager logoff and the list of logon sessions
     Then the answer is a success
     And my session token is refused
 
+  @EM-09
+  Scenario: Logging off answers 204 No Content
+    Given I am logged on to Enterprise Manager
+    When I log off through the session's Delete link
+    Then the answer is 204 No Content
+    And the answer body is empty
+
   @EM-09 @undocumented
   Scenario: Logging off twice
     Given I am logged on to Enterprise Manager

@@ -20,6 +20,37 @@ Feature: Enterprise Manager logon
     And it has a Delete link to "/api/logonSessions/"
     And it names the user and the session
 
+  @EM-04
+  Scenario: The logon answer's links follow the vendor's samples
+    When I log on to Enterprise Manager with version "latest"
+    Then it has a link of type "JobReferenceList" with Rel "Down"
+    And it has a link of type "JobList" with Rel "Down"
+    And it has a link of type "QueryService" with Rel "Down"
+    And it has a link of type "TaskList" with Rel "Down"
+    And its Delete link has no Type
+
+  @EM-04
+  Scenario: The entities of the jobs come in a Jobs document
+    Given I am logged on to Enterprise Manager
+    When I follow the link of type "JobList"
+    Then the answer is 200 OK
+    And the answer is an XML "Jobs" document
+
+  @EM-02 @undocumented @emulator-only
+  Scenario: A tenant logs on with its credentials in a LoginSpec body
+    When I log on to Enterprise Manager as the emulator's tenant with a LoginSpec body
+    Then the answer is 201 Created
+    And the answer has the header "X-RestSvcSessionId"
+
+  @EM-14 @undocumented
+  Scenario: What the session token is made of
+    Scripts build the token as base64 of the SessionId; the logon guide shows 16 raw bytes.
+    When I log on to Enterprise Manager with version "latest"
+    Then the session token follows one of the readings:
+      | reading                                  | emulator |
+      | base64 of the UTF-8 text of the SessionId | yes      |
+      | 16 bytes unrelated to the SessionId       |          |
+
   @EM-02
   Scenario: The session token works for later requests
     Given I am logged on to Enterprise Manager

@@ -107,8 +107,13 @@ impl Answer {
     }
 
     /// The body parsed as JSON.
+    /// A leading UTF-8 byte-order mark is skipped (EM-15: some releases send one).
     pub fn json(&self) -> anyhow::Result<serde_json::Value> {
-        serde_json::from_slice(&self.body).map_err(|e| {
+        let body = self
+            .body
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&self.body);
+        serde_json::from_slice(body).map_err(|e| {
             anyhow!(
                 "{}: the body is not JSON ({e}); answer was {}",
                 self.request,

@@ -146,6 +146,7 @@ impl EmbeddedEmulator {
         EmulatorAccounts {
             em_no_role: Credential::new(defaults::VIEWER_USER, defaults::VIEWER_PASSWORD),
             em_other: Credential::new(defaults::PORTAL_USER, defaults::PORTAL_PASSWORD),
+            em_tenant: Credential::new(defaults::TENANT_USER, defaults::TENANT_PASSWORD),
             vbr_viewer: Credential::new(defaults::VIEWER_USER, defaults::VIEWER_PASSWORD),
             vbr_mfa: Credential::new(defaults::MFA_USER, defaults::MFA_PASSWORD),
             em_by_role: vec![

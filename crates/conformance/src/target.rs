@@ -62,6 +62,8 @@ pub struct EmulatorAccounts {
     pub em_no_role: Credential,
     /// Another EM user (EM-10).
     pub em_other: Credential,
+    /// A Cloud Connect tenant that logs on with a `LoginSpec` body (EM-02).
+    pub em_tenant: Credential,
     /// A VBR account without the privileges to start a job (VBR-07).
     pub vbr_viewer: Credential,
     /// A VBR account with multi-factor authentication turned on, which VBR refuses (VBR-09).

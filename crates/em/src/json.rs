@@ -58,6 +58,8 @@ pub trait ToJson {
 /// unknown properties are not kept.
 pub fn parse_json<T: Resource>(bytes: &[u8]) -> Result<T, ParseError> {
     let resource = T::ROOT;
+    // EM-15: some releases begin their JSON with a UTF-8 byte-order mark.
+    let bytes = bytes.strip_prefix(crate::xml::UTF8_BOM).unwrap_or(bytes);
     if bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(ParseError::TooLarge {
             resource,
@@ -341,6 +343,9 @@ json_object!(LogonSessionType {
 json_object!(ErrorType {
     status_code: optional "StatusCode",
     message: optional "Message",
+    status: optional "Status",
+    first_chance_exception_message: optional "FirstChanceExceptionMessage",
+    stack_trace: optional "StackTrace",
 });
 
 json_object!(ReferenceType {

@@ -152,6 +152,9 @@ resource! {
     QueryResultType => "QueryResult" ["Refs", "Entities", "PagingInfo"],
 }
 
+/// The UTF-8 byte-order mark, tolerated before XML and JSON documents (EM-15).
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Parses an EM XML document into the generated type of its resource.
 ///
 /// Errors are typed and name the resource and field: a document over
@@ -159,6 +162,8 @@ resource! {
 /// element or namespace, with a missing or repeated field, or not well-formed.
 pub fn parse_xml<T: Resource>(bytes: &[u8]) -> Result<T, ParseError> {
     let resource = T::ROOT;
+    // A UTF-8 byte-order mark before the document is allowed (EM-15; XML 1.0 allows it too).
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     if bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(ParseError::TooLarge {
             resource,

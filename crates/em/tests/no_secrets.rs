@@ -60,6 +60,13 @@ async fn no_secret_in_trace_logs_or_debug_output() {
         remember(&em, &mut secrets).await;
         printed += &format!("{em:?} {:?}", em.session().authenticator());
         em.get("api/jobs").await.unwrap();
+        // The session's own resource: its path holds the SessionId (EM-14), which no span
+        // may record.
+        let own = format!(
+            "api/logonSessions/{}",
+            em.logon_session().unwrap().session_id()
+        );
+        em.get(&own).await.unwrap();
         for n in 1..=3 {
             emulator.advance(Duration::from_secs(5 * 60));
             let mut waited = 0;

@@ -22,6 +22,16 @@ pub enum EmRole {
     PortalUser,
     /// Restore Operator.
     RestoreOperator,
+    /// A Cloud Connect tenant: logs on with a `LoginSpec` body (EM-02), not with Basic
+    /// credentials (it has no portal role, EM-05).
+    Tenant,
+}
+
+impl EmRole {
+    /// Whether the role may log on with Basic credentials (the three portal roles, EM-05).
+    pub fn may_use_basic(self) -> bool {
+        self != EmRole::Tenant
+    }
 }
 
 /// A role on Veeam Backup & Replication.

@@ -17,6 +17,10 @@ pub const PORTAL_PASSWORD: &str = "Restpoint-Portal-1";
 pub const RESTORE_USER: &str = "restoreop";
 /// Password of [`RESTORE_USER`].
 pub const RESTORE_PASSWORD: &str = "Restpoint-Restore-1";
+/// EM Cloud Connect tenant: logs on with a `LoginSpec` body (EM-02).
+pub const TENANT_USER: &str = "tenant1";
+/// Password of [`TENANT_USER`].
+pub const TENANT_PASSWORD: &str = "Restpoint-Tenant-1";
 /// No EM role (EM refuses it with 401), VBR Viewer (actions answer 403), ZVM allowed.
 pub const VIEWER_USER: &str = "viewer";
 /// Password of [`VIEWER_USER`].
@@ -58,6 +62,7 @@ pub fn users() -> Vec<User> {
             .with_zvm(),
         User::new(PORTAL_USER, PORTAL_PASSWORD).with_em_role(EmRole::PortalUser),
         User::new(RESTORE_USER, RESTORE_PASSWORD).with_em_role(EmRole::RestoreOperator),
+        User::new(TENANT_USER, TENANT_PASSWORD).with_em_role(EmRole::Tenant),
         User::new(VIEWER_USER, VIEWER_PASSWORD)
             .with_vbr_role(VbrRole::Viewer)
             .with_zvm(),

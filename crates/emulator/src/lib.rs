@@ -12,6 +12,7 @@ pub mod defaults;
 mod em;
 pub mod inventory;
 pub mod profile;
+mod jobs;
 pub mod standalone;
 mod state;
 mod tls;

@@ -156,13 +156,26 @@ pub(crate) enum Count {
     Logout,
 }
 
-/// An EM logon session: 40 bytes plus the 24-byte token key.
+/// An EM logon session: 48 bytes plus the 16-byte token key.
 #[derive(Clone, Copy)]
 pub(crate) struct EmSession {
     pub id: u128,
     pub user: u32,
     pub created_ms: u64,
     pub last_ms: u64,
+    /// The form its token was issued in (EM-14); a token is accepted only in that form.
+    pub form: EmTokenShape,
+}
+
+/// The shapes of an EM token (EM-14): what the base64 text decodes to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum EmTokenShape {
+    /// The UTF-8 text of the session's `SessionId` GUID (36 bytes): the key is the session id.
+    GuidText,
+    /// 16 random bytes: the key is those bytes.
+    Bytes16,
+    /// 24 bytes (16 random and 8 zero): a form no document names (`Break::EmTokenOtherForm`).
+    Bytes24,
 }
 
 /// An EM task (EM-12): belongs to one logon session.
@@ -174,7 +187,8 @@ pub(crate) struct EmTask {
     pub job_id: String,
 }
 
-pub(crate) type EmToken = [u8; 24];
+/// The key of an EM token in the session table (see [`EmTokenShape`]).
+pub(crate) type EmToken = u128;
 pub(crate) type Token32 = [u8; 32];
 
 #[derive(Default)]
@@ -630,7 +644,7 @@ impl State {
         match product {
             Product::Em => {
                 let mut em = self.em.lock();
-                if let Some(key) = decode_em_token(token)
+                if let Some((key, _)) = decode_em_token(token)
                     && let Some(s) = em.by_token.remove(&key)
                 {
                     em.by_id.remove(&s.id);
@@ -675,18 +689,44 @@ fn shrink<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
     }
 }
 
-/// EM tokens are standard base64 of 24 random bytes (32 characters).
-pub(crate) fn encode_em_token(key: &EmToken) -> String {
-    base64::engine::general_purpose::STANDARD.encode(key)
+/// An EM token's text: standard base64 of what `shape` says (EM-14).
+pub(crate) fn encode_em_token(key: EmToken, shape: EmTokenShape) -> String {
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    match shape {
+        EmTokenShape::GuidText => b64.encode(uuid::Uuid::from_u128(key).to_string()),
+        EmTokenShape::Bytes16 => b64.encode(key.to_be_bytes()),
+        EmTokenShape::Bytes24 => {
+            let mut bytes = [0u8; 24];
+            bytes[..16].copy_from_slice(&key.to_be_bytes());
+            b64.encode(bytes)
+        }
+    }
 }
 
-pub(crate) fn decode_em_token(s: &str) -> Option<EmToken> {
+/// The key and shape of an EM token's text; `None` for anything else.
+pub(crate) fn decode_em_token(s: &str) -> Option<(EmToken, EmTokenShape)> {
     let s = s.trim();
     if s.len() > 64 {
         return None;
     }
     let v = base64::engine::general_purpose::STANDARD.decode(s).ok()?;
-    v.try_into().ok()
+    match v.len() {
+        16 => Some((
+            u128::from_be_bytes(v.try_into().ok()?),
+            EmTokenShape::Bytes16,
+        )),
+        24 if v[16..].iter().all(|b| *b == 0) => Some((
+            u128::from_be_bytes(v[..16].try_into().ok()?),
+            EmTokenShape::Bytes24,
+        )),
+        36 => {
+            let text = std::str::from_utf8(&v).ok()?;
+            let id = uuid::Uuid::try_parse(text).ok()?;
+            // Only the canonical lower-case text the server issued.
+            (id.to_string() == text).then_some((id.as_u128(), EmTokenShape::GuidText))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -695,8 +735,17 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_and_garbage_is_refused() {
-        let key: EmToken = random_bytes();
-        assert_eq!(decode_em_token(&encode_em_token(&key)), Some(key));
+        let key = u128::from_be_bytes(random_bytes());
+        for shape in [
+            EmTokenShape::GuidText,
+            EmTokenShape::Bytes16,
+            EmTokenShape::Bytes24,
+        ] {
+            assert_eq!(
+                decode_em_token(&encode_em_token(key, shape)),
+                Some((key, shape))
+            );
+        }
         assert_eq!(decode_em_token("garbage"), None);
         assert_eq!(decode_em_token(&"A".repeat(10_000)), None);
         let key: Token32 = random_bytes();

@@ -17,7 +17,7 @@ use crate::breaks::Break;
 use crate::common::{admit, bearer, body_response, query_pairs};
 use crate::config::{Vbr401Body, VbrRole};
 use crate::defaults;
-use crate::em::{run_status, start_run, stop_runs};
+use crate::jobs::{run_status, start_run, stop_runs};
 use crate::state::{
     Count, JobRun, Product, State, Token32, VbrAccess, VbrRefresh, b64url, decode_b64url, dur_ms,
     random_bytes, rfc3339,

@@ -727,8 +727,24 @@ impl<A: Authenticator> Session<A> {
     }
 }
 
+/// `GET /api/jobs/{id}`: the method and path, every GUID-shaped segment replaced by `{id}`, so
+/// that a span never records an id that may be a secret (an EM `SessionId` is, on some
+/// releases, the token: EM-14) and labels stay few.
 fn operation_of(request: &reqwest::Request) -> String {
-    format!("{} {}", request.method(), request.url().path())
+    let path: Vec<&str> = request
+        .url()
+        .path()
+        .split('/')
+        .map(|segment| {
+            let guid = segment.len() == 36
+                && segment.bytes().enumerate().all(|(i, b)| match i {
+                    8 | 13 | 18 | 23 => b == b'-',
+                    _ => b.is_ascii_hexdigit(),
+                });
+            if guid { "{id}" } else { segment }
+        })
+        .collect();
+    format!("{} {}", request.method(), path.join("/"))
 }
 
 fn call_span(product: &'static str, operation: &str) -> tracing::Span {

@@ -148,6 +148,33 @@ pub(crate) async fn step(
             return Some(r.and_then(|ok| w.check(ok, || "a Task with a Result element".into())));
         }
 
+        // Revision 2.
+        "its Delete link has no Type" => return Some(delete_link_untyped(w)),
+        "I log on to Enterprise Manager as the emulator's tenant with a LoginSpec body" => {
+            return Some(tenant_logon(w).await);
+        }
+        "the session token follows one of the readings:" => {
+            return Some(token_form(w, _step));
+        }
+        "the answer's byte-order mark follows one of the readings:" => {
+            return Some(bom_reading(w, _step));
+        }
+        "I list the logon sessions with a made-up token asking for JSON" => {
+            let url = w.ctx.url(Product::Em, "/api/logonSessions");
+            return Some(match url {
+                Ok(url) => {
+                    let rb = w
+                        .ctx
+                        .client
+                        .get(url)
+                        .header(TOKEN_HEADER, MADE_UP_TOKEN)
+                        .header("Accept", "application/json");
+                    w.send("GET /api/logonSessions".into(), rb).await.map(drop)
+                }
+                Err(e) => Err(e),
+            });
+        }
+
         // Documents.
         "it names the user and the session" => return Some(names_user_and_session(w)),
         "each supported version has its own logon link" => return Some(version_links(w)),
@@ -232,6 +259,24 @@ pub(crate) async fn step(
                 )
             })
         }));
+    }
+    if let Some(a) = pat(
+        text,
+        "the entry point holds its links in {string} and its versions in {string}",
+    ) {
+        return Some(root_wrappers(w, &a[0], &a[1]));
+    }
+    if let Some(a) = pat(text, "I follow the link of type {string}") {
+        return Some(follow_link(w, &a[0]).await);
+    }
+    if let Some(a) = pat(text, "I ask for the Enterprise Manager resource {string}") {
+        return Some(get_resource(w, &a[0]).await);
+    }
+    if let Some(a) = pat(text, "the answer is an EM Error with StatusCode {int}") {
+        return Some(error_element(w, &a[0], false));
+    }
+    if let Some(a) = pat(text, "the answer is a JSON EM Error with StatusCode {int}") {
+        return Some(error_element(w, &a[0], true));
     }
     if let Some(a) = pat(text, "the task's State is {string} or {string}") {
         let r = w
@@ -700,4 +745,195 @@ async fn look_at_task(w: &mut ConformWorld) -> anyhow::Result<()> {
     let rb = w.ctx.client.get(url).header(TOKEN_HEADER, &token);
     w.send(format!("GET {}", path_of(&href)), rb).await?;
     Ok(())
+}
+
+/// EM-01: `Link` elements inside `links`, `SupportedVersion` elements inside `versions`, both
+/// children of the root.
+fn root_wrappers(w: &mut ConformWorld, links: &str, versions: &str) -> anyhow::Result<()> {
+    let x = w.last()?.xml()?;
+    let child = |name: &str| x.children.iter().find(|c| c.name == name);
+    let links_ok = child(links).is_some_and(|l| l.children.iter().any(|c| c.name == "Link"))
+        && !x.children.iter().any(|c| c.name == "Link");
+    let versions_ok = child(versions)
+        .is_some_and(|v| v.children.iter().any(|c| c.name == "SupportedVersion"))
+        && !x.children.iter().any(|c| c.name == "SupportedVersion");
+    w.check(links_ok && versions_ok, || {
+        format!("Link elements inside {links} and SupportedVersion elements inside {versions}")
+    })
+}
+
+/// EM-04: the samples' `Rel="Delete"` link has no `Type`.
+fn delete_link_untyped(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let x = w.last()?.xml()?;
+    let deletes: Vec<Option<String>> = links(&x)
+        .iter()
+        .filter(|l| l.attr("Rel") == Some("Delete"))
+        .map(|l| l.attr("Type").map(str::to_owned))
+        .collect();
+    let ok = !deletes.is_empty() && deletes.iter().all(Option::is_none);
+    w.check(ok, || {
+        format!("a Rel=\"Delete\" link without a Type (found types {deletes:?})")
+    })
+}
+
+/// Reads the own logon session (`GET` on its link) and follows its link of type `ty`.
+async fn follow_link(w: &mut ConformWorld, ty: &str) -> anyhow::Result<()> {
+    let session = my_session(w)?.clone();
+    let own = session
+        .delete_href
+        .clone()
+        .ok_or_else(|| anyhow!("the logon answer had no Rel=\"Delete\" link"))?;
+    let url = absolute(w, &own)?;
+    let rb = w.ctx.client.get(url).header(TOKEN_HEADER, &session.token);
+    // The session's own path is a secret (EM-14): the label leaves it out.
+    let answer = w
+        .send("GET /api/logonSessions/<own>".into(), rb)
+        .await?
+        .clone();
+    let x = answer.xml()?;
+    let href = links(&x)
+        .iter()
+        .find(|l| l.attr("Type") == Some(ty))
+        .and_then(|l| l.attr("Href"))
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("the logon session has no link of type {ty}"))?;
+    let url = absolute(w, &href)?;
+    let rb = w.ctx.client.get(url).header(TOKEN_HEADER, &session.token);
+    w.send(format!("GET {}", path_of(&href)), rb).await?;
+    Ok(())
+}
+
+async fn get_resource(w: &mut ConformWorld, path: &str) -> anyhow::Result<()> {
+    let token = my_session(w)?.token.clone();
+    let url = w.ctx.url(Product::Em, path)?;
+    let rb = w.ctx.client.get(url).header(TOKEN_HEADER, &token);
+    w.send(format!("GET {path}"), rb).await?;
+    Ok(())
+}
+
+/// EM-02: a tenant's logon with a `LoginSpec` body and no `Authorization` header.
+async fn tenant_logon(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let cred = w
+        .ctx
+        .emulator_accounts
+        .as_ref()
+        .ok_or_else(|| anyhow!("needs the emulator's tenant account"))?
+        .em_tenant
+        .clone();
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let body = format!(
+        "<LoginSpec xmlns=\"{NAMESPACE}\"><TenantCredentials><Username>{}</Username><Password>{}</Password></TenantCredentials></LoginSpec>",
+        esc(&cred.user),
+        esc(cred.password())
+    );
+    let path = "/api/sessionMngr/?v=latest";
+    let url = w.ctx.url(Product::Em, path)?;
+    let rb = w
+        .ctx
+        .client
+        .post(url)
+        .header("Content-Type", "application/xml")
+        .body(body);
+    w.send(format!("POST {path}"), rb).await?;
+    Ok(())
+}
+
+/// A `@undocumented` reading table without answer forms: `found` is the index of the reading
+/// the server follows (`None`: none of them). Against the emulator it must be the row marked
+/// `yes`; against a real server the reading is recorded.
+fn record_reading(
+    w: &mut ConformWorld,
+    step: &gherkin::Step,
+    found: Option<usize>,
+    what: &str,
+) -> anyhow::Result<()> {
+    let table = step
+        .table
+        .as_ref()
+        .ok_or_else(|| anyhow!("the readings step needs a table"))?;
+    let mut rows = table.rows.iter();
+    let header = rows.next().ok_or_else(|| anyhow!("empty readings table"))?;
+    let col = |name: &str| header.iter().position(|h| h.trim() == name);
+    let c_reading = col("reading").ok_or_else(|| anyhow!("no reading column"))?;
+    let c_emulator = col("emulator");
+    let rows: Vec<&Vec<String>> = rows.collect();
+    let Some(i) = found.filter(|i| *i < rows.len()) else {
+        bail!("{what} follows none of the documented readings");
+    };
+    let reading = rows[i][c_reading].trim().to_owned();
+    w.notes
+        .push(format!("undocumented: {what} follows \"{reading}\""));
+    if w.is_emulator()
+        && let Some(c) = c_emulator
+        && rows[i][c].trim() != "yes"
+    {
+        bail!("the emulator should follow its default reading, not \"{reading}\"");
+    }
+    Ok(())
+}
+
+/// EM-14: row 0 when the token is base64 of the SessionId text, row 1 when it is 16 bytes
+/// unrelated to it. Neither the token nor the SessionId is ever printed.
+fn token_form(w: &mut ConformWorld, step: &gherkin::Step) -> anyhow::Result<()> {
+    use base64::Engine as _;
+    let session = my_session(w)?.clone();
+    let id = session.session_id.clone().unwrap_or_default();
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(session.token.trim())
+        .unwrap_or_default();
+    let found = if !id.is_empty() && raw.eq_ignore_ascii_case(id.as_bytes()) {
+        Some(0)
+    } else if raw.len() == 16 {
+        Some(1)
+    } else {
+        None
+    };
+    record_reading(w, step, found, "the session token")
+}
+
+/// EM-15: row 0 without a byte-order mark, row 1 with one.
+fn bom_reading(w: &mut ConformWorld, step: &gherkin::Step) -> anyhow::Result<()> {
+    let bom = w.last()?.body.starts_with(b"\xEF\xBB\xBF");
+    record_reading(w, step, Some(usize::from(bom)), "the JSON answer")
+}
+
+/// EM-16: the `Error` element (XML) or object (JSON) with `StatusCode`, `Message` and `Status`.
+fn error_element(w: &mut ConformWorld, status: &str, json: bool) -> anyhow::Result<()> {
+    let answer = w.last()?.clone();
+    let fields = if json {
+        answer.json().ok().map(|j| {
+            let code = j.get("StatusCode").map(|c| match c {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            (
+                code,
+                j.get("Message").is_some_and(serde_json::Value::is_string),
+                j.get("Status").is_some_and(serde_json::Value::is_string),
+            )
+        })
+    } else {
+        answer.xml().ok().filter(|x| x.name == "Error").map(|x| {
+            (
+                x.attr("StatusCode").map(str::to_owned),
+                x.attr("Message").is_some(),
+                x.attr("Status").is_some(),
+            )
+        })
+    };
+    let ok = fields
+        .as_ref()
+        .is_some_and(|(code, message, st)| code.as_deref() == Some(status) && *message && *st);
+    let form = if json {
+        "a JSON object"
+    } else {
+        "an XML Error element"
+    };
+    w.check(ok, || {
+        format!("{form} with StatusCode {status}, Message and Status")
+    })
 }

@@ -31,8 +31,8 @@ pub struct EnterpriseManagerType {
     pub href: Option<String>,
     pub type_: Option<String>,
     pub any_attribute: AnyAttributes,
-    pub supported_versions: Option<SupportedVersionListType>,
     pub links: Option<LinkListType>,
+    pub supported_versions: Option<SupportedVersionListType>,
     pub any: Vec<AnyElement>,
 }
 impl ::xsd_parser_types::quick_xml::WithSerializer for EnterpriseManagerType {
@@ -54,32 +54,6 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for EnterpriseManagerType {
 }
 impl ::xsd_parser_types::quick_xml::WithDeserializer for EnterpriseManagerType {
     type Deserializer = quick_xml_deserialize::EnterpriseManagerTypeDeserializer;
-}
-#[derive(Clone, Debug, PartialEq)]
-pub struct SupportedVersionListType {
-    pub any_attribute: AnyAttributes,
-    pub supported_version: Vec<SupportedVersionType>,
-    pub any: Vec<AnyElement>,
-}
-impl ::xsd_parser_types::quick_xml::WithSerializer for SupportedVersionListType {
-    type Serializer<'x> = quick_xml_serialize::SupportedVersionListTypeSerializer<'x>;
-    fn serializer<'ser>(
-        &'ser self,
-        name: Option<&'ser str>,
-        is_root: bool,
-    ) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {
-        Ok(quick_xml_serialize::SupportedVersionListTypeSerializer {
-            value: self,
-            state: Box::new(
-                quick_xml_serialize::SupportedVersionListTypeSerializerState::Init__,
-            ),
-            name: name.unwrap_or("SupportedVersionListType"),
-            is_root,
-        })
-    }
-}
-impl ::xsd_parser_types::quick_xml::WithDeserializer for SupportedVersionListType {
-    type Deserializer = quick_xml_deserialize::SupportedVersionListTypeDeserializer;
 }
 ///The `Links` element of a resource: zero or more `Link` children.
 #[derive(Clone, Debug, PartialEq)]
@@ -106,33 +80,31 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for LinkListType {
 impl ::xsd_parser_types::quick_xml::WithDeserializer for LinkListType {
     type Deserializer = quick_xml_deserialize::LinkListTypeDeserializer;
 }
-///One API version the server serves (`v1_5`, `v1_6`, `v1_7`, ...), with its own `LogonSession` `Create` link to `/api/sessionMngr/?v=NAME`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SupportedVersionType {
-    pub name: String,
+pub struct SupportedVersionListType {
     pub any_attribute: AnyAttributes,
-    pub links: Option<LinkListType>,
+    pub supported_version: Vec<SupportedVersionType>,
     pub any: Vec<AnyElement>,
 }
-impl ::xsd_parser_types::quick_xml::WithSerializer for SupportedVersionType {
-    type Serializer<'x> = quick_xml_serialize::SupportedVersionTypeSerializer<'x>;
+impl ::xsd_parser_types::quick_xml::WithSerializer for SupportedVersionListType {
+    type Serializer<'x> = quick_xml_serialize::SupportedVersionListTypeSerializer<'x>;
     fn serializer<'ser>(
         &'ser self,
         name: Option<&'ser str>,
         is_root: bool,
     ) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {
-        Ok(quick_xml_serialize::SupportedVersionTypeSerializer {
+        Ok(quick_xml_serialize::SupportedVersionListTypeSerializer {
             value: self,
             state: Box::new(
-                quick_xml_serialize::SupportedVersionTypeSerializerState::Init__,
+                quick_xml_serialize::SupportedVersionListTypeSerializerState::Init__,
             ),
-            name: name.unwrap_or("SupportedVersionType"),
+            name: name.unwrap_or("SupportedVersionListType"),
             is_root,
         })
     }
 }
-impl ::xsd_parser_types::quick_xml::WithDeserializer for SupportedVersionType {
-    type Deserializer = quick_xml_deserialize::SupportedVersionTypeDeserializer;
+impl ::xsd_parser_types::quick_xml::WithDeserializer for SupportedVersionListType {
+    type Deserializer = quick_xml_deserialize::SupportedVersionListTypeDeserializer;
 }
 ///A hypermedia link: `Href` is where it points, `Type` the resource type found there, `Rel` what following it does (Up, Down, Alternate, Create, Delete, Edit, Start, ...), `Name` a display name.
 #[derive(Clone, Debug, PartialEq)]
@@ -161,6 +133,34 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for LinkType {
 }
 impl ::xsd_parser_types::quick_xml::WithDeserializer for LinkType {
     type Deserializer = quick_xml_deserialize::LinkTypeDeserializer;
+}
+///One API version the server serves (`v1_5`, `v1_6`, `v1_7`, ...), with its own `LogonSession` `Create` link to `/api/sessionMngr/?v=NAME`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SupportedVersionType {
+    pub name: String,
+    pub any_attribute: AnyAttributes,
+    pub links: Option<LinkListType>,
+    pub any: Vec<AnyElement>,
+}
+impl ::xsd_parser_types::quick_xml::WithSerializer for SupportedVersionType {
+    type Serializer<'x> = quick_xml_serialize::SupportedVersionTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {
+        Ok(quick_xml_serialize::SupportedVersionTypeSerializer {
+            value: self,
+            state: Box::new(
+                quick_xml_serialize::SupportedVersionTypeSerializerState::Init__,
+            ),
+            name: name.unwrap_or("SupportedVersionType"),
+            is_root,
+        })
+    }
+}
+impl ::xsd_parser_types::quick_xml::WithDeserializer for SupportedVersionType {
+    type Deserializer = quick_xml_deserialize::SupportedVersionTypeDeserializer;
 }
 pub type LogonSession = LogonSessionType;
 ///The body of a successful logon, `POST /api/sessionMngr/?v=VERSION` (EM-04).
@@ -225,12 +225,15 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for LogonSessionListType {
     type Deserializer = quick_xml_deserialize::LogonSessionListTypeDeserializer;
 }
 pub type Error = ErrorType;
-///The body of an error response: the HTTP status code and a message.
+///The body of an error response (EM-16): the HTTP status code, the status's name (`Unauthorized`), a message, and optionally the server's exception text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ErrorType {
     pub status_code: Option<i32>,
     pub message: Option<String>,
+    pub status: Option<String>,
     pub any_attribute: AnyAttributes,
+    pub first_chance_exception_message: Option<String>,
+    pub stack_trace: Option<String>,
     pub any: Vec<AnyElement>,
 }
 impl ::xsd_parser_types::quick_xml::WithSerializer for ErrorType {
@@ -724,6 +727,150 @@ impl ::xsd_parser_types::quick_xml::WithSerializer for PagingInfoType {
 impl ::xsd_parser_types::quick_xml::WithDeserializer for PagingInfoType {
     type Deserializer = quick_xml_deserialize::PagingInfoTypeDeserializer;
 }
+pub type BackupServers = BackupServerListType;
+pub type ManagedServers = EntityListType;
+///The `?format=Entity` form of a collection whose entities the schema does not describe: the root element is the plural of the item (`FailoverPlanList` → `FailoverPlans`), its children the entities.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntityListType {
+    pub any_attribute: AnyAttributes,
+    pub any_0: Vec<AnyElement>,
+    pub any_1: Vec<AnyElement>,
+}
+impl ::xsd_parser_types::quick_xml::WithSerializer for EntityListType {
+    type Serializer<'x> = quick_xml_serialize::EntityListTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {
+        Ok(quick_xml_serialize::EntityListTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::EntityListTypeSerializerState::Init__),
+            name: name.unwrap_or("EntityListType"),
+            is_root,
+        })
+    }
+}
+impl ::xsd_parser_types::quick_xml::WithDeserializer for EntityListType {
+    type Deserializer = quick_xml_deserialize::EntityListTypeDeserializer;
+}
+pub type Jobs = JobListType;
+pub type FailoverPlans = EntityListType;
+pub type HierarchyRoots = EntityListType;
+pub type Repositories = RepositoryListType;
+pub type Backups = EntityListType;
+pub type RestorePoints = EntityListType;
+pub type VmRestorePoints = EntityListType;
+pub type VAppRestorePoints = EntityListType;
+pub type Replicas = EntityListType;
+pub type VmReplicaPoints = EntityListType;
+pub type CatalogVms = EntityListType;
+pub type BackupJobSessions = BackupJobSessionListType;
+pub type RestoreSessions = EntityListType;
+pub type ReplicaJobSessions = EntityListType;
+pub type WanAccelerators = EntityListType;
+pub type BackupFiles = EntityListType;
+pub type CdpPolicies = EntityListType;
+pub type VAppReplicaPoints = EntityListType;
+pub type VmCdpReplicas = EntityListType;
+pub type VAppCdpReplicas = EntityListType;
+pub type AgentJobs = EntityListType;
+pub type AgentBackups = EntityListType;
+pub type TapeLibraries = EntityListType;
+pub type TapeJobs = EntityListType;
+pub type FileServers = EntityListType;
+pub type NasJobs = EntityListType;
+pub type NasBackups = EntityListType;
+pub type EnterpriseSecuritySettings = ServiceType;
+///A service document linked from a logon session (`QueryService`, `LookupService`, `Report`, `EnterpriseSecuritySettings`, ...): the root element and `Type` name the service; its `Links` lead on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceType {
+    pub href: Option<String>,
+    pub type_: Option<String>,
+    pub name: Option<String>,
+    pub any_attribute: AnyAttributes,
+    pub links: Option<LinkListType>,
+    pub any: Vec<AnyElement>,
+}
+impl ::xsd_parser_types::quick_xml::WithSerializer for ServiceType {
+    type Serializer<'x> = quick_xml_serialize::ServiceTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {
+        Ok(quick_xml_serialize::ServiceTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::ServiceTypeSerializerState::Init__),
+            name: name.unwrap_or("ServiceType"),
+            is_root,
+        })
+    }
+}
+impl ::xsd_parser_types::quick_xml::WithDeserializer for ServiceType {
+    type Deserializer = quick_xml_deserialize::ServiceTypeDeserializer;
+}
+pub type QueryService = ServiceType;
+pub type LookupService = ServiceType;
+pub type Report = ServiceType;
+pub type VCloudService = ServiceType;
+pub type AgentsService = ServiceType;
+pub type VSphereSelfService = ServiceType;
+pub type NasService = ServiceType;
+pub type LoginSpec = LoginSpecType;
+///The body of a Cloud Connect tenant's logon, `POST /api/sessionMngr/?v=VERSION` without an `Authorization` header (EM-02).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoginSpecType {
+    pub any_attribute: AnyAttributes,
+    pub tenant_credentials: Option<TenantCredentialsType>,
+    pub v_mware_sso_token: Option<String>,
+    pub any: Vec<AnyElement>,
+}
+impl ::xsd_parser_types::quick_xml::WithSerializer for LoginSpecType {
+    type Serializer<'x> = quick_xml_serialize::LoginSpecTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {
+        Ok(quick_xml_serialize::LoginSpecTypeSerializer {
+            value: self,
+            state: Box::new(quick_xml_serialize::LoginSpecTypeSerializerState::Init__),
+            name: name.unwrap_or("LoginSpecType"),
+            is_root,
+        })
+    }
+}
+impl ::xsd_parser_types::quick_xml::WithDeserializer for LoginSpecType {
+    type Deserializer = quick_xml_deserialize::LoginSpecTypeDeserializer;
+}
+#[derive(Clone, Debug, PartialEq)]
+pub struct TenantCredentialsType {
+    pub any_attribute: AnyAttributes,
+    pub username: String,
+    pub password: String,
+    pub any: Vec<AnyElement>,
+}
+impl ::xsd_parser_types::quick_xml::WithSerializer for TenantCredentialsType {
+    type Serializer<'x> = quick_xml_serialize::TenantCredentialsTypeSerializer<'x>;
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {
+        Ok(quick_xml_serialize::TenantCredentialsTypeSerializer {
+            value: self,
+            state: Box::new(
+                quick_xml_serialize::TenantCredentialsTypeSerializerState::Init__,
+            ),
+            name: name.unwrap_or("TenantCredentialsType"),
+            is_root,
+        })
+    }
+}
+impl ::xsd_parser_types::quick_xml::WithDeserializer for TenantCredentialsType {
+    type Deserializer = quick_xml_deserialize::TenantCredentialsTypeDeserializer;
+}
 pub mod quick_xml_deserialize {
     use xsd_parser_types::{
         quick_xml::Deserializer as _, xml::{AnyAttributes, AnyElement},
@@ -733,22 +880,22 @@ pub mod quick_xml_deserialize {
         href: Option<String>,
         type_: Option<String>,
         any_attribute: AnyAttributes,
-        supported_versions: Option<super::SupportedVersionListType>,
         links: Option<super::LinkListType>,
+        supported_versions: Option<super::SupportedVersionListType>,
         any: Vec<AnyElement>,
         state__: Box<EnterpriseManagerTypeDeserializerState>,
     }
     #[derive(Debug)]
     enum EnterpriseManagerTypeDeserializerState {
         Init__,
-        SupportedVersions(
-            Option<
-                <super::SupportedVersionListType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
-            >,
-        ),
         Links(
             Option<
                 <super::LinkListType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        SupportedVersions(
+            Option<
+                <super::SupportedVersionListType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
             >,
         ),
         Any(
@@ -785,8 +932,8 @@ pub mod quick_xml_deserialize {
                 href: href,
                 type_: type_,
                 any_attribute: any_attribute,
-                supported_versions: None,
                 links: None,
+                supported_versions: None,
                 any: Vec::new(),
                 state__: Box::new(EnterpriseManagerTypeDeserializerState::Init__),
             })
@@ -798,17 +945,31 @@ pub mod quick_xml_deserialize {
         ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
             use EnterpriseManagerTypeDeserializerState as S;
             match state {
-                S::SupportedVersions(Some(deserializer)) => {
-                    self.store_supported_versions(deserializer.finish(helper)?)?
-                }
                 S::Links(Some(deserializer)) => {
                     self.store_links(deserializer.finish(helper)?)?
+                }
+                S::SupportedVersions(Some(deserializer)) => {
+                    self.store_supported_versions(deserializer.finish(helper)?)?
                 }
                 S::Any(Some(deserializer)) => {
                     self.store_any(deserializer.finish(helper)?)?
                 }
                 _ => {}
             }
+            Ok(())
+        }
+        fn store_links(
+            &mut self,
+            value: super::LinkListType,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.links.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(b"Links"),
+                    ),
+                )?;
+            }
+            self.links = Some(value);
             Ok(())
         }
         fn store_supported_versions(
@@ -827,20 +988,6 @@ pub mod quick_xml_deserialize {
             self.supported_versions = Some(value);
             Ok(())
         }
-        fn store_links(
-            &mut self,
-            value: super::LinkListType,
-        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
-            if self.links.is_some() {
-                Err(
-                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
-                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(b"Links"),
-                    ),
-                )?;
-            }
-            self.links = Some(value);
-            Ok(())
-        }
         fn store_any(
             &mut self,
             value: AnyElement,
@@ -848,12 +995,12 @@ pub mod quick_xml_deserialize {
             self.any.push(value);
             Ok(())
         }
-        fn handle_supported_versions<'de>(
+        fn handle_links<'de>(
             &mut self,
             helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
             output: ::xsd_parser_types::quick_xml::DeserializerOutput<
                 'de,
-                super::SupportedVersionListType,
+                super::LinkListType,
             >,
             fallback: &mut Option<EnterpriseManagerTypeDeserializerState>,
         ) -> Result<
@@ -867,7 +1014,7 @@ pub mod quick_xml_deserialize {
                 allow_any,
             } = output;
             if artifact.is_none() {
-                *self.state__ = S::Links(None);
+                *self.state__ = S::SupportedVersions(None);
                 return Ok(
                     ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
                         event,
@@ -883,8 +1030,8 @@ pub mod quick_xml_deserialize {
                     unreachable!()
                 }
                 ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
-                    self.store_supported_versions(data)?;
-                    *self.state__ = S::Links(None);
+                    self.store_links(data)?;
+                    *self.state__ = S::SupportedVersions(None);
                     Ok(
                         ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
                             event,
@@ -895,8 +1042,8 @@ pub mod quick_xml_deserialize {
                 ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
                     deserializer,
                 ) => {
-                    fallback.get_or_insert(S::SupportedVersions(Some(deserializer)));
-                    *self.state__ = S::Links(None);
+                    fallback.get_or_insert(S::Links(Some(deserializer)));
+                    *self.state__ = S::SupportedVersions(None);
                     Ok(
                         ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
                             event,
@@ -906,12 +1053,12 @@ pub mod quick_xml_deserialize {
                 }
             }
         }
-        fn handle_links<'de>(
+        fn handle_supported_versions<'de>(
             &mut self,
             helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
             output: ::xsd_parser_types::quick_xml::DeserializerOutput<
                 'de,
-                super::LinkListType,
+                super::SupportedVersionListType,
             >,
             fallback: &mut Option<EnterpriseManagerTypeDeserializerState>,
         ) -> Result<
@@ -941,7 +1088,7 @@ pub mod quick_xml_deserialize {
                     unreachable!()
                 }
                 ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
-                    self.store_links(data)?;
+                    self.store_supported_versions(data)?;
                     *self.state__ = S::Any(None);
                     Ok(
                         ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
@@ -953,7 +1100,7 @@ pub mod quick_xml_deserialize {
                 ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
                     deserializer,
                 ) => {
-                    fallback.get_or_insert(S::Links(Some(deserializer)));
+                    fallback.get_or_insert(S::SupportedVersions(Some(deserializer)));
                     *self.state__ = S::Any(None);
                     Ok(
                         ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
@@ -1051,11 +1198,9 @@ pub mod quick_xml_deserialize {
                 let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
                 event = match (state, event) {
                     (S::Unknown__, _) => unreachable!(),
-                    (S::SupportedVersions(Some(deserializer)), event) => {
+                    (S::Links(Some(deserializer)), event) => {
                         let output = deserializer.next(helper, event)?;
-                        match self
-                            .handle_supported_versions(helper, output, &mut fallback)?
-                        {
+                        match self.handle_links(helper, output, &mut fallback)? {
                             ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
                                 event,
                                 allow_any,
@@ -1069,9 +1214,11 @@ pub mod quick_xml_deserialize {
                             } => break (event, allow_any),
                         }
                     }
-                    (S::Links(Some(deserializer)), event) => {
+                    (S::SupportedVersions(Some(deserializer)), event) => {
                         let output = deserializer.next(helper, event)?;
-                        match self.handle_links(helper, output, &mut fallback)? {
+                        match self
+                            .handle_supported_versions(helper, output, &mut fallback)?
+                        {
                             ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
                                 event,
                                 allow_any,
@@ -1115,8 +1262,34 @@ pub mod quick_xml_deserialize {
                     }
                     (S::Init__, event) => {
                         fallback.get_or_insert(S::Init__);
-                        *self.state__ = S::SupportedVersions(None);
+                        *self.state__ = S::Links(None);
                         event
+                    }
+                    (
+                        S::Links(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"Links",
+                                true,
+                            )?;
+                        match self.handle_links(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
                     }
                     (
                         S::SupportedVersions(None),
@@ -1133,32 +1306,6 @@ pub mod quick_xml_deserialize {
                         match self
                             .handle_supported_versions(helper, output, &mut fallback)?
                         {
-                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
-                                event,
-                                allow_any,
-                            } => {
-                                allow_any_element = allow_any_element || allow_any;
-                                event
-                            }
-                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
-                                event,
-                                allow_any,
-                            } => break (event, allow_any),
-                        }
-                    }
-                    (
-                        S::Links(None),
-                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
-                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
-                    ) => {
-                        let output = helper
-                            .init_start_tag_deserializer(
-                                event,
-                                Some(&super::NS_EM),
-                                b"Links",
-                                true,
-                            )?;
-                        match self.handle_links(helper, output, &mut fallback)? {
                             ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
                                 event,
                                 allow_any,
@@ -1251,8 +1398,379 @@ pub mod quick_xml_deserialize {
                 href: self.href,
                 type_: self.type_,
                 any_attribute: self.any_attribute,
-                supported_versions: self.supported_versions,
                 links: self.links,
+                supported_versions: self.supported_versions,
+                any: self.any,
+            })
+        }
+    }
+    #[derive(Debug)]
+    pub struct LinkListTypeDeserializer {
+        any_attribute: AnyAttributes,
+        link: Vec<super::LinkType>,
+        any: Vec<AnyElement>,
+        state__: Box<LinkListTypeDeserializerState>,
+    }
+    #[derive(Debug)]
+    enum LinkListTypeDeserializerState {
+        Init__,
+        Link(
+            Option<
+                <super::LinkType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Any(
+            Option<
+                <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Done__,
+        Unknown__,
+    }
+    impl LinkListTypeDeserializer {
+        fn from_bytes_start(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            bytes_start: &::xsd_parser_types::quick_xml::BytesStart<'_>,
+        ) -> Result<Self, ::xsd_parser_types::quick_xml::Error> {
+            let mut any_attribute = AnyAttributes::default();
+            for attrib in helper.filter_xmlns_attributes(bytes_start) {
+                let attrib = attrib?;
+                any_attribute.push(attrib)?;
+            }
+            Ok(Self {
+                any_attribute: any_attribute,
+                link: Vec::new(),
+                any: Vec::new(),
+                state__: Box::new(LinkListTypeDeserializerState::Init__),
+            })
+        }
+        fn finish_state(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            state: LinkListTypeDeserializerState,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            use LinkListTypeDeserializerState as S;
+            match state {
+                S::Link(Some(deserializer)) => {
+                    self.store_link(deserializer.finish(helper)?)?
+                }
+                S::Any(Some(deserializer)) => {
+                    self.store_any(deserializer.finish(helper)?)?
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+        fn store_link(
+            &mut self,
+            value: super::LinkType,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            self.link.push(value);
+            Ok(())
+        }
+        fn store_any(
+            &mut self,
+            value: AnyElement,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            self.any.push(value);
+            Ok(())
+        }
+        fn handle_link<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<
+                'de,
+                super::LinkType,
+            >,
+            fallback: &mut Option<LinkListTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use LinkListTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Any(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_link(data)?;
+                    *self.state__ = S::Link(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Link(Some(deserializer)));
+                    *self.state__ = S::Link(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_any<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyElement>,
+            fallback: &mut Option<LinkListTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use LinkListTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Done__;
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_any(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Any(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, super::LinkListType>
+    for LinkListTypeDeserializer {
+        fn init(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::LinkListType,
+        > {
+            helper.init_deserializer_from_start_event(event, Self::from_bytes_start)
+        }
+        fn next(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::LinkListType,
+        > {
+            use LinkListTypeDeserializerState as S;
+            let mut event = event;
+            let mut fallback = None;
+            let mut allow_any_element = false;
+            let mut is_any_retry = false;
+            let mut any_fallback = None;
+            let (event, allow_any) = loop {
+                let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
+                event = match (state, event) {
+                    (S::Unknown__, _) => unreachable!(),
+                    (S::Link(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_link(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::Any(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_any(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (_, ::xsd_parser_types::quick_xml::Event::End(_)) => {
+                        if let Some(fallback) = fallback.take() {
+                            self.finish_state(helper, fallback)?;
+                        }
+                        return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                            artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(
+                                self.finish(helper)?,
+                            ),
+                            event: ::xsd_parser_types::quick_xml::DeserializerEvent::None,
+                            allow_any: false,
+                        });
+                    }
+                    (S::Init__, event) => {
+                        fallback.get_or_insert(S::Init__);
+                        *self.state__ = S::Link(None);
+                        event
+                    }
+                    (
+                        S::Link(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"Link",
+                                true,
+                            )?;
+                        match self.handle_link(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::Any(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        if is_any_retry {
+                            let output = <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::init(
+                                helper,
+                                event,
+                            )?;
+                            match self.handle_any(helper, output, &mut fallback)? {
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                    event,
+                                    allow_any,
+                                } => {
+                                    allow_any_element = allow_any_element || allow_any;
+                                    event
+                                }
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                    event,
+                                    allow_any,
+                                } => break (event, allow_any),
+                            }
+                        } else {
+                            any_fallback.get_or_insert(S::Any(None));
+                            *self.state__ = S::Done__;
+                            event
+                        }
+                    }
+                    (S::Done__, event) => {
+                        if let Some(state) = any_fallback.take() {
+                            is_any_retry = true;
+                            *self.state__ = state;
+                            event
+                        } else {
+                            *self.state__ = S::Done__;
+                            break (
+                                ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(
+                                    event,
+                                ),
+                                allow_any_element,
+                            );
+                        }
+                    }
+                    (state, event) => {
+                        *self.state__ = state;
+                        break (
+                            ::xsd_parser_types::quick_xml::DeserializerEvent::Break(
+                                event,
+                            ),
+                            false,
+                        );
+                    }
+                };
+            };
+            if let Some(fallback) = fallback {
+                *self.state__ = fallback;
+            }
+            Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    self,
+                ),
+                event,
+                allow_any,
+            })
+        }
+        fn finish(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+        ) -> Result<super::LinkListType, ::xsd_parser_types::quick_xml::Error> {
+            let state = ::core::mem::replace(
+                &mut *self.state__,
+                LinkListTypeDeserializerState::Unknown__,
+            );
+            self.finish_state(helper, state)?;
+            Ok(super::LinkListType {
+                any_attribute: self.any_attribute,
+                link: self.link,
                 any: self.any,
             })
         }
@@ -1638,20 +2156,18 @@ pub mod quick_xml_deserialize {
         }
     }
     #[derive(Debug)]
-    pub struct LinkListTypeDeserializer {
+    pub struct LinkTypeDeserializer {
+        href: String,
+        type_: Option<String>,
+        rel: Option<String>,
+        name: Option<String>,
         any_attribute: AnyAttributes,
-        link: Vec<super::LinkType>,
         any: Vec<AnyElement>,
-        state__: Box<LinkListTypeDeserializerState>,
+        state__: Box<LinkTypeDeserializerState>,
     }
     #[derive(Debug)]
-    enum LinkListTypeDeserializerState {
+    enum LinkTypeDeserializerState {
         Init__,
-        Link(
-            Option<
-                <super::LinkType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
-            >,
-        ),
         Any(
             Option<
                 <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
@@ -1660,45 +2176,63 @@ pub mod quick_xml_deserialize {
         Done__,
         Unknown__,
     }
-    impl LinkListTypeDeserializer {
+    impl LinkTypeDeserializer {
         fn from_bytes_start(
             helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
             bytes_start: &::xsd_parser_types::quick_xml::BytesStart<'_>,
         ) -> Result<Self, ::xsd_parser_types::quick_xml::Error> {
+            let mut href: Option<String> = None;
+            let mut type_: Option<String> = None;
+            let mut rel: Option<String> = None;
+            let mut name: Option<String> = None;
             let mut any_attribute = AnyAttributes::default();
             for attrib in helper.filter_xmlns_attributes(bytes_start) {
                 let attrib = attrib?;
-                any_attribute.push(attrib)?;
+                if matches!(
+                    helper.resolve_local_name(attrib.key, & super::NS_EM), Some(b"Href")
+                ) {
+                    helper.read_attrib(&mut href, b"Href", &attrib.value)?;
+                } else if matches!(
+                    helper.resolve_local_name(attrib.key, & super::NS_EM), Some(b"Type")
+                ) {
+                    helper.read_attrib(&mut type_, b"Type", &attrib.value)?;
+                } else if matches!(
+                    helper.resolve_local_name(attrib.key, & super::NS_EM), Some(b"Rel")
+                ) {
+                    helper.read_attrib(&mut rel, b"Rel", &attrib.value)?;
+                } else if matches!(
+                    helper.resolve_local_name(attrib.key, & super::NS_EM), Some(b"Name")
+                ) {
+                    helper.read_attrib(&mut name, b"Name", &attrib.value)?;
+                } else {
+                    any_attribute.push(attrib)?;
+                }
             }
             Ok(Self {
+                href: href
+                    .ok_or_else(|| ::xsd_parser_types::quick_xml::ErrorKind::MissingAttribute(
+                        "Href".into(),
+                    ))?,
+                type_: type_,
+                rel: rel,
+                name: name,
                 any_attribute: any_attribute,
-                link: Vec::new(),
                 any: Vec::new(),
-                state__: Box::new(LinkListTypeDeserializerState::Init__),
+                state__: Box::new(LinkTypeDeserializerState::Init__),
             })
         }
         fn finish_state(
             &mut self,
             helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
-            state: LinkListTypeDeserializerState,
+            state: LinkTypeDeserializerState,
         ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
-            use LinkListTypeDeserializerState as S;
+            use LinkTypeDeserializerState as S;
             match state {
-                S::Link(Some(deserializer)) => {
-                    self.store_link(deserializer.finish(helper)?)?
-                }
                 S::Any(Some(deserializer)) => {
                     self.store_any(deserializer.finish(helper)?)?
                 }
                 _ => {}
             }
-            Ok(())
-        }
-        fn store_link(
-            &mut self,
-            value: super::LinkType,
-        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
-            self.link.push(value);
             Ok(())
         }
         fn store_any(
@@ -1708,74 +2242,16 @@ pub mod quick_xml_deserialize {
             self.any.push(value);
             Ok(())
         }
-        fn handle_link<'de>(
-            &mut self,
-            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
-            output: ::xsd_parser_types::quick_xml::DeserializerOutput<
-                'de,
-                super::LinkType,
-            >,
-            fallback: &mut Option<LinkListTypeDeserializerState>,
-        ) -> Result<
-            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
-            ::xsd_parser_types::quick_xml::Error,
-        > {
-            use LinkListTypeDeserializerState as S;
-            let ::xsd_parser_types::quick_xml::DeserializerOutput {
-                artifact,
-                event,
-                allow_any,
-            } = output;
-            if artifact.is_none() {
-                *self.state__ = S::Any(None);
-                return Ok(
-                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
-                        event,
-                        allow_any,
-                    ),
-                );
-            }
-            if let Some(fallback) = fallback.take() {
-                self.finish_state(helper, fallback)?;
-            }
-            match artifact {
-                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
-                    unreachable!()
-                }
-                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
-                    self.store_link(data)?;
-                    *self.state__ = S::Link(None);
-                    Ok(
-                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
-                            event,
-                            allow_any,
-                        ),
-                    )
-                }
-                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
-                    deserializer,
-                ) => {
-                    fallback.get_or_insert(S::Link(Some(deserializer)));
-                    *self.state__ = S::Link(None);
-                    Ok(
-                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
-                            event,
-                            allow_any,
-                        ),
-                    )
-                }
-            }
-        }
         fn handle_any<'de>(
             &mut self,
             helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
             output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyElement>,
-            fallback: &mut Option<LinkListTypeDeserializerState>,
+            fallback: &mut Option<LinkTypeDeserializerState>,
         ) -> Result<
             ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
             ::xsd_parser_types::quick_xml::Error,
         > {
-            use LinkListTypeDeserializerState as S;
+            use LinkTypeDeserializerState as S;
             let ::xsd_parser_types::quick_xml::DeserializerOutput {
                 artifact,
                 event,
@@ -1822,26 +2298,20 @@ pub mod quick_xml_deserialize {
             }
         }
     }
-    impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, super::LinkListType>
-    for LinkListTypeDeserializer {
+    impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, super::LinkType>
+    for LinkTypeDeserializer {
         fn init(
             helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
             event: ::xsd_parser_types::quick_xml::Event<'de>,
-        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
-            'de,
-            super::LinkListType,
-        > {
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, super::LinkType> {
             helper.init_deserializer_from_start_event(event, Self::from_bytes_start)
         }
         fn next(
             mut self,
             helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
             event: ::xsd_parser_types::quick_xml::Event<'de>,
-        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
-            'de,
-            super::LinkListType,
-        > {
-            use LinkListTypeDeserializerState as S;
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, super::LinkType> {
+            use LinkTypeDeserializerState as S;
             let mut event = event;
             let mut fallback = None;
             let mut allow_any_element = false;
@@ -1851,22 +2321,6 @@ pub mod quick_xml_deserialize {
                 let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
                 event = match (state, event) {
                     (S::Unknown__, _) => unreachable!(),
-                    (S::Link(Some(deserializer)), event) => {
-                        let output = deserializer.next(helper, event)?;
-                        match self.handle_link(helper, output, &mut fallback)? {
-                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
-                                event,
-                                allow_any,
-                            } => {
-                                allow_any_element = allow_any_element || allow_any;
-                                event
-                            }
-                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
-                                event,
-                                allow_any,
-                            } => break (event, allow_any),
-                        }
-                    }
                     (S::Any(Some(deserializer)), event) => {
                         let output = deserializer.next(helper, event)?;
                         match self.handle_any(helper, output, &mut fallback)? {
@@ -1897,34 +2351,8 @@ pub mod quick_xml_deserialize {
                     }
                     (S::Init__, event) => {
                         fallback.get_or_insert(S::Init__);
-                        *self.state__ = S::Link(None);
+                        *self.state__ = S::Any(None);
                         event
-                    }
-                    (
-                        S::Link(None),
-                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
-                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
-                    ) => {
-                        let output = helper
-                            .init_start_tag_deserializer(
-                                event,
-                                Some(&super::NS_EM),
-                                b"Link",
-                                true,
-                            )?;
-                        match self.handle_link(helper, output, &mut fallback)? {
-                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
-                                event,
-                                allow_any,
-                            } => {
-                                allow_any_element = allow_any_element || allow_any;
-                                event
-                            }
-                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
-                                event,
-                                allow_any,
-                            } => break (event, allow_any),
-                        }
                     }
                     (
                         S::Any(None),
@@ -1995,15 +2423,18 @@ pub mod quick_xml_deserialize {
         fn finish(
             mut self,
             helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
-        ) -> Result<super::LinkListType, ::xsd_parser_types::quick_xml::Error> {
+        ) -> Result<super::LinkType, ::xsd_parser_types::quick_xml::Error> {
             let state = ::core::mem::replace(
                 &mut *self.state__,
-                LinkListTypeDeserializerState::Unknown__,
+                LinkTypeDeserializerState::Unknown__,
             );
             self.finish_state(helper, state)?;
-            Ok(super::LinkListType {
+            Ok(super::LinkType {
+                href: self.href,
+                type_: self.type_,
+                rel: self.rel,
+                name: self.name,
                 any_attribute: self.any_attribute,
-                link: self.link,
                 any: self.any,
             })
         }
@@ -2397,290 +2828,6 @@ pub mod quick_xml_deserialize {
                 name: self.name,
                 any_attribute: self.any_attribute,
                 links: self.links,
-                any: self.any,
-            })
-        }
-    }
-    #[derive(Debug)]
-    pub struct LinkTypeDeserializer {
-        href: String,
-        type_: Option<String>,
-        rel: Option<String>,
-        name: Option<String>,
-        any_attribute: AnyAttributes,
-        any: Vec<AnyElement>,
-        state__: Box<LinkTypeDeserializerState>,
-    }
-    #[derive(Debug)]
-    enum LinkTypeDeserializerState {
-        Init__,
-        Any(
-            Option<
-                <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
-            >,
-        ),
-        Done__,
-        Unknown__,
-    }
-    impl LinkTypeDeserializer {
-        fn from_bytes_start(
-            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
-            bytes_start: &::xsd_parser_types::quick_xml::BytesStart<'_>,
-        ) -> Result<Self, ::xsd_parser_types::quick_xml::Error> {
-            let mut href: Option<String> = None;
-            let mut type_: Option<String> = None;
-            let mut rel: Option<String> = None;
-            let mut name: Option<String> = None;
-            let mut any_attribute = AnyAttributes::default();
-            for attrib in helper.filter_xmlns_attributes(bytes_start) {
-                let attrib = attrib?;
-                if matches!(
-                    helper.resolve_local_name(attrib.key, & super::NS_EM), Some(b"Href")
-                ) {
-                    helper.read_attrib(&mut href, b"Href", &attrib.value)?;
-                } else if matches!(
-                    helper.resolve_local_name(attrib.key, & super::NS_EM), Some(b"Type")
-                ) {
-                    helper.read_attrib(&mut type_, b"Type", &attrib.value)?;
-                } else if matches!(
-                    helper.resolve_local_name(attrib.key, & super::NS_EM), Some(b"Rel")
-                ) {
-                    helper.read_attrib(&mut rel, b"Rel", &attrib.value)?;
-                } else if matches!(
-                    helper.resolve_local_name(attrib.key, & super::NS_EM), Some(b"Name")
-                ) {
-                    helper.read_attrib(&mut name, b"Name", &attrib.value)?;
-                } else {
-                    any_attribute.push(attrib)?;
-                }
-            }
-            Ok(Self {
-                href: href
-                    .ok_or_else(|| ::xsd_parser_types::quick_xml::ErrorKind::MissingAttribute(
-                        "Href".into(),
-                    ))?,
-                type_: type_,
-                rel: rel,
-                name: name,
-                any_attribute: any_attribute,
-                any: Vec::new(),
-                state__: Box::new(LinkTypeDeserializerState::Init__),
-            })
-        }
-        fn finish_state(
-            &mut self,
-            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
-            state: LinkTypeDeserializerState,
-        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
-            use LinkTypeDeserializerState as S;
-            match state {
-                S::Any(Some(deserializer)) => {
-                    self.store_any(deserializer.finish(helper)?)?
-                }
-                _ => {}
-            }
-            Ok(())
-        }
-        fn store_any(
-            &mut self,
-            value: AnyElement,
-        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
-            self.any.push(value);
-            Ok(())
-        }
-        fn handle_any<'de>(
-            &mut self,
-            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
-            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyElement>,
-            fallback: &mut Option<LinkTypeDeserializerState>,
-        ) -> Result<
-            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
-            ::xsd_parser_types::quick_xml::Error,
-        > {
-            use LinkTypeDeserializerState as S;
-            let ::xsd_parser_types::quick_xml::DeserializerOutput {
-                artifact,
-                event,
-                allow_any,
-            } = output;
-            if artifact.is_none() {
-                *self.state__ = S::Done__;
-                return Ok(
-                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
-                        event,
-                        allow_any,
-                    ),
-                );
-            }
-            if let Some(fallback) = fallback.take() {
-                self.finish_state(helper, fallback)?;
-            }
-            match artifact {
-                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
-                    unreachable!()
-                }
-                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
-                    self.store_any(data)?;
-                    *self.state__ = S::Any(None);
-                    Ok(
-                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
-                            event,
-                            allow_any,
-                        ),
-                    )
-                }
-                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
-                    deserializer,
-                ) => {
-                    fallback.get_or_insert(S::Any(Some(deserializer)));
-                    *self.state__ = S::Any(None);
-                    Ok(
-                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
-                            event,
-                            allow_any,
-                        ),
-                    )
-                }
-            }
-        }
-    }
-    impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, super::LinkType>
-    for LinkTypeDeserializer {
-        fn init(
-            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
-            event: ::xsd_parser_types::quick_xml::Event<'de>,
-        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, super::LinkType> {
-            helper.init_deserializer_from_start_event(event, Self::from_bytes_start)
-        }
-        fn next(
-            mut self,
-            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
-            event: ::xsd_parser_types::quick_xml::Event<'de>,
-        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, super::LinkType> {
-            use LinkTypeDeserializerState as S;
-            let mut event = event;
-            let mut fallback = None;
-            let mut allow_any_element = false;
-            let mut is_any_retry = false;
-            let mut any_fallback = None;
-            let (event, allow_any) = loop {
-                let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
-                event = match (state, event) {
-                    (S::Unknown__, _) => unreachable!(),
-                    (S::Any(Some(deserializer)), event) => {
-                        let output = deserializer.next(helper, event)?;
-                        match self.handle_any(helper, output, &mut fallback)? {
-                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
-                                event,
-                                allow_any,
-                            } => {
-                                allow_any_element = allow_any_element || allow_any;
-                                event
-                            }
-                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
-                                event,
-                                allow_any,
-                            } => break (event, allow_any),
-                        }
-                    }
-                    (_, ::xsd_parser_types::quick_xml::Event::End(_)) => {
-                        if let Some(fallback) = fallback.take() {
-                            self.finish_state(helper, fallback)?;
-                        }
-                        return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
-                            artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(
-                                self.finish(helper)?,
-                            ),
-                            event: ::xsd_parser_types::quick_xml::DeserializerEvent::None,
-                            allow_any: false,
-                        });
-                    }
-                    (S::Init__, event) => {
-                        fallback.get_or_insert(S::Init__);
-                        *self.state__ = S::Any(None);
-                        event
-                    }
-                    (
-                        S::Any(None),
-                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
-                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
-                    ) => {
-                        if is_any_retry {
-                            let output = <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::init(
-                                helper,
-                                event,
-                            )?;
-                            match self.handle_any(helper, output, &mut fallback)? {
-                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
-                                    event,
-                                    allow_any,
-                                } => {
-                                    allow_any_element = allow_any_element || allow_any;
-                                    event
-                                }
-                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
-                                    event,
-                                    allow_any,
-                                } => break (event, allow_any),
-                            }
-                        } else {
-                            any_fallback.get_or_insert(S::Any(None));
-                            *self.state__ = S::Done__;
-                            event
-                        }
-                    }
-                    (S::Done__, event) => {
-                        if let Some(state) = any_fallback.take() {
-                            is_any_retry = true;
-                            *self.state__ = state;
-                            event
-                        } else {
-                            *self.state__ = S::Done__;
-                            break (
-                                ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(
-                                    event,
-                                ),
-                                allow_any_element,
-                            );
-                        }
-                    }
-                    (state, event) => {
-                        *self.state__ = state;
-                        break (
-                            ::xsd_parser_types::quick_xml::DeserializerEvent::Break(
-                                event,
-                            ),
-                            false,
-                        );
-                    }
-                };
-            };
-            if let Some(fallback) = fallback {
-                *self.state__ = fallback;
-            }
-            Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
-                artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
-                    self,
-                ),
-                event,
-                allow_any,
-            })
-        }
-        fn finish(
-            mut self,
-            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
-        ) -> Result<super::LinkType, ::xsd_parser_types::quick_xml::Error> {
-            let state = ::core::mem::replace(
-                &mut *self.state__,
-                LinkTypeDeserializerState::Unknown__,
-            );
-            self.finish_state(helper, state)?;
-            Ok(super::LinkType {
-                href: self.href,
-                type_: self.type_,
-                rel: self.rel,
-                name: self.name,
-                any_attribute: self.any_attribute,
                 any: self.any,
             })
         }
@@ -3742,13 +3889,26 @@ pub mod quick_xml_deserialize {
     pub struct ErrorTypeDeserializer {
         status_code: Option<i32>,
         message: Option<String>,
+        status: Option<String>,
         any_attribute: AnyAttributes,
+        first_chance_exception_message: Option<String>,
+        stack_trace: Option<String>,
         any: Vec<AnyElement>,
         state__: Box<ErrorTypeDeserializerState>,
     }
     #[derive(Debug)]
     enum ErrorTypeDeserializerState {
         Init__,
+        FirstChanceExceptionMessage(
+            Option<
+                <String as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        StackTrace(
+            Option<
+                <String as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
         Any(
             Option<
                 <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
@@ -3764,6 +3924,7 @@ pub mod quick_xml_deserialize {
         ) -> Result<Self, ::xsd_parser_types::quick_xml::Error> {
             let mut status_code: Option<i32> = None;
             let mut message: Option<String> = None;
+            let mut status: Option<String> = None;
             let mut any_attribute = AnyAttributes::default();
             for attrib in helper.filter_xmlns_attributes(bytes_start) {
                 let attrib = attrib?;
@@ -3777,6 +3938,11 @@ pub mod quick_xml_deserialize {
                     Some(b"Message")
                 ) {
                     helper.read_attrib(&mut message, b"Message", &attrib.value)?;
+                } else if matches!(
+                    helper.resolve_local_name(attrib.key, & super::NS_EM),
+                    Some(b"Status")
+                ) {
+                    helper.read_attrib(&mut status, b"Status", &attrib.value)?;
                 } else {
                     any_attribute.push(attrib)?;
                 }
@@ -3784,7 +3950,10 @@ pub mod quick_xml_deserialize {
             Ok(Self {
                 status_code: status_code,
                 message: message,
+                status: status,
                 any_attribute: any_attribute,
+                first_chance_exception_message: None,
+                stack_trace: None,
                 any: Vec::new(),
                 state__: Box::new(ErrorTypeDeserializerState::Init__),
             })
@@ -3796,11 +3965,51 @@ pub mod quick_xml_deserialize {
         ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
             use ErrorTypeDeserializerState as S;
             match state {
+                S::FirstChanceExceptionMessage(Some(deserializer)) => {
+                    self.store_first_chance_exception_message(
+                        deserializer.finish(helper)?,
+                    )?
+                }
+                S::StackTrace(Some(deserializer)) => {
+                    self.store_stack_trace(deserializer.finish(helper)?)?
+                }
                 S::Any(Some(deserializer)) => {
                     self.store_any(deserializer.finish(helper)?)?
                 }
                 _ => {}
             }
+            Ok(())
+        }
+        fn store_first_chance_exception_message(
+            &mut self,
+            value: String,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.first_chance_exception_message.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(
+                            b"FirstChanceExceptionMessage",
+                        ),
+                    ),
+                )?;
+            }
+            self.first_chance_exception_message = Some(value);
+            Ok(())
+        }
+        fn store_stack_trace(
+            &mut self,
+            value: String,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.stack_trace.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(
+                            b"StackTrace",
+                        ),
+                    ),
+                )?;
+            }
+            self.stack_trace = Some(value);
             Ok(())
         }
         fn store_any(
@@ -3809,6 +4018,119 @@ pub mod quick_xml_deserialize {
         ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
             self.any.push(value);
             Ok(())
+        }
+        fn handle_first_chance_exception_message<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, String>,
+            fallback: &mut Option<ErrorTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use ErrorTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::StackTrace(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_first_chance_exception_message(data)?;
+                    *self.state__ = S::StackTrace(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback
+                        .get_or_insert(
+                            S::FirstChanceExceptionMessage(Some(deserializer)),
+                        );
+                    *self.state__ = S::StackTrace(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_stack_trace<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, String>,
+            fallback: &mut Option<ErrorTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use ErrorTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Any(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_stack_trace(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::StackTrace(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
         }
         fn handle_any<'de>(
             &mut self,
@@ -3889,6 +4211,44 @@ pub mod quick_xml_deserialize {
                 let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
                 event = match (state, event) {
                     (S::Unknown__, _) => unreachable!(),
+                    (S::FirstChanceExceptionMessage(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self
+                            .handle_first_chance_exception_message(
+                                helper,
+                                output,
+                                &mut fallback,
+                            )?
+                        {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::StackTrace(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_stack_trace(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
                     (S::Any(Some(deserializer)), event) => {
                         let output = deserializer.next(helper, event)?;
                         match self.handle_any(helper, output, &mut fallback)? {
@@ -3919,8 +4279,66 @@ pub mod quick_xml_deserialize {
                     }
                     (S::Init__, event) => {
                         fallback.get_or_insert(S::Init__);
-                        *self.state__ = S::Any(None);
+                        *self.state__ = S::FirstChanceExceptionMessage(None);
                         event
+                    }
+                    (
+                        S::FirstChanceExceptionMessage(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"FirstChanceExceptionMessage",
+                                false,
+                            )?;
+                        match self
+                            .handle_first_chance_exception_message(
+                                helper,
+                                output,
+                                &mut fallback,
+                            )?
+                        {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::StackTrace(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"StackTrace",
+                                false,
+                            )?;
+                        match self.handle_stack_trace(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
                     }
                     (
                         S::Any(None),
@@ -4000,7 +4418,10 @@ pub mod quick_xml_deserialize {
             Ok(super::ErrorType {
                 status_code: self.status_code,
                 message: self.message,
+                status: self.status,
                 any_attribute: self.any_attribute,
+                first_chance_exception_message: self.first_chance_exception_message,
+                stack_trace: self.stack_trace,
                 any: self.any,
             })
         }
@@ -13982,6 +14403,1808 @@ pub mod quick_xml_deserialize {
             })
         }
     }
+    #[derive(Debug)]
+    pub struct EntityListTypeDeserializer {
+        any_attribute: AnyAttributes,
+        any_0: Vec<AnyElement>,
+        any_1: Vec<AnyElement>,
+        state__: Box<EntityListTypeDeserializerState>,
+    }
+    #[derive(Debug)]
+    enum EntityListTypeDeserializerState {
+        Init__,
+        Any0(
+            Option<
+                <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Any1(
+            Option<
+                <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Done__,
+        Unknown__,
+    }
+    impl EntityListTypeDeserializer {
+        fn from_bytes_start(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            bytes_start: &::xsd_parser_types::quick_xml::BytesStart<'_>,
+        ) -> Result<Self, ::xsd_parser_types::quick_xml::Error> {
+            let mut any_attribute = AnyAttributes::default();
+            for attrib in helper.filter_xmlns_attributes(bytes_start) {
+                let attrib = attrib?;
+                any_attribute.push(attrib)?;
+            }
+            Ok(Self {
+                any_attribute: any_attribute,
+                any_0: Vec::new(),
+                any_1: Vec::new(),
+                state__: Box::new(EntityListTypeDeserializerState::Init__),
+            })
+        }
+        fn finish_state(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            state: EntityListTypeDeserializerState,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            use EntityListTypeDeserializerState as S;
+            match state {
+                S::Any0(Some(deserializer)) => {
+                    self.store_any_0(deserializer.finish(helper)?)?
+                }
+                S::Any1(Some(deserializer)) => {
+                    self.store_any_1(deserializer.finish(helper)?)?
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+        fn store_any_0(
+            &mut self,
+            value: AnyElement,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            self.any_0.push(value);
+            Ok(())
+        }
+        fn store_any_1(
+            &mut self,
+            value: AnyElement,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            self.any_1.push(value);
+            Ok(())
+        }
+        fn handle_any_0<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyElement>,
+            fallback: &mut Option<EntityListTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use EntityListTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Any1(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_any_0(data)?;
+                    *self.state__ = S::Any0(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Any0(Some(deserializer)));
+                    *self.state__ = S::Any0(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_any_1<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyElement>,
+            fallback: &mut Option<EntityListTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use EntityListTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Done__;
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_any_1(data)?;
+                    *self.state__ = S::Any1(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Any1(Some(deserializer)));
+                    *self.state__ = S::Any1(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, super::EntityListType>
+    for EntityListTypeDeserializer {
+        fn init(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::EntityListType,
+        > {
+            helper.init_deserializer_from_start_event(event, Self::from_bytes_start)
+        }
+        fn next(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::EntityListType,
+        > {
+            use EntityListTypeDeserializerState as S;
+            let mut event = event;
+            let mut fallback = None;
+            let mut allow_any_element = false;
+            let mut is_any_retry = false;
+            let mut any_fallback = None;
+            let (event, allow_any) = loop {
+                let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
+                event = match (state, event) {
+                    (S::Unknown__, _) => unreachable!(),
+                    (S::Any0(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_any_0(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::Any1(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_any_1(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (_, ::xsd_parser_types::quick_xml::Event::End(_)) => {
+                        if let Some(fallback) = fallback.take() {
+                            self.finish_state(helper, fallback)?;
+                        }
+                        return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                            artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(
+                                self.finish(helper)?,
+                            ),
+                            event: ::xsd_parser_types::quick_xml::DeserializerEvent::None,
+                            allow_any: false,
+                        });
+                    }
+                    (S::Init__, event) => {
+                        fallback.get_or_insert(S::Init__);
+                        *self.state__ = S::Any0(None);
+                        event
+                    }
+                    (
+                        S::Any0(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        if is_any_retry {
+                            let output = <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::init(
+                                helper,
+                                event,
+                            )?;
+                            match self.handle_any_0(helper, output, &mut fallback)? {
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                    event,
+                                    allow_any,
+                                } => {
+                                    allow_any_element = allow_any_element || allow_any;
+                                    event
+                                }
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                    event,
+                                    allow_any,
+                                } => break (event, allow_any),
+                            }
+                        } else {
+                            any_fallback.get_or_insert(S::Any0(None));
+                            *self.state__ = S::Any1(None);
+                            event
+                        }
+                    }
+                    (
+                        S::Any1(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        if is_any_retry {
+                            let output = <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::init(
+                                helper,
+                                event,
+                            )?;
+                            match self.handle_any_1(helper, output, &mut fallback)? {
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                    event,
+                                    allow_any,
+                                } => {
+                                    allow_any_element = allow_any_element || allow_any;
+                                    event
+                                }
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                    event,
+                                    allow_any,
+                                } => break (event, allow_any),
+                            }
+                        } else {
+                            any_fallback.get_or_insert(S::Any1(None));
+                            *self.state__ = S::Done__;
+                            event
+                        }
+                    }
+                    (S::Done__, event) => {
+                        if let Some(state) = any_fallback.take() {
+                            is_any_retry = true;
+                            *self.state__ = state;
+                            event
+                        } else {
+                            *self.state__ = S::Done__;
+                            break (
+                                ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(
+                                    event,
+                                ),
+                                allow_any_element,
+                            );
+                        }
+                    }
+                    (state, event) => {
+                        *self.state__ = state;
+                        break (
+                            ::xsd_parser_types::quick_xml::DeserializerEvent::Break(
+                                event,
+                            ),
+                            false,
+                        );
+                    }
+                };
+            };
+            if let Some(fallback) = fallback {
+                *self.state__ = fallback;
+            }
+            Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    self,
+                ),
+                event,
+                allow_any,
+            })
+        }
+        fn finish(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+        ) -> Result<super::EntityListType, ::xsd_parser_types::quick_xml::Error> {
+            let state = ::core::mem::replace(
+                &mut *self.state__,
+                EntityListTypeDeserializerState::Unknown__,
+            );
+            self.finish_state(helper, state)?;
+            Ok(super::EntityListType {
+                any_attribute: self.any_attribute,
+                any_0: self.any_0,
+                any_1: self.any_1,
+            })
+        }
+    }
+    #[derive(Debug)]
+    pub struct ServiceTypeDeserializer {
+        href: Option<String>,
+        type_: Option<String>,
+        name: Option<String>,
+        any_attribute: AnyAttributes,
+        links: Option<super::LinkListType>,
+        any: Vec<AnyElement>,
+        state__: Box<ServiceTypeDeserializerState>,
+    }
+    #[derive(Debug)]
+    enum ServiceTypeDeserializerState {
+        Init__,
+        Links(
+            Option<
+                <super::LinkListType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Any(
+            Option<
+                <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Done__,
+        Unknown__,
+    }
+    impl ServiceTypeDeserializer {
+        fn from_bytes_start(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            bytes_start: &::xsd_parser_types::quick_xml::BytesStart<'_>,
+        ) -> Result<Self, ::xsd_parser_types::quick_xml::Error> {
+            let mut href: Option<String> = None;
+            let mut type_: Option<String> = None;
+            let mut name: Option<String> = None;
+            let mut any_attribute = AnyAttributes::default();
+            for attrib in helper.filter_xmlns_attributes(bytes_start) {
+                let attrib = attrib?;
+                if matches!(
+                    helper.resolve_local_name(attrib.key, & super::NS_EM), Some(b"Href")
+                ) {
+                    helper.read_attrib(&mut href, b"Href", &attrib.value)?;
+                } else if matches!(
+                    helper.resolve_local_name(attrib.key, & super::NS_EM), Some(b"Type")
+                ) {
+                    helper.read_attrib(&mut type_, b"Type", &attrib.value)?;
+                } else if matches!(
+                    helper.resolve_local_name(attrib.key, & super::NS_EM), Some(b"Name")
+                ) {
+                    helper.read_attrib(&mut name, b"Name", &attrib.value)?;
+                } else {
+                    any_attribute.push(attrib)?;
+                }
+            }
+            Ok(Self {
+                href: href,
+                type_: type_,
+                name: name,
+                any_attribute: any_attribute,
+                links: None,
+                any: Vec::new(),
+                state__: Box::new(ServiceTypeDeserializerState::Init__),
+            })
+        }
+        fn finish_state(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            state: ServiceTypeDeserializerState,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            use ServiceTypeDeserializerState as S;
+            match state {
+                S::Links(Some(deserializer)) => {
+                    self.store_links(deserializer.finish(helper)?)?
+                }
+                S::Any(Some(deserializer)) => {
+                    self.store_any(deserializer.finish(helper)?)?
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+        fn store_links(
+            &mut self,
+            value: super::LinkListType,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.links.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(b"Links"),
+                    ),
+                )?;
+            }
+            self.links = Some(value);
+            Ok(())
+        }
+        fn store_any(
+            &mut self,
+            value: AnyElement,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            self.any.push(value);
+            Ok(())
+        }
+        fn handle_links<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<
+                'de,
+                super::LinkListType,
+            >,
+            fallback: &mut Option<ServiceTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use ServiceTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Any(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_links(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Links(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_any<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyElement>,
+            fallback: &mut Option<ServiceTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use ServiceTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Done__;
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_any(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Any(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, super::ServiceType>
+    for ServiceTypeDeserializer {
+        fn init(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, super::ServiceType> {
+            helper.init_deserializer_from_start_event(event, Self::from_bytes_start)
+        }
+        fn next(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, super::ServiceType> {
+            use ServiceTypeDeserializerState as S;
+            let mut event = event;
+            let mut fallback = None;
+            let mut allow_any_element = false;
+            let mut is_any_retry = false;
+            let mut any_fallback = None;
+            let (event, allow_any) = loop {
+                let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
+                event = match (state, event) {
+                    (S::Unknown__, _) => unreachable!(),
+                    (S::Links(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_links(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::Any(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_any(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (_, ::xsd_parser_types::quick_xml::Event::End(_)) => {
+                        if let Some(fallback) = fallback.take() {
+                            self.finish_state(helper, fallback)?;
+                        }
+                        return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                            artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(
+                                self.finish(helper)?,
+                            ),
+                            event: ::xsd_parser_types::quick_xml::DeserializerEvent::None,
+                            allow_any: false,
+                        });
+                    }
+                    (S::Init__, event) => {
+                        fallback.get_or_insert(S::Init__);
+                        *self.state__ = S::Links(None);
+                        event
+                    }
+                    (
+                        S::Links(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"Links",
+                                true,
+                            )?;
+                        match self.handle_links(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::Any(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        if is_any_retry {
+                            let output = <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::init(
+                                helper,
+                                event,
+                            )?;
+                            match self.handle_any(helper, output, &mut fallback)? {
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                    event,
+                                    allow_any,
+                                } => {
+                                    allow_any_element = allow_any_element || allow_any;
+                                    event
+                                }
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                    event,
+                                    allow_any,
+                                } => break (event, allow_any),
+                            }
+                        } else {
+                            any_fallback.get_or_insert(S::Any(None));
+                            *self.state__ = S::Done__;
+                            event
+                        }
+                    }
+                    (S::Done__, event) => {
+                        if let Some(state) = any_fallback.take() {
+                            is_any_retry = true;
+                            *self.state__ = state;
+                            event
+                        } else {
+                            *self.state__ = S::Done__;
+                            break (
+                                ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(
+                                    event,
+                                ),
+                                allow_any_element,
+                            );
+                        }
+                    }
+                    (state, event) => {
+                        *self.state__ = state;
+                        break (
+                            ::xsd_parser_types::quick_xml::DeserializerEvent::Break(
+                                event,
+                            ),
+                            false,
+                        );
+                    }
+                };
+            };
+            if let Some(fallback) = fallback {
+                *self.state__ = fallback;
+            }
+            Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    self,
+                ),
+                event,
+                allow_any,
+            })
+        }
+        fn finish(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+        ) -> Result<super::ServiceType, ::xsd_parser_types::quick_xml::Error> {
+            let state = ::core::mem::replace(
+                &mut *self.state__,
+                ServiceTypeDeserializerState::Unknown__,
+            );
+            self.finish_state(helper, state)?;
+            Ok(super::ServiceType {
+                href: self.href,
+                type_: self.type_,
+                name: self.name,
+                any_attribute: self.any_attribute,
+                links: self.links,
+                any: self.any,
+            })
+        }
+    }
+    #[derive(Debug)]
+    pub struct LoginSpecTypeDeserializer {
+        any_attribute: AnyAttributes,
+        tenant_credentials: Option<super::TenantCredentialsType>,
+        v_mware_sso_token: Option<String>,
+        any: Vec<AnyElement>,
+        state__: Box<LoginSpecTypeDeserializerState>,
+    }
+    #[derive(Debug)]
+    enum LoginSpecTypeDeserializerState {
+        Init__,
+        TenantCredentials(
+            Option<
+                <super::TenantCredentialsType as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        VMwareSsoToken(
+            Option<
+                <String as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Any(
+            Option<
+                <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Done__,
+        Unknown__,
+    }
+    impl LoginSpecTypeDeserializer {
+        fn from_bytes_start(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            bytes_start: &::xsd_parser_types::quick_xml::BytesStart<'_>,
+        ) -> Result<Self, ::xsd_parser_types::quick_xml::Error> {
+            let mut any_attribute = AnyAttributes::default();
+            for attrib in helper.filter_xmlns_attributes(bytes_start) {
+                let attrib = attrib?;
+                any_attribute.push(attrib)?;
+            }
+            Ok(Self {
+                any_attribute: any_attribute,
+                tenant_credentials: None,
+                v_mware_sso_token: None,
+                any: Vec::new(),
+                state__: Box::new(LoginSpecTypeDeserializerState::Init__),
+            })
+        }
+        fn finish_state(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            state: LoginSpecTypeDeserializerState,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            use LoginSpecTypeDeserializerState as S;
+            match state {
+                S::TenantCredentials(Some(deserializer)) => {
+                    self.store_tenant_credentials(deserializer.finish(helper)?)?
+                }
+                S::VMwareSsoToken(Some(deserializer)) => {
+                    self.store_v_mware_sso_token(deserializer.finish(helper)?)?
+                }
+                S::Any(Some(deserializer)) => {
+                    self.store_any(deserializer.finish(helper)?)?
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+        fn store_tenant_credentials(
+            &mut self,
+            value: super::TenantCredentialsType,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.tenant_credentials.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(
+                            b"TenantCredentials",
+                        ),
+                    ),
+                )?;
+            }
+            self.tenant_credentials = Some(value);
+            Ok(())
+        }
+        fn store_v_mware_sso_token(
+            &mut self,
+            value: String,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.v_mware_sso_token.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(
+                            b"VMwareSSOToken",
+                        ),
+                    ),
+                )?;
+            }
+            self.v_mware_sso_token = Some(value);
+            Ok(())
+        }
+        fn store_any(
+            &mut self,
+            value: AnyElement,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            self.any.push(value);
+            Ok(())
+        }
+        fn handle_tenant_credentials<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<
+                'de,
+                super::TenantCredentialsType,
+            >,
+            fallback: &mut Option<LoginSpecTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use LoginSpecTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::VMwareSsoToken(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_tenant_credentials(data)?;
+                    *self.state__ = S::VMwareSsoToken(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::TenantCredentials(Some(deserializer)));
+                    *self.state__ = S::VMwareSsoToken(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_v_mware_sso_token<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, String>,
+            fallback: &mut Option<LoginSpecTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use LoginSpecTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Any(None);
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_v_mware_sso_token(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::VMwareSsoToken(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_any<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyElement>,
+            fallback: &mut Option<LoginSpecTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use LoginSpecTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Done__;
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_any(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Any(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, super::LoginSpecType>
+    for LoginSpecTypeDeserializer {
+        fn init(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::LoginSpecType,
+        > {
+            helper.init_deserializer_from_start_event(event, Self::from_bytes_start)
+        }
+        fn next(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::LoginSpecType,
+        > {
+            use LoginSpecTypeDeserializerState as S;
+            let mut event = event;
+            let mut fallback = None;
+            let mut allow_any_element = false;
+            let mut is_any_retry = false;
+            let mut any_fallback = None;
+            let (event, allow_any) = loop {
+                let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
+                event = match (state, event) {
+                    (S::Unknown__, _) => unreachable!(),
+                    (S::TenantCredentials(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self
+                            .handle_tenant_credentials(helper, output, &mut fallback)?
+                        {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::VMwareSsoToken(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self
+                            .handle_v_mware_sso_token(helper, output, &mut fallback)?
+                        {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::Any(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_any(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (_, ::xsd_parser_types::quick_xml::Event::End(_)) => {
+                        if let Some(fallback) = fallback.take() {
+                            self.finish_state(helper, fallback)?;
+                        }
+                        return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                            artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(
+                                self.finish(helper)?,
+                            ),
+                            event: ::xsd_parser_types::quick_xml::DeserializerEvent::None,
+                            allow_any: false,
+                        });
+                    }
+                    (S::Init__, event) => {
+                        fallback.get_or_insert(S::Init__);
+                        *self.state__ = S::TenantCredentials(None);
+                        event
+                    }
+                    (
+                        S::TenantCredentials(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"TenantCredentials",
+                                false,
+                            )?;
+                        match self
+                            .handle_tenant_credentials(helper, output, &mut fallback)?
+                        {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::VMwareSsoToken(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"VMwareSSOToken",
+                                false,
+                            )?;
+                        match self
+                            .handle_v_mware_sso_token(helper, output, &mut fallback)?
+                        {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::Any(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        if is_any_retry {
+                            let output = <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::init(
+                                helper,
+                                event,
+                            )?;
+                            match self.handle_any(helper, output, &mut fallback)? {
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                    event,
+                                    allow_any,
+                                } => {
+                                    allow_any_element = allow_any_element || allow_any;
+                                    event
+                                }
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                    event,
+                                    allow_any,
+                                } => break (event, allow_any),
+                            }
+                        } else {
+                            any_fallback.get_or_insert(S::Any(None));
+                            *self.state__ = S::Done__;
+                            event
+                        }
+                    }
+                    (S::Done__, event) => {
+                        if let Some(state) = any_fallback.take() {
+                            is_any_retry = true;
+                            *self.state__ = state;
+                            event
+                        } else {
+                            *self.state__ = S::Done__;
+                            break (
+                                ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(
+                                    event,
+                                ),
+                                allow_any_element,
+                            );
+                        }
+                    }
+                    (state, event) => {
+                        *self.state__ = state;
+                        break (
+                            ::xsd_parser_types::quick_xml::DeserializerEvent::Break(
+                                event,
+                            ),
+                            false,
+                        );
+                    }
+                };
+            };
+            if let Some(fallback) = fallback {
+                *self.state__ = fallback;
+            }
+            Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    self,
+                ),
+                event,
+                allow_any,
+            })
+        }
+        fn finish(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+        ) -> Result<super::LoginSpecType, ::xsd_parser_types::quick_xml::Error> {
+            let state = ::core::mem::replace(
+                &mut *self.state__,
+                LoginSpecTypeDeserializerState::Unknown__,
+            );
+            self.finish_state(helper, state)?;
+            Ok(super::LoginSpecType {
+                any_attribute: self.any_attribute,
+                tenant_credentials: self.tenant_credentials,
+                v_mware_sso_token: self.v_mware_sso_token,
+                any: self.any,
+            })
+        }
+    }
+    #[derive(Debug)]
+    pub struct TenantCredentialsTypeDeserializer {
+        any_attribute: AnyAttributes,
+        username: Option<String>,
+        password: Option<String>,
+        any: Vec<AnyElement>,
+        state__: Box<TenantCredentialsTypeDeserializerState>,
+    }
+    #[derive(Debug)]
+    enum TenantCredentialsTypeDeserializerState {
+        Init__,
+        Username(
+            Option<
+                <String as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Password(
+            Option<
+                <String as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Any(
+            Option<
+                <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer,
+            >,
+        ),
+        Done__,
+        Unknown__,
+    }
+    impl TenantCredentialsTypeDeserializer {
+        fn from_bytes_start(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            bytes_start: &::xsd_parser_types::quick_xml::BytesStart<'_>,
+        ) -> Result<Self, ::xsd_parser_types::quick_xml::Error> {
+            let mut any_attribute = AnyAttributes::default();
+            for attrib in helper.filter_xmlns_attributes(bytes_start) {
+                let attrib = attrib?;
+                any_attribute.push(attrib)?;
+            }
+            Ok(Self {
+                any_attribute: any_attribute,
+                username: None,
+                password: None,
+                any: Vec::new(),
+                state__: Box::new(TenantCredentialsTypeDeserializerState::Init__),
+            })
+        }
+        fn finish_state(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            state: TenantCredentialsTypeDeserializerState,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            use TenantCredentialsTypeDeserializerState as S;
+            match state {
+                S::Username(Some(deserializer)) => {
+                    self.store_username(deserializer.finish(helper)?)?
+                }
+                S::Password(Some(deserializer)) => {
+                    self.store_password(deserializer.finish(helper)?)?
+                }
+                S::Any(Some(deserializer)) => {
+                    self.store_any(deserializer.finish(helper)?)?
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+        fn store_username(
+            &mut self,
+            value: String,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.username.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(
+                            b"Username",
+                        ),
+                    ),
+                )?;
+            }
+            self.username = Some(value);
+            Ok(())
+        }
+        fn store_password(
+            &mut self,
+            value: String,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            if self.password.is_some() {
+                Err(
+                    ::xsd_parser_types::quick_xml::ErrorKind::DuplicateElement(
+                        ::xsd_parser_types::quick_xml::RawByteStr::from_slice(
+                            b"Password",
+                        ),
+                    ),
+                )?;
+            }
+            self.password = Some(value);
+            Ok(())
+        }
+        fn store_any(
+            &mut self,
+            value: AnyElement,
+        ) -> Result<(), ::xsd_parser_types::quick_xml::Error> {
+            self.any.push(value);
+            Ok(())
+        }
+        fn handle_username<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, String>,
+            fallback: &mut Option<TenantCredentialsTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use TenantCredentialsTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                fallback.get_or_insert(S::Username(None));
+                if matches!(& fallback, Some(S::Init__)) {
+                    return Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::break_(
+                            event,
+                            allow_any,
+                        ),
+                    );
+                } else {
+                    return Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::return_to_root(
+                            event,
+                            allow_any,
+                        ),
+                    );
+                }
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_username(data)?;
+                    *self.state__ = S::Password(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Username(Some(deserializer)));
+                    *self.state__ = S::Password(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_password<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, String>,
+            fallback: &mut Option<TenantCredentialsTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use TenantCredentialsTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                fallback.get_or_insert(S::Password(None));
+                if matches!(& fallback, Some(S::Init__)) {
+                    return Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::break_(
+                            event,
+                            allow_any,
+                        ),
+                    );
+                } else {
+                    return Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::return_to_root(
+                            event,
+                            allow_any,
+                        ),
+                    );
+                }
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_password(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Password(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+        fn handle_any<'de>(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyElement>,
+            fallback: &mut Option<TenantCredentialsTypeDeserializerState>,
+        ) -> Result<
+            ::xsd_parser_types::quick_xml::ElementHandlerOutput<'de>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            use TenantCredentialsTypeDeserializerState as S;
+            let ::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact,
+                event,
+                allow_any,
+            } = output;
+            if artifact.is_none() {
+                *self.state__ = S::Done__;
+                return Ok(
+                    ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                        event,
+                        allow_any,
+                    ),
+                );
+            }
+            if let Some(fallback) = fallback.take() {
+                self.finish_state(helper, fallback)?;
+            }
+            match artifact {
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::None => {
+                    unreachable!()
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(data) => {
+                    self.store_any(data)?;
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+                ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    deserializer,
+                ) => {
+                    fallback.get_or_insert(S::Any(Some(deserializer)));
+                    *self.state__ = S::Any(None);
+                    Ok(
+                        ::xsd_parser_types::quick_xml::ElementHandlerOutput::from_event(
+                            event,
+                            allow_any,
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    impl<
+        'de,
+    > ::xsd_parser_types::quick_xml::Deserializer<'de, super::TenantCredentialsType>
+    for TenantCredentialsTypeDeserializer {
+        fn init(
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::TenantCredentialsType,
+        > {
+            helper.init_deserializer_from_start_event(event, Self::from_bytes_start)
+        }
+        fn next(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+            event: ::xsd_parser_types::quick_xml::Event<'de>,
+        ) -> ::xsd_parser_types::quick_xml::DeserializerResult<
+            'de,
+            super::TenantCredentialsType,
+        > {
+            use TenantCredentialsTypeDeserializerState as S;
+            let mut event = event;
+            let mut fallback = None;
+            let mut allow_any_element = false;
+            let mut is_any_retry = false;
+            let mut any_fallback = None;
+            let (event, allow_any) = loop {
+                let state = ::core::mem::replace(&mut *self.state__, S::Unknown__);
+                event = match (state, event) {
+                    (S::Unknown__, _) => unreachable!(),
+                    (S::Username(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_username(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::Password(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_password(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (S::Any(Some(deserializer)), event) => {
+                        let output = deserializer.next(helper, event)?;
+                        match self.handle_any(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (_, ::xsd_parser_types::quick_xml::Event::End(_)) => {
+                        if let Some(fallback) = fallback.take() {
+                            self.finish_state(helper, fallback)?;
+                        }
+                        return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                            artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Data(
+                                self.finish(helper)?,
+                            ),
+                            event: ::xsd_parser_types::quick_xml::DeserializerEvent::None,
+                            allow_any: false,
+                        });
+                    }
+                    (S::Init__, event) => {
+                        fallback.get_or_insert(S::Init__);
+                        *self.state__ = S::Username(None);
+                        event
+                    }
+                    (
+                        S::Username(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"Username",
+                                false,
+                            )?;
+                        match self.handle_username(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::Password(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        let output = helper
+                            .init_start_tag_deserializer(
+                                event,
+                                Some(&super::NS_EM),
+                                b"Password",
+                                false,
+                            )?;
+                        match self.handle_password(helper, output, &mut fallback)? {
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                event,
+                                allow_any,
+                            } => {
+                                allow_any_element = allow_any_element || allow_any;
+                                event
+                            }
+                            ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                event,
+                                allow_any,
+                            } => break (event, allow_any),
+                        }
+                    }
+                    (
+                        S::Any(None),
+                        event @ (::xsd_parser_types::quick_xml::Event::Start(_)
+                        | ::xsd_parser_types::quick_xml::Event::Empty(_)),
+                    ) => {
+                        if is_any_retry {
+                            let output = <AnyElement as ::xsd_parser_types::quick_xml::WithDeserializer>::init(
+                                helper,
+                                event,
+                            )?;
+                            match self.handle_any(helper, output, &mut fallback)? {
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Continue {
+                                    event,
+                                    allow_any,
+                                } => {
+                                    allow_any_element = allow_any_element || allow_any;
+                                    event
+                                }
+                                ::xsd_parser_types::quick_xml::ElementHandlerOutput::Break {
+                                    event,
+                                    allow_any,
+                                } => break (event, allow_any),
+                            }
+                        } else {
+                            any_fallback.get_or_insert(S::Any(None));
+                            *self.state__ = S::Done__;
+                            event
+                        }
+                    }
+                    (S::Done__, event) => {
+                        if let Some(state) = any_fallback.take() {
+                            is_any_retry = true;
+                            *self.state__ = state;
+                            event
+                        } else {
+                            *self.state__ = S::Done__;
+                            break (
+                                ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(
+                                    event,
+                                ),
+                                allow_any_element,
+                            );
+                        }
+                    }
+                    (state, event) => {
+                        *self.state__ = state;
+                        break (
+                            ::xsd_parser_types::quick_xml::DeserializerEvent::Break(
+                                event,
+                            ),
+                            false,
+                        );
+                    }
+                };
+            };
+            if let Some(fallback) = fallback {
+                *self.state__ = fallback;
+            }
+            Ok(::xsd_parser_types::quick_xml::DeserializerOutput {
+                artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::Deserializer(
+                    self,
+                ),
+                event,
+                allow_any,
+            })
+        }
+        fn finish(
+            mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper,
+        ) -> Result<super::TenantCredentialsType, ::xsd_parser_types::quick_xml::Error> {
+            let state = ::core::mem::replace(
+                &mut *self.state__,
+                TenantCredentialsTypeDeserializerState::Unknown__,
+            );
+            self.finish_state(helper, state)?;
+            Ok(super::TenantCredentialsType {
+                any_attribute: self.any_attribute,
+                username: helper.finish_element("Username", self.username)?,
+                password: helper.finish_element("Password", self.password)?,
+                any: self.any,
+            })
+        }
+    }
 }
 pub mod quick_xml_serialize {
     use xsd_parser_types::{quick_xml::Serializer as _, xml::AnyElement};
@@ -13995,18 +16218,18 @@ pub mod quick_xml_serialize {
     #[derive(Debug)]
     pub(super) enum EnterpriseManagerTypeSerializerState<'ser> {
         Init__,
-        SupportedVersions(
-            ::xsd_parser_types::quick_xml::IterSerializer<
-                'ser,
-                Option<&'ser super::SupportedVersionListType>,
-                super::SupportedVersionListType,
-            >,
-        ),
         Links(
             ::xsd_parser_types::quick_xml::IterSerializer<
                 'ser,
                 Option<&'ser super::LinkListType>,
                 super::LinkListType,
+            >,
+        ),
+        SupportedVersions(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                Option<&'ser super::SupportedVersionListType>,
+                super::SupportedVersionListType,
             >,
         ),
         Any(
@@ -14031,10 +16254,10 @@ pub mod quick_xml_serialize {
             loop {
                 match &mut *self.state {
                     EnterpriseManagerTypeSerializerState::Init__ => {
-                        *self.state = EnterpriseManagerTypeSerializerState::SupportedVersions(
+                        *self.state = EnterpriseManagerTypeSerializerState::Links(
                             ::xsd_parser_types::quick_xml::IterSerializer::new(
-                                self.value.supported_versions.as_ref(),
-                                Some("SupportedVersions"),
+                                self.value.links.as_ref(),
+                                Some("Links"),
                                 false,
                             ),
                         );
@@ -14052,21 +16275,21 @@ pub mod quick_xml_serialize {
                             Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
                         );
                     }
-                    EnterpriseManagerTypeSerializerState::SupportedVersions(x) => {
+                    EnterpriseManagerTypeSerializerState::Links(x) => {
                         match x.next(helper).transpose()? {
                             Some(event) => return Ok(Some(event)),
                             None => {
-                                *self.state = EnterpriseManagerTypeSerializerState::Links(
+                                *self.state = EnterpriseManagerTypeSerializerState::SupportedVersions(
                                     ::xsd_parser_types::quick_xml::IterSerializer::new(
-                                        self.value.links.as_ref(),
-                                        Some("Links"),
+                                        self.value.supported_versions.as_ref(),
+                                        Some("SupportedVersions"),
                                         false,
                                     ),
                                 );
                             }
                         }
                     }
-                    EnterpriseManagerTypeSerializerState::Links(x) => {
+                    EnterpriseManagerTypeSerializerState::SupportedVersions(x) => {
                         match x.next(helper).transpose()? {
                             Some(event) => return Ok(Some(event)),
                             None => {
@@ -14121,6 +16344,122 @@ pub mod quick_xml_serialize {
                 Ok(None) => None,
                 Err(error) => {
                     *self.state = EnterpriseManagerTypeSerializerState::Done__;
+                    Some(Err(error))
+                }
+            }
+        }
+    }
+    #[derive(Debug)]
+    pub struct LinkListTypeSerializer<'ser> {
+        pub(super) value: &'ser super::LinkListType,
+        pub(super) state: Box<LinkListTypeSerializerState<'ser>>,
+        pub(super) name: &'ser str,
+        pub(super) is_root: bool,
+    }
+    #[derive(Debug)]
+    pub(super) enum LinkListTypeSerializerState<'ser> {
+        Init__,
+        Link(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                &'ser [super::LinkType],
+                super::LinkType,
+            >,
+        ),
+        Any(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                &'ser [AnyElement],
+                AnyElement,
+            >,
+        ),
+        End__,
+        Done__,
+        Phantom__(&'ser ()),
+    }
+    impl<'ser> LinkListTypeSerializer<'ser> {
+        fn next_event(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Result<
+            Option<::xsd_parser_types::quick_xml::Event<'ser>>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            loop {
+                match &mut *self.state {
+                    LinkListTypeSerializerState::Init__ => {
+                        *self.state = LinkListTypeSerializerState::Link(
+                            ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                &self.value.link[..],
+                                Some("Link"),
+                                false,
+                            ),
+                        );
+                        let mut bytes = ::xsd_parser_types::quick_xml::BytesStart::new(
+                            self.name,
+                        );
+                        helper.begin_ns_scope();
+                        if self.is_root {
+                            helper.write_xmlns(&mut bytes, None, &super::NS_EM);
+                        }
+                        bytes.extend_attributes(self.value.any_attribute.attributes());
+                        return Ok(
+                            Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
+                        );
+                    }
+                    LinkListTypeSerializerState::Link(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = LinkListTypeSerializerState::Any(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        &self.value.any[..],
+                                        None,
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    LinkListTypeSerializerState::Any(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => *self.state = LinkListTypeSerializerState::End__,
+                        }
+                    }
+                    LinkListTypeSerializerState::End__ => {
+                        *self.state = LinkListTypeSerializerState::Done__;
+                        helper.end_ns_scope();
+                        return Ok(
+                            Some(
+                                ::xsd_parser_types::quick_xml::Event::End(
+                                    ::xsd_parser_types::quick_xml::BytesEnd::new(self.name),
+                                ),
+                            ),
+                        );
+                    }
+                    LinkListTypeSerializerState::Done__ => return Ok(None),
+                    LinkListTypeSerializerState::Phantom__(_) => unreachable!(),
+                }
+            }
+        }
+    }
+    impl<'ser> ::xsd_parser_types::quick_xml::Serializer<'ser>
+    for LinkListTypeSerializer<'ser> {
+        fn next(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Option<
+            Result<
+                ::xsd_parser_types::quick_xml::Event<'ser>,
+                ::xsd_parser_types::quick_xml::Error,
+            >,
+        > {
+            match self.next_event(helper) {
+                Ok(Some(event)) => Some(Ok(event)),
+                Ok(None) => None,
+                Err(error) => {
+                    *self.state = LinkListTypeSerializerState::Done__;
                     Some(Err(error))
                 }
             }
@@ -14247,22 +16586,15 @@ pub mod quick_xml_serialize {
         }
     }
     #[derive(Debug)]
-    pub struct LinkListTypeSerializer<'ser> {
-        pub(super) value: &'ser super::LinkListType,
-        pub(super) state: Box<LinkListTypeSerializerState<'ser>>,
+    pub struct LinkTypeSerializer<'ser> {
+        pub(super) value: &'ser super::LinkType,
+        pub(super) state: Box<LinkTypeSerializerState<'ser>>,
         pub(super) name: &'ser str,
         pub(super) is_root: bool,
     }
     #[derive(Debug)]
-    pub(super) enum LinkListTypeSerializerState<'ser> {
+    pub(super) enum LinkTypeSerializerState<'ser> {
         Init__,
-        Link(
-            ::xsd_parser_types::quick_xml::IterSerializer<
-                'ser,
-                &'ser [super::LinkType],
-                super::LinkType,
-            >,
-        ),
         Any(
             ::xsd_parser_types::quick_xml::IterSerializer<
                 'ser,
@@ -14274,7 +16606,7 @@ pub mod quick_xml_serialize {
         Done__,
         Phantom__(&'ser ()),
     }
-    impl<'ser> LinkListTypeSerializer<'ser> {
+    impl<'ser> LinkTypeSerializer<'ser> {
         fn next_event(
             &mut self,
             helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
@@ -14284,11 +16616,11 @@ pub mod quick_xml_serialize {
         > {
             loop {
                 match &mut *self.state {
-                    LinkListTypeSerializerState::Init__ => {
-                        *self.state = LinkListTypeSerializerState::Link(
+                    LinkTypeSerializerState::Init__ => {
+                        *self.state = LinkTypeSerializerState::Any(
                             ::xsd_parser_types::quick_xml::IterSerializer::new(
-                                &self.value.link[..],
-                                Some("Link"),
+                                &self.value.any[..],
+                                None,
                                 false,
                             ),
                         );
@@ -14299,33 +16631,23 @@ pub mod quick_xml_serialize {
                         if self.is_root {
                             helper.write_xmlns(&mut bytes, None, &super::NS_EM);
                         }
+                        helper.write_attrib(&mut bytes, "Href", &self.value.href)?;
+                        helper.write_attrib_opt(&mut bytes, "Type", &self.value.type_)?;
+                        helper.write_attrib_opt(&mut bytes, "Rel", &self.value.rel)?;
+                        helper.write_attrib_opt(&mut bytes, "Name", &self.value.name)?;
                         bytes.extend_attributes(self.value.any_attribute.attributes());
                         return Ok(
                             Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
                         );
                     }
-                    LinkListTypeSerializerState::Link(x) => {
+                    LinkTypeSerializerState::Any(x) => {
                         match x.next(helper).transpose()? {
                             Some(event) => return Ok(Some(event)),
-                            None => {
-                                *self.state = LinkListTypeSerializerState::Any(
-                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
-                                        &self.value.any[..],
-                                        None,
-                                        false,
-                                    ),
-                                );
-                            }
+                            None => *self.state = LinkTypeSerializerState::End__,
                         }
                     }
-                    LinkListTypeSerializerState::Any(x) => {
-                        match x.next(helper).transpose()? {
-                            Some(event) => return Ok(Some(event)),
-                            None => *self.state = LinkListTypeSerializerState::End__,
-                        }
-                    }
-                    LinkListTypeSerializerState::End__ => {
-                        *self.state = LinkListTypeSerializerState::Done__;
+                    LinkTypeSerializerState::End__ => {
+                        *self.state = LinkTypeSerializerState::Done__;
                         helper.end_ns_scope();
                         return Ok(
                             Some(
@@ -14335,14 +16657,14 @@ pub mod quick_xml_serialize {
                             ),
                         );
                     }
-                    LinkListTypeSerializerState::Done__ => return Ok(None),
-                    LinkListTypeSerializerState::Phantom__(_) => unreachable!(),
+                    LinkTypeSerializerState::Done__ => return Ok(None),
+                    LinkTypeSerializerState::Phantom__(_) => unreachable!(),
                 }
             }
         }
     }
     impl<'ser> ::xsd_parser_types::quick_xml::Serializer<'ser>
-    for LinkListTypeSerializer<'ser> {
+    for LinkTypeSerializer<'ser> {
         fn next(
             &mut self,
             helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
@@ -14356,7 +16678,7 @@ pub mod quick_xml_serialize {
                 Ok(Some(event)) => Some(Ok(event)),
                 Ok(None) => None,
                 Err(error) => {
-                    *self.state = LinkListTypeSerializerState::Done__;
+                    *self.state = LinkTypeSerializerState::Done__;
                     Some(Err(error))
                 }
             }
@@ -14476,105 +16798,6 @@ pub mod quick_xml_serialize {
                 Ok(None) => None,
                 Err(error) => {
                     *self.state = SupportedVersionTypeSerializerState::Done__;
-                    Some(Err(error))
-                }
-            }
-        }
-    }
-    #[derive(Debug)]
-    pub struct LinkTypeSerializer<'ser> {
-        pub(super) value: &'ser super::LinkType,
-        pub(super) state: Box<LinkTypeSerializerState<'ser>>,
-        pub(super) name: &'ser str,
-        pub(super) is_root: bool,
-    }
-    #[derive(Debug)]
-    pub(super) enum LinkTypeSerializerState<'ser> {
-        Init__,
-        Any(
-            ::xsd_parser_types::quick_xml::IterSerializer<
-                'ser,
-                &'ser [AnyElement],
-                AnyElement,
-            >,
-        ),
-        End__,
-        Done__,
-        Phantom__(&'ser ()),
-    }
-    impl<'ser> LinkTypeSerializer<'ser> {
-        fn next_event(
-            &mut self,
-            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
-        ) -> Result<
-            Option<::xsd_parser_types::quick_xml::Event<'ser>>,
-            ::xsd_parser_types::quick_xml::Error,
-        > {
-            loop {
-                match &mut *self.state {
-                    LinkTypeSerializerState::Init__ => {
-                        *self.state = LinkTypeSerializerState::Any(
-                            ::xsd_parser_types::quick_xml::IterSerializer::new(
-                                &self.value.any[..],
-                                None,
-                                false,
-                            ),
-                        );
-                        let mut bytes = ::xsd_parser_types::quick_xml::BytesStart::new(
-                            self.name,
-                        );
-                        helper.begin_ns_scope();
-                        if self.is_root {
-                            helper.write_xmlns(&mut bytes, None, &super::NS_EM);
-                        }
-                        helper.write_attrib(&mut bytes, "Href", &self.value.href)?;
-                        helper.write_attrib_opt(&mut bytes, "Type", &self.value.type_)?;
-                        helper.write_attrib_opt(&mut bytes, "Rel", &self.value.rel)?;
-                        helper.write_attrib_opt(&mut bytes, "Name", &self.value.name)?;
-                        bytes.extend_attributes(self.value.any_attribute.attributes());
-                        return Ok(
-                            Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
-                        );
-                    }
-                    LinkTypeSerializerState::Any(x) => {
-                        match x.next(helper).transpose()? {
-                            Some(event) => return Ok(Some(event)),
-                            None => *self.state = LinkTypeSerializerState::End__,
-                        }
-                    }
-                    LinkTypeSerializerState::End__ => {
-                        *self.state = LinkTypeSerializerState::Done__;
-                        helper.end_ns_scope();
-                        return Ok(
-                            Some(
-                                ::xsd_parser_types::quick_xml::Event::End(
-                                    ::xsd_parser_types::quick_xml::BytesEnd::new(self.name),
-                                ),
-                            ),
-                        );
-                    }
-                    LinkTypeSerializerState::Done__ => return Ok(None),
-                    LinkTypeSerializerState::Phantom__(_) => unreachable!(),
-                }
-            }
-        }
-    }
-    impl<'ser> ::xsd_parser_types::quick_xml::Serializer<'ser>
-    for LinkTypeSerializer<'ser> {
-        fn next(
-            &mut self,
-            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
-        ) -> Option<
-            Result<
-                ::xsd_parser_types::quick_xml::Event<'ser>,
-                ::xsd_parser_types::quick_xml::Error,
-            >,
-        > {
-            match self.next_event(helper) {
-                Ok(Some(event)) => Some(Ok(event)),
-                Ok(None) => None,
-                Err(error) => {
-                    *self.state = LinkTypeSerializerState::Done__;
                     Some(Err(error))
                 }
             }
@@ -14862,6 +17085,20 @@ pub mod quick_xml_serialize {
     #[derive(Debug)]
     pub(super) enum ErrorTypeSerializerState<'ser> {
         Init__,
+        FirstChanceExceptionMessage(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                Option<&'ser String>,
+                String,
+            >,
+        ),
+        StackTrace(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                Option<&'ser String>,
+                String,
+            >,
+        ),
         Any(
             ::xsd_parser_types::quick_xml::IterSerializer<
                 'ser,
@@ -14884,10 +17121,10 @@ pub mod quick_xml_serialize {
             loop {
                 match &mut *self.state {
                     ErrorTypeSerializerState::Init__ => {
-                        *self.state = ErrorTypeSerializerState::Any(
+                        *self.state = ErrorTypeSerializerState::FirstChanceExceptionMessage(
                             ::xsd_parser_types::quick_xml::IterSerializer::new(
-                                &self.value.any[..],
-                                None,
+                                self.value.first_chance_exception_message.as_ref(),
+                                Some("FirstChanceExceptionMessage"),
                                 false,
                             ),
                         );
@@ -14910,10 +17147,40 @@ pub mod quick_xml_serialize {
                                 "Message",
                                 &self.value.message,
                             )?;
+                        helper
+                            .write_attrib_opt(&mut bytes, "Status", &self.value.status)?;
                         bytes.extend_attributes(self.value.any_attribute.attributes());
                         return Ok(
                             Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
                         );
+                    }
+                    ErrorTypeSerializerState::FirstChanceExceptionMessage(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = ErrorTypeSerializerState::StackTrace(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        self.value.stack_trace.as_ref(),
+                                        Some("StackTrace"),
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    ErrorTypeSerializerState::StackTrace(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = ErrorTypeSerializerState::Any(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        &self.value.any[..],
+                                        None,
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
                     }
                     ErrorTypeSerializerState::Any(x) => {
                         match x.next(helper).transpose()? {
@@ -17457,6 +19724,509 @@ pub mod quick_xml_serialize {
                 Ok(None) => None,
                 Err(error) => {
                     *self.state = PagingInfoTypeSerializerState::Done__;
+                    Some(Err(error))
+                }
+            }
+        }
+    }
+    #[derive(Debug)]
+    pub struct EntityListTypeSerializer<'ser> {
+        pub(super) value: &'ser super::EntityListType,
+        pub(super) state: Box<EntityListTypeSerializerState<'ser>>,
+        pub(super) name: &'ser str,
+        pub(super) is_root: bool,
+    }
+    #[derive(Debug)]
+    pub(super) enum EntityListTypeSerializerState<'ser> {
+        Init__,
+        Any0(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                &'ser [AnyElement],
+                AnyElement,
+            >,
+        ),
+        Any1(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                &'ser [AnyElement],
+                AnyElement,
+            >,
+        ),
+        End__,
+        Done__,
+        Phantom__(&'ser ()),
+    }
+    impl<'ser> EntityListTypeSerializer<'ser> {
+        fn next_event(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Result<
+            Option<::xsd_parser_types::quick_xml::Event<'ser>>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            loop {
+                match &mut *self.state {
+                    EntityListTypeSerializerState::Init__ => {
+                        *self.state = EntityListTypeSerializerState::Any0(
+                            ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                &self.value.any_0[..],
+                                None,
+                                false,
+                            ),
+                        );
+                        let mut bytes = ::xsd_parser_types::quick_xml::BytesStart::new(
+                            self.name,
+                        );
+                        helper.begin_ns_scope();
+                        if self.is_root {
+                            helper.write_xmlns(&mut bytes, None, &super::NS_EM);
+                        }
+                        bytes.extend_attributes(self.value.any_attribute.attributes());
+                        return Ok(
+                            Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
+                        );
+                    }
+                    EntityListTypeSerializerState::Any0(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = EntityListTypeSerializerState::Any1(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        &self.value.any_1[..],
+                                        None,
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    EntityListTypeSerializerState::Any1(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => *self.state = EntityListTypeSerializerState::End__,
+                        }
+                    }
+                    EntityListTypeSerializerState::End__ => {
+                        *self.state = EntityListTypeSerializerState::Done__;
+                        helper.end_ns_scope();
+                        return Ok(
+                            Some(
+                                ::xsd_parser_types::quick_xml::Event::End(
+                                    ::xsd_parser_types::quick_xml::BytesEnd::new(self.name),
+                                ),
+                            ),
+                        );
+                    }
+                    EntityListTypeSerializerState::Done__ => return Ok(None),
+                    EntityListTypeSerializerState::Phantom__(_) => unreachable!(),
+                }
+            }
+        }
+    }
+    impl<'ser> ::xsd_parser_types::quick_xml::Serializer<'ser>
+    for EntityListTypeSerializer<'ser> {
+        fn next(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Option<
+            Result<
+                ::xsd_parser_types::quick_xml::Event<'ser>,
+                ::xsd_parser_types::quick_xml::Error,
+            >,
+        > {
+            match self.next_event(helper) {
+                Ok(Some(event)) => Some(Ok(event)),
+                Ok(None) => None,
+                Err(error) => {
+                    *self.state = EntityListTypeSerializerState::Done__;
+                    Some(Err(error))
+                }
+            }
+        }
+    }
+    #[derive(Debug)]
+    pub struct ServiceTypeSerializer<'ser> {
+        pub(super) value: &'ser super::ServiceType,
+        pub(super) state: Box<ServiceTypeSerializerState<'ser>>,
+        pub(super) name: &'ser str,
+        pub(super) is_root: bool,
+    }
+    #[derive(Debug)]
+    pub(super) enum ServiceTypeSerializerState<'ser> {
+        Init__,
+        Links(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                Option<&'ser super::LinkListType>,
+                super::LinkListType,
+            >,
+        ),
+        Any(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                &'ser [AnyElement],
+                AnyElement,
+            >,
+        ),
+        End__,
+        Done__,
+        Phantom__(&'ser ()),
+    }
+    impl<'ser> ServiceTypeSerializer<'ser> {
+        fn next_event(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Result<
+            Option<::xsd_parser_types::quick_xml::Event<'ser>>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            loop {
+                match &mut *self.state {
+                    ServiceTypeSerializerState::Init__ => {
+                        *self.state = ServiceTypeSerializerState::Links(
+                            ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                self.value.links.as_ref(),
+                                Some("Links"),
+                                false,
+                            ),
+                        );
+                        let mut bytes = ::xsd_parser_types::quick_xml::BytesStart::new(
+                            self.name,
+                        );
+                        helper.begin_ns_scope();
+                        if self.is_root {
+                            helper.write_xmlns(&mut bytes, None, &super::NS_EM);
+                        }
+                        helper.write_attrib_opt(&mut bytes, "Href", &self.value.href)?;
+                        helper.write_attrib_opt(&mut bytes, "Type", &self.value.type_)?;
+                        helper.write_attrib_opt(&mut bytes, "Name", &self.value.name)?;
+                        bytes.extend_attributes(self.value.any_attribute.attributes());
+                        return Ok(
+                            Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
+                        );
+                    }
+                    ServiceTypeSerializerState::Links(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = ServiceTypeSerializerState::Any(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        &self.value.any[..],
+                                        None,
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    ServiceTypeSerializerState::Any(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => *self.state = ServiceTypeSerializerState::End__,
+                        }
+                    }
+                    ServiceTypeSerializerState::End__ => {
+                        *self.state = ServiceTypeSerializerState::Done__;
+                        helper.end_ns_scope();
+                        return Ok(
+                            Some(
+                                ::xsd_parser_types::quick_xml::Event::End(
+                                    ::xsd_parser_types::quick_xml::BytesEnd::new(self.name),
+                                ),
+                            ),
+                        );
+                    }
+                    ServiceTypeSerializerState::Done__ => return Ok(None),
+                    ServiceTypeSerializerState::Phantom__(_) => unreachable!(),
+                }
+            }
+        }
+    }
+    impl<'ser> ::xsd_parser_types::quick_xml::Serializer<'ser>
+    for ServiceTypeSerializer<'ser> {
+        fn next(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Option<
+            Result<
+                ::xsd_parser_types::quick_xml::Event<'ser>,
+                ::xsd_parser_types::quick_xml::Error,
+            >,
+        > {
+            match self.next_event(helper) {
+                Ok(Some(event)) => Some(Ok(event)),
+                Ok(None) => None,
+                Err(error) => {
+                    *self.state = ServiceTypeSerializerState::Done__;
+                    Some(Err(error))
+                }
+            }
+        }
+    }
+    #[derive(Debug)]
+    pub struct LoginSpecTypeSerializer<'ser> {
+        pub(super) value: &'ser super::LoginSpecType,
+        pub(super) state: Box<LoginSpecTypeSerializerState<'ser>>,
+        pub(super) name: &'ser str,
+        pub(super) is_root: bool,
+    }
+    #[derive(Debug)]
+    pub(super) enum LoginSpecTypeSerializerState<'ser> {
+        Init__,
+        TenantCredentials(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                Option<&'ser super::TenantCredentialsType>,
+                super::TenantCredentialsType,
+            >,
+        ),
+        VMwareSsoToken(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                Option<&'ser String>,
+                String,
+            >,
+        ),
+        Any(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                &'ser [AnyElement],
+                AnyElement,
+            >,
+        ),
+        End__,
+        Done__,
+        Phantom__(&'ser ()),
+    }
+    impl<'ser> LoginSpecTypeSerializer<'ser> {
+        fn next_event(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Result<
+            Option<::xsd_parser_types::quick_xml::Event<'ser>>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            loop {
+                match &mut *self.state {
+                    LoginSpecTypeSerializerState::Init__ => {
+                        *self.state = LoginSpecTypeSerializerState::TenantCredentials(
+                            ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                self.value.tenant_credentials.as_ref(),
+                                Some("TenantCredentials"),
+                                false,
+                            ),
+                        );
+                        let mut bytes = ::xsd_parser_types::quick_xml::BytesStart::new(
+                            self.name,
+                        );
+                        helper.begin_ns_scope();
+                        if self.is_root {
+                            helper.write_xmlns(&mut bytes, None, &super::NS_EM);
+                        }
+                        bytes.extend_attributes(self.value.any_attribute.attributes());
+                        return Ok(
+                            Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
+                        );
+                    }
+                    LoginSpecTypeSerializerState::TenantCredentials(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = LoginSpecTypeSerializerState::VMwareSsoToken(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        self.value.v_mware_sso_token.as_ref(),
+                                        Some("VMwareSSOToken"),
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    LoginSpecTypeSerializerState::VMwareSsoToken(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = LoginSpecTypeSerializerState::Any(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        &self.value.any[..],
+                                        None,
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    LoginSpecTypeSerializerState::Any(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => *self.state = LoginSpecTypeSerializerState::End__,
+                        }
+                    }
+                    LoginSpecTypeSerializerState::End__ => {
+                        *self.state = LoginSpecTypeSerializerState::Done__;
+                        helper.end_ns_scope();
+                        return Ok(
+                            Some(
+                                ::xsd_parser_types::quick_xml::Event::End(
+                                    ::xsd_parser_types::quick_xml::BytesEnd::new(self.name),
+                                ),
+                            ),
+                        );
+                    }
+                    LoginSpecTypeSerializerState::Done__ => return Ok(None),
+                    LoginSpecTypeSerializerState::Phantom__(_) => unreachable!(),
+                }
+            }
+        }
+    }
+    impl<'ser> ::xsd_parser_types::quick_xml::Serializer<'ser>
+    for LoginSpecTypeSerializer<'ser> {
+        fn next(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Option<
+            Result<
+                ::xsd_parser_types::quick_xml::Event<'ser>,
+                ::xsd_parser_types::quick_xml::Error,
+            >,
+        > {
+            match self.next_event(helper) {
+                Ok(Some(event)) => Some(Ok(event)),
+                Ok(None) => None,
+                Err(error) => {
+                    *self.state = LoginSpecTypeSerializerState::Done__;
+                    Some(Err(error))
+                }
+            }
+        }
+    }
+    #[derive(Debug)]
+    pub struct TenantCredentialsTypeSerializer<'ser> {
+        pub(super) value: &'ser super::TenantCredentialsType,
+        pub(super) state: Box<TenantCredentialsTypeSerializerState<'ser>>,
+        pub(super) name: &'ser str,
+        pub(super) is_root: bool,
+    }
+    #[derive(Debug)]
+    pub(super) enum TenantCredentialsTypeSerializerState<'ser> {
+        Init__,
+        Username(
+            <String as ::xsd_parser_types::quick_xml::WithSerializer>::Serializer<'ser>,
+        ),
+        Password(
+            <String as ::xsd_parser_types::quick_xml::WithSerializer>::Serializer<'ser>,
+        ),
+        Any(
+            ::xsd_parser_types::quick_xml::IterSerializer<
+                'ser,
+                &'ser [AnyElement],
+                AnyElement,
+            >,
+        ),
+        End__,
+        Done__,
+        Phantom__(&'ser ()),
+    }
+    impl<'ser> TenantCredentialsTypeSerializer<'ser> {
+        fn next_event(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Result<
+            Option<::xsd_parser_types::quick_xml::Event<'ser>>,
+            ::xsd_parser_types::quick_xml::Error,
+        > {
+            loop {
+                match &mut *self.state {
+                    TenantCredentialsTypeSerializerState::Init__ => {
+                        *self.state = TenantCredentialsTypeSerializerState::Username(
+                            ::xsd_parser_types::quick_xml::WithSerializer::serializer(
+                                &self.value.username,
+                                Some("Username"),
+                                false,
+                            )?,
+                        );
+                        let mut bytes = ::xsd_parser_types::quick_xml::BytesStart::new(
+                            self.name,
+                        );
+                        helper.begin_ns_scope();
+                        if self.is_root {
+                            helper.write_xmlns(&mut bytes, None, &super::NS_EM);
+                        }
+                        bytes.extend_attributes(self.value.any_attribute.attributes());
+                        return Ok(
+                            Some(::xsd_parser_types::quick_xml::Event::Start(bytes)),
+                        );
+                    }
+                    TenantCredentialsTypeSerializerState::Username(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = TenantCredentialsTypeSerializerState::Password(
+                                    ::xsd_parser_types::quick_xml::WithSerializer::serializer(
+                                        &self.value.password,
+                                        Some("Password"),
+                                        false,
+                                    )?,
+                                );
+                            }
+                        }
+                    }
+                    TenantCredentialsTypeSerializerState::Password(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = TenantCredentialsTypeSerializerState::Any(
+                                    ::xsd_parser_types::quick_xml::IterSerializer::new(
+                                        &self.value.any[..],
+                                        None,
+                                        false,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    TenantCredentialsTypeSerializerState::Any(x) => {
+                        match x.next(helper).transpose()? {
+                            Some(event) => return Ok(Some(event)),
+                            None => {
+                                *self.state = TenantCredentialsTypeSerializerState::End__;
+                            }
+                        }
+                    }
+                    TenantCredentialsTypeSerializerState::End__ => {
+                        *self.state = TenantCredentialsTypeSerializerState::Done__;
+                        helper.end_ns_scope();
+                        return Ok(
+                            Some(
+                                ::xsd_parser_types::quick_xml::Event::End(
+                                    ::xsd_parser_types::quick_xml::BytesEnd::new(self.name),
+                                ),
+                            ),
+                        );
+                    }
+                    TenantCredentialsTypeSerializerState::Done__ => return Ok(None),
+                    TenantCredentialsTypeSerializerState::Phantom__(_) => unreachable!(),
+                }
+            }
+        }
+    }
+    impl<'ser> ::xsd_parser_types::quick_xml::Serializer<'ser>
+    for TenantCredentialsTypeSerializer<'ser> {
+        fn next(
+            &mut self,
+            helper: &mut ::xsd_parser_types::quick_xml::SerializeHelper,
+        ) -> Option<
+            Result<
+                ::xsd_parser_types::quick_xml::Event<'ser>,
+                ::xsd_parser_types::quick_xml::Error,
+            >,
+        > {
+            match self.next_event(helper) {
+                Ok(Some(event)) => Some(Ok(event)),
+                Ok(None) => None,
+                Err(error) => {
+                    *self.state = TenantCredentialsTypeSerializerState::Done__;
                     Some(Err(error))
                 }
             }

@@ -173,7 +173,7 @@ async fn em_04_logon_session_body_has_links_user_and_session_id() {
         assert!(b.contains(&format!("<Link Href=\"{base}/api/{path}?format=Entity\"")));
     }
     assert!(b.contains(&format!(
-        "<Link Href=\"{base}/api/logonSessions/{}\" Type=\"LogonSession\" Rel=\"Delete\" />",
+        "<Link Href=\"{base}/api/logonSessions/{}\" Rel=\"Delete\" />",
         l.session_id
     )));
     assert_eq!(xml_text(b, "UserName"), Some("admin"));
@@ -624,8 +624,9 @@ async fn em_resources_references_entities_and_errors() {
         .text()
         .await
         .unwrap();
-    assert!(entities.contains("<Entities xmlns=\"http://www.veeam.com/ent/v1.0\""));
-    assert!(entities.contains("><Jobs><Job Href="));
+    // EM-04: the `?format=Entity` form of /api/jobs (`JobList`) has the root element `Jobs`.
+    assert!(entities.contains("<Jobs xmlns=\"http://www.veeam.com/ent/v1.0\""));
+    assert!(entities.contains("><Job Href="));
     assert!(entities.contains("<JobType>Backup</JobType>"));
     for path in [
         "backupServers",

@@ -3,6 +3,8 @@
 mod admin;
 mod curl;
 mod em;
+mod em_rules;
+mod em_samples;
 mod robustness;
 mod secrets;
 mod setup;

@@ -105,6 +105,20 @@ async fn em_documents_validate_against_specs_em_xsd() {
             get(format!("{href}?format=Entity")).await,
         ));
     }
+    // Every kind of resource a logon session links to (EM-04).
+    for path in [
+        "querySvc",
+        "security",
+        "reports/summary",
+        "selfService/vSphere",
+        "failoverPlans?format=Entity",
+        "cdpReplica/vms?format=Entity",
+        "systemSessions?format=Entity",
+        "catalog/vms",
+        "tasks",
+    ] {
+        docs.push((path.to_owned(), get(api(path)).await));
+    }
     for query in [
         "type=Job&format=Entities&pageSize=10&page=2",
         "type=Job&format=References&pageSize=10&page=3",

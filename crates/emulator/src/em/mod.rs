@@ -10,14 +10,22 @@ use axum::routing::{get, post};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
+use crate::behaviour::EmTokenForm;
 use crate::breaks::Break;
 use crate::common::{basic_credentials, body_response, guard, query_param, wants_json};
 use crate::config::EmRole;
+use crate::jobs::{run_status, start_run, stop_runs};
 use crate::state::{
-    Count, EmSession, EmStore, EmTask, EmToken, JobRun, Product, State, decode_em_token, dur_ms,
-    encode_em_token, random_bytes, random_uuid, rfc3339,
+    Count, EmSession, EmStore, EmTask, EmToken, EmTokenShape, Product, State, decode_em_token,
+    dur_ms, encode_em_token, random_bytes, random_uuid, rfc3339,
 };
 use crate::xml::Node;
+
+pub(crate) mod links;
+mod tenant;
+mod wire;
+
+use links::{Collection, collection};
 
 /// Name of the EM token header and cookie (EM-03, EM-06).
 pub(crate) const TOKEN_HEADER: &str = "X-RestSvcSessionId";
@@ -37,20 +45,31 @@ pub(crate) fn router(st: Arc<State>) -> Router {
         .route("/api/tasks/{id}", get(get_task))
         .route("/api/jobs/{id}", get(get_entity_jobs).post(job_action))
         .route("/api/query", get(query))
-        .route("/api/{collection}", get(list_collection))
+        .route(
+            "/api/{collection}",
+            get(list_collection).post(create_in_collection),
+        )
         .route("/api/{collection}/{id}", get(get_entity))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state((st.clone(), Product::Em), guard))
+        .layer(from_fn_with_state(st.clone(), wire::shape))
         .layer(DefaultBodyLimit::max(st.limits.body_bytes))
         .with_state(st)
 }
 
-/// EM's `Error` resource, XML or JSON.
+/// EM's `Error` resource, XML or JSON (EM-16): `Message`, `StatusCode` and `Status` (the
+/// status's name, `Unauthorized`); a 401 carries the Basic challenge (EM-05).
 pub(crate) fn error(status: StatusCode, message: &str, json: bool) -> Response {
+    let name: String = status
+        .canonical_reason()
+        .unwrap_or("Error")
+        .split_whitespace()
+        .collect();
     let node = Node::el("Error")
         .attr("StatusCode", status.as_u16())
-        .attr("Message", message.to_string());
+        .attr("Message", message.to_string())
+        .attr("Status", name);
     let mut resp = render(status, &node, json);
     if status == StatusCode::UNAUTHORIZED {
         resp.headers_mut().insert(
@@ -101,214 +120,87 @@ async fn method_not_allowed(headers: HeaderMap) -> Response {
     )
 }
 
-/// EM-01: the `EnterpriseManager` root, no credentials needed.
-async fn root(AxState(st): St, headers: HeaderMap) -> Response {
-    let base = &st.bases.em;
-    let versions = st.em_versions.read().clone();
-    let supported = versions
-        .iter()
-        .map(|v| {
-            Node::el("SupportedVersion")
-                .attr("Name", v.clone())
-                .child(Node::List {
-                    name: "Links",
-                    items: vec![link(
-                        format!("{base}/api/sessionMngr/?v={v}"),
-                        "LogonSession",
-                        "Create",
-                        None,
-                    )],
-                })
-        })
-        .collect();
-    let node = Node::el("EnterpriseManager")
-        .child(Node::List {
-            name: "SupportedVersions",
-            items: supported,
-        })
-        .child(Node::List {
-            name: "Links",
-            items: vec![
-                link(
-                    format!("{base}/api/logonSessions"),
-                    "LogonSessionList",
-                    "Down",
-                    None,
-                ),
-                link(
-                    format!("{base}/api/sessionMngr/?v=latest"),
-                    "LogonSession",
-                    "Create",
-                    None,
-                ),
-            ],
-        });
-    render(StatusCode::OK, &node, wants_json(&headers))
+/// The versions served: the configured ones (EM-13), less `v1_5` under
+/// [`Break::EmV15Refused`].
+fn served_versions(st: &State) -> Vec<String> {
+    let mut versions = st.em_versions.read().clone();
+    if st.breaks.has(Break::EmV15Refused) {
+        versions.retain(|v| !v.eq_ignore_ascii_case("v1_5"));
+    }
+    versions
 }
 
-/// Collections of the LogonSession's Down links: (path, reference list type, entity list type,
-/// entity name).
-const COLLECTIONS: &[(&str, &str, &str, &str)] = &[
-    (
-        "backupServers",
-        "BackupServerReferenceList",
-        "BackupServers",
-        "BackupServer",
-    ),
-    ("jobs", "JobReferenceList", "Jobs", "Job"),
-    (
-        "repositories",
-        "RepositoryReferenceList",
-        "Repositories",
-        "Repository",
-    ),
-    ("backups", "BackupReferenceList", "Backups", "Backup"),
-    (
-        "restorePoints",
-        "RestorePointReferenceList",
-        "RestorePoints",
-        "RestorePoint",
-    ),
-    (
-        "backupSessions",
-        "BackupJobSessionReferenceList",
-        "BackupJobSessions",
-        "BackupJobSession",
-    ),
-    (
-        "replicaSessions",
-        "ReplicaJobSessionReferenceList",
-        "ReplicaJobSessions",
-        "ReplicaJobSession",
-    ),
-    (
-        "backupTaskSessions",
-        "BackupTaskSessionReferenceList",
-        "BackupTaskSessions",
-        "BackupTaskSession",
-    ),
-    (
-        "replicaTaskSessions",
-        "ReplicaTaskSessionReferenceList",
-        "ReplicaTaskSessions",
-        "ReplicaTaskSession",
-    ),
-    (
-        "agentBackupSessions",
-        "AgentBackupJobSessionReferenceList",
-        "AgentBackupJobSessions",
-        "AgentBackupJobSession",
-    ),
-    (
-        "agentJobs",
-        "AgentJobReferenceList",
-        "AgentJobs",
-        "AgentJob",
-    ),
-    (
-        "agentBackups",
-        "AgentBackupReferenceList",
-        "AgentBackups",
-        "AgentBackup",
-    ),
-    ("replicas", "ReplicaReferenceList", "Replicas", "Replica"),
-    (
-        "replicaRestorePoints",
-        "ReplicaRestorePointReferenceList",
-        "ReplicaRestorePoints",
-        "ReplicaRestorePoint",
-    ),
-    (
-        "vmRestorePoints",
-        "VmRestorePointReferenceList",
-        "VmRestorePoints",
-        "VmRestorePoint",
-    ),
-    (
-        "vmReplicaPoints",
-        "VmReplicaPointReferenceList",
-        "VmReplicaPoints",
-        "VmReplicaPoint",
-    ),
-    (
-        "managedServers",
-        "ManagedServerReferenceList",
-        "ManagedServers",
-        "ManagedServer",
-    ),
-    (
-        "failoverPlans",
-        "FailoverPlanReferenceList",
-        "FailoverPlans",
-        "FailoverPlan",
-    ),
-    (
-        "tapeLibraries",
-        "TapeLibraryReferenceList",
-        "TapeLibraries",
-        "TapeLibrary",
-    ),
-    ("tapeJobs", "TapeJobReferenceList", "TapeJobs", "TapeJob"),
-    (
-        "fileServers",
-        "FileServerReferenceList",
-        "FileServers",
-        "FileServer",
-    ),
-    ("nasJobs", "NASJobReferenceList", "NASJobs", "NASJob"),
-    (
-        "nasBackups",
-        "NASBackupReferenceList",
-        "NASBackups",
-        "NASBackup",
-    ),
-    (
-        "nasBackupSessions",
-        "NASBackupJobSessionReferenceList",
-        "NASBackupJobSessions",
-        "NASBackupJobSession",
-    ),
-    (
-        "vAppRestorePoints",
-        "VAppRestorePointReferenceList",
-        "VAppRestorePoints",
-        "VAppRestorePoint",
-    ),
-    (
-        "vCloudOrganizationConfigs",
-        "VCloudOrganizationConfigReferenceList",
-        "VCloudOrganizationConfigs",
-        "VCloudOrganizationConfig",
-    ),
-    (
-        "hierarchyRoots",
-        "HierarchyRootReferenceList",
-        "HierarchyRoots",
-        "HierarchyRoot",
-    ),
-];
+/// `Links` around `items`, or the items alone under [`Break::EmRootWithoutWrappers`].
+fn wrapped(st: &State, name: &'static str, items: Vec<Node>) -> Node {
+    if st.breaks.has(Break::EmRootWithoutWrappers) {
+        Node::Inline {
+            json_name: name,
+            items,
+        }
+    } else {
+        Node::List { name, items }
+    }
+}
+
+/// EM-01: the `EnterpriseManager` root, no credentials needed: `Links` (the sessions list and
+/// the logon for `latest`), then `SupportedVersions`, one `SupportedVersion` per version with
+/// its own logon link (the order of the vendor's sample; the XSD's names).
+async fn root(AxState(st): St, headers: HeaderMap) -> Response {
+    let base = &st.bases.em;
+    let supported = served_versions(&st)
+        .into_iter()
+        .map(|v| {
+            let href = format!("{base}/api/sessionMngr/?v={v}");
+            Node::el("SupportedVersion").attr("Name", v).child(wrapped(
+                &st,
+                "Links",
+                vec![link(href, "LogonSession", "Create", None)],
+            ))
+        })
+        .collect();
+    let links = vec![
+        link(
+            format!("{base}/api/logonSessions"),
+            "LogonSessionList",
+            "Down",
+            None,
+        ),
+        link(
+            format!("{base}/api/sessionMngr/?v=latest"),
+            "LogonSession",
+            "Create",
+            None,
+        ),
+    ];
+    let node = Node::el("EnterpriseManager")
+        .child(wrapped(&st, "Links", links))
+        .child(wrapped(&st, "SupportedVersions", supported));
+    render(StatusCode::OK, &node, wants_json(&headers))
+}
 
 fn logon_session_node(st: &State, session: &EmSession, user_name: &str) -> Node {
     let base = &st.bases.em;
     let id = uuid::Uuid::from_u128(session.id).to_string();
     let href = format!("{base}/api/logonSessions/{id}");
-    let mut links = vec![link(
-        format!("{base}/api/"),
-        "EnterpriseManager",
-        "Up",
-        None,
-    )];
-    for (path, ref_type, list_type, _) in COLLECTIONS {
-        links.push(link(format!("{base}/api/{path}"), *ref_type, "Down", None));
-        links.push(link(
-            format!("{base}/api/{path}?format=Entity"),
-            *list_type,
-            "Down",
-            None,
-        ));
-    }
-    links.push(link(format!("{base}/api/tasks"), "TaskList", "Down", None));
-    links.push(link(href.clone(), "LogonSession", "Delete", None));
+    let own = format!("logonSessions/{id}");
+    let links = links::LOGON_SESSION
+        .iter()
+        .map(|entry| {
+            let mut data = entry.data(&own);
+            if *entry == links::Entry::Delete && st.breaks.has(Break::EmDeleteLinkTyped) {
+                data.ty = Some("LogonSession".to_owned());
+            }
+            if *entry == links::Entry::Entities("jobs") && st.breaks.has(Break::EmJobsLinkType) {
+                data.ty = Some("Jobs".to_owned());
+            }
+            link(
+                format!("{base}/api/{}", data.path),
+                data.ty.map_or(Value::Null, Value::String),
+                data.rel,
+                data.name,
+            )
+        })
+        .collect();
     Node::el("LogonSession")
         .attr("Href", href)
         .attr("Type", "LogonSession")
@@ -367,10 +259,10 @@ fn authenticate(st: &State, headers: &HeaderMap) -> Result<(EmToken, EmSession),
     let mut store = st.em.lock();
     let mut expired = false;
     for candidate in candidates {
-        let Some(key) = decode_em_token(candidate) else {
+        let Some((key, shape)) = decode_em_token(candidate) else {
             continue;
         };
-        let Some(session) = store.by_token.get_mut(&key) else {
+        let Some(session) = store.by_token.get_mut(&key).filter(|s| s.form == shape) else {
             continue;
         };
         if now >= session.last_ms.saturating_add(idle) {
@@ -380,7 +272,9 @@ fn authenticate(st: &State, headers: &HeaderMap) -> Result<(EmToken, EmSession),
             expired = true;
             continue;
         }
-        session.last_ms = now;
+        if !st.breaks.has(Break::EmIdleNotReset) {
+            session.last_ms = now;
+        }
         let session = *session;
         drop(store);
         if st.user(session.user).is_none() {
@@ -403,12 +297,69 @@ fn authenticate(st: &State, headers: &HeaderMap) -> Result<(EmToken, EmSession),
     ))
 }
 
+/// The account a (non-tenant) logon is for: Basic credentials of an account with a portal role
+/// (EM-02, EM-05), or a live session token (EM-11).
+fn logon_user(st: &State, headers: &HeaderMap, json: bool) -> Result<u32, Response> {
+    match basic_credentials(headers) {
+        Some(Ok((name, password))) => match st.authenticate(&name, &password) {
+            Some((index, user)) if user.em_role.is_some_and(EmRole::may_use_basic) => Ok(index),
+            Some(_) => {
+                st.count(Product::Em, Count::FailedLogon);
+                tracing::info!("EM logon refused: account has no Enterprise Manager role");
+                Err(error(
+                    StatusCode::UNAUTHORIZED,
+                    "the account has no Portal Administrator, Portal User or Restore Operator role",
+                    json,
+                ))
+            }
+            None => {
+                st.count(Product::Em, Count::FailedLogon);
+                tracing::info!("EM logon refused: wrong credentials");
+                Err(error(
+                    StatusCode::UNAUTHORIZED,
+                    "wrong user name or password",
+                    json,
+                ))
+            }
+        },
+        Some(Err(())) => {
+            st.count(Product::Em, Count::FailedLogon);
+            Err(error(
+                StatusCode::UNAUTHORIZED,
+                "malformed Basic authorization header",
+                json,
+            ))
+        }
+        // EM-11: a live token also authorises a logon (a new session for the same user).
+        None => {
+            let (c, h) = tokens_of(headers);
+            let no_token = c.is_empty() && h.is_empty();
+            if no_token || st.breaks.has(Break::EmTokenLogonRefused) {
+                st.count(Product::Em, Count::FailedLogon);
+                return Err(error(
+                    StatusCode::UNAUTHORIZED,
+                    "credentials are required: Authorization: Basic",
+                    json,
+                ));
+            }
+            match authenticate(st, headers) {
+                Ok((_, session)) => Ok(session.user),
+                Err(resp) => {
+                    st.count(Product::Em, Count::FailedLogon);
+                    Err(resp)
+                }
+            }
+        }
+    }
+}
+
 /// EM-02, EM-03, EM-04, EM-05, EM-11, EM-13: `POST /api/sessionMngr/?v=`.
 async fn logon(AxState(st): St, req: Request) -> Response {
-    let headers = req.headers().clone();
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
     let json = wants_json(&headers);
-    let versions = st.em_versions.read().clone();
-    match query_param(req.uri(), "v") {
+    let versions = served_versions(&st);
+    match query_param(&parts.uri, "v") {
         None => {}
         Some(v) if v.eq_ignore_ascii_case("latest") && !versions.is_empty() => {}
         Some(v) if versions.iter().any(|s| s.eq_ignore_ascii_case(v.trim())) => {}
@@ -425,52 +376,40 @@ async fn logon(AxState(st): St, req: Request) -> Response {
             );
         }
     }
-    let user_index = match basic_credentials(&headers) {
-        Some(Ok((name, password))) => match st.authenticate(&name, &password) {
-            Some((index, user)) if user.em_role.is_some() => index,
-            Some(_) => {
-                st.count(Product::Em, Count::FailedLogon);
-                tracing::info!("EM logon refused: account has no Enterprise Manager role");
-                return error(
-                    StatusCode::UNAUTHORIZED,
-                    "the account has no Portal Administrator, Portal User or Restore Operator role",
-                    json,
-                );
-            }
-            None => {
-                st.count(Product::Em, Count::FailedLogon);
-                tracing::info!("EM logon refused: wrong credentials");
-                return error(
-                    StatusCode::UNAUTHORIZED,
-                    "wrong user name or password",
-                    json,
-                );
-            }
-        },
-        Some(Err(())) => {
-            st.count(Product::Em, Count::FailedLogon);
+    let body = match axum::body::to_bytes(body, st.limits.body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
             return error(
-                StatusCode::UNAUTHORIZED,
-                "malformed Basic authorization header",
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read",
                 json,
             );
         }
-        // EM-11: a live token also authorises a logon (a new session for the same user).
-        None => match authenticate(&st, &headers) {
-            Ok((_, session)) => session.user,
-            Err(resp) => {
+    };
+    let tenant = if st.breaks.has(Break::EmTenantLogonRefused) {
+        None
+    } else {
+        tenant::credentials(&body)
+    };
+    let user_index = if let Some(spec) = tenant {
+        // EM-02: a tenant logs on with a LoginSpec body, not with Basic credentials.
+        match st.authenticate(&spec.username, spec.password()) {
+            Some((index, user)) if user.em_role == Some(EmRole::Tenant) => index,
+            _ => {
                 st.count(Product::Em, Count::FailedLogon);
-                let (c, h) = tokens_of(&headers);
-                if c.is_empty() && h.is_empty() {
-                    return error(
-                        StatusCode::UNAUTHORIZED,
-                        "credentials are required: Authorization: Basic",
-                        json,
-                    );
-                }
-                return resp;
+                tracing::info!("EM tenant logon refused");
+                return error(
+                    StatusCode::UNAUTHORIZED,
+                    "wrong tenant name or password",
+                    json,
+                );
             }
-        },
+        }
+    } else {
+        match logon_user(&st, &headers, json) {
+            Ok(index) => index,
+            Err(resp) => return resp,
+        }
     };
     let Some(user) = st.user(user_index) else {
         return error(
@@ -480,12 +419,26 @@ async fn logon(AxState(st): St, req: Request) -> Response {
         );
     };
     let now = st.now_ms();
-    let key: EmToken = random_bytes();
+    // EM-14: the token's form is a setting; the default token is base64 of the SessionId text.
+    let shape = if st.breaks.has(Break::EmTokenOtherForm) {
+        EmTokenShape::Bytes24
+    } else {
+        match st.behaviour().em_token_form {
+            EmTokenForm::Base64SessionId => EmTokenShape::GuidText,
+            EmTokenForm::RandomBytes => EmTokenShape::Bytes16,
+        }
+    };
+    let id = random_uuid().as_u128();
+    let key: EmToken = match shape {
+        EmTokenShape::GuidText => id,
+        _ => u128::from_be_bytes(random_bytes()),
+    };
     let session = EmSession {
-        id: random_uuid().as_u128(),
+        id,
         user: user_index,
         created_ms: now,
         last_ms: now,
+        form: shape,
     };
     {
         let mut store = st.em.lock();
@@ -506,13 +459,15 @@ async fn logon(AxState(st): St, req: Request) -> Response {
     }
     st.count(Product::Em, Count::Logon);
     tracing::info!(user = %user.name, "EM logon");
-    let token = encode_em_token(&key);
+    let token = encode_em_token(key, shape);
     let node = logon_session_node(&st, &session, &user.name);
     let mut resp = render(StatusCode::CREATED, &node, json);
     if let Ok(v) = HeaderValue::from_str(&token) {
         resp.headers_mut().insert(TOKEN_HEADER, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("{TOKEN_HEADER}={token}; Path=/api")) {
+    if !st.breaks.has(Break::EmNoCookie)
+        && let Ok(v) = HeaderValue::from_str(&format!("{TOKEN_HEADER}={token}; Path=/api"))
+    {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     resp
@@ -543,7 +498,11 @@ async fn list_sessions(AxState(st): St, headers: HeaderMap) -> Response {
         .lock()
         .by_token
         .values()
-        .filter(|s| s.user == me.user && s.id != me.id && now < s.last_ms.saturating_add(idle))
+        .filter(|s| {
+            (s.user == me.user || st.breaks.has(Break::EmListsOtherUsers))
+                && s.id != me.id
+                && now < s.last_ms.saturating_add(idle)
+        })
         .copied()
         .collect();
     mine.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(a.id.cmp(&b.id)));
@@ -595,7 +554,7 @@ async fn logout(AxState(st): St, Path(id): Path<String>, headers: HeaderMap) -> 
     let Some(target) = own_session(&st, &me, &id) else {
         return error(StatusCode::NOT_FOUND, "no such logon session", json);
     };
-    {
+    if !st.breaks.has(Break::EmLogoutKeepsSession) {
         let mut store = st.em.lock();
         let EmStore {
             by_token,
@@ -610,6 +569,15 @@ async fn logout(AxState(st): St, Path(id): Path<String>, headers: HeaderMap) -> 
     }
     st.count(Product::Em, Count::Logout);
     tracing::info!("EM logout");
+    if st.breaks.has(Break::EmLogout200) {
+        let user = st.user(me.user).map(|u| u.name).unwrap_or_default();
+        return render(
+            StatusCode::OK,
+            &logon_session_node(&st, &target, &user),
+            json,
+        );
+    }
+    // EM-09: the reference page of this DELETE answers 204 No Content.
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -690,7 +658,7 @@ async fn get_task(AxState(st): St, Path(id): Path<String>, headers: HeaderMap) -
             .lock()
             .tasks
             .get(&n)
-            .filter(|t| t.owner == me.id)
+            .filter(|t| t.owner == me.id || st.breaks.has(Break::EmTaskVisibleToAll))
             .map(|t| (n, t.clone()))
     });
     match found {
@@ -768,58 +736,6 @@ async fn job_action(AxState(st): St, Path(id): Path<String>, req: Request) -> Re
         (n, task)
     };
     render(StatusCode::ACCEPTED, &task_node(&st, n, &task), json)
-}
-
-/// Starts a run of a job (shared by EM and VBR). Returns the run.
-pub(crate) fn start_run(st: &State, job: usize, now: u64) -> JobRun {
-    let run = JobRun {
-        id: random_uuid().to_string(),
-        job,
-        started_ms: now,
-        stopped_ms: None,
-    };
-    let mut runs = st.runs.lock();
-    if runs.len() >= 10_000 {
-        runs.remove(0);
-    }
-    runs.push(run.clone());
-    run
-}
-
-/// Stops the running runs of a job. Returns the last one touched.
-pub(crate) fn stop_runs(st: &State, job: usize, now: u64) -> Option<JobRun> {
-    let duration = st.inventory.jobs.get(job)?.duration_secs * 1000;
-    let mut runs = st.runs.lock();
-    let mut last = None;
-    for run in runs.iter_mut().filter(|r| r.job == job) {
-        if run.stopped_ms.is_none() && now < run.started_ms.saturating_add(duration) {
-            run.stopped_ms = Some(now);
-            last = Some(run.clone());
-        }
-    }
-    last
-}
-
-/// State, result and progress of a run at `now`: (`Starting`/`Working`/`Stopped`, result, %).
-pub(crate) fn run_status(st: &State, run: &JobRun, now: u64) -> (&'static str, String, u32) {
-    let job = &st.inventory.jobs[run.job.min(st.inventory.jobs.len().saturating_sub(1))];
-    let duration = job.duration_secs.max(1) * 1000;
-    if let Some(stopped) = run.stopped_ms
-        && now >= stopped
-    {
-        return ("Stopped", "Failed".to_string(), 100);
-    }
-    let elapsed = now.saturating_sub(run.started_ms);
-    if elapsed >= duration {
-        ("Stopped", job.result.clone(), 100)
-    } else if elapsed < 5_000 {
-        ("Starting", "None".to_string(), 0)
-    } else {
-        let pct = u32::try_from(elapsed * 100 / duration)
-            .unwrap_or(99)
-            .min(99);
-        ("Working", "None".to_string(), pct)
-    }
 }
 
 /// One row of a collection: id, name, entity fields, extra links.
@@ -966,29 +882,21 @@ fn em_job_type(kind: &str) -> &str {
     }
 }
 
-fn collection(
-    path_lower: &str,
-) -> Option<&'static (&'static str, &'static str, &'static str, &'static str)> {
-    COLLECTIONS
-        .iter()
-        .find(|c| c.0.eq_ignore_ascii_case(path_lower))
-}
-
-fn reference(st: &State, coll: &(&str, &str, &str, &'static str), item: &Item) -> Node {
+fn reference(st: &State, coll: &Collection, item: &Item) -> Node {
     let base = &st.bases.em;
-    let href = format!("{base}/api/{}/{}", coll.0, item.id);
+    let href = format!("{base}/api/{}/{}", coll.path, item.id);
     Node::el("Ref")
-        .attr("UID", format!("urn:veeam:{}:{}", coll.3, item.id))
+        .attr("UID", format!("urn:veeam:{}:{}", coll.item, item.id))
         .attr("Name", item.name.clone())
         .attr("Href", href.clone())
-        .attr("Type", format!("{}Reference", coll.3))
+        .attr("Type", format!("{}Reference", coll.item))
         .child(Node::List {
             name: "Links",
-            items: up_link(st, coll.0)
+            items: up_link(st, coll.path)
                 .into_iter()
                 .chain([link(
                     format!("{href}?format=Entity"),
-                    coll.3,
+                    coll.item,
                     "Alternate",
                     Some(&item.name),
                 )])
@@ -1009,17 +917,17 @@ fn up_link(st: &State, path: &str) -> Option<Node> {
     })
 }
 
-fn entity(st: &State, coll: &(&str, &str, &str, &'static str), item: &Item) -> Node {
+fn entity(st: &State, coll: &Collection, item: &Item) -> Node {
     let base = &st.bases.em;
-    let href = format!("{base}/api/{}/{}", coll.0, item.id);
+    let href = format!("{base}/api/{}/{}", coll.path, item.id);
     let mut links = vec![link(
         href.clone(),
-        format!("{}Reference", coll.3),
+        format!("{}Reference", coll.item),
         "Alternate",
         Some(&item.name),
     )];
-    links.extend(up_link(st, coll.0));
-    if coll.0 == "jobs" {
+    links.extend(up_link(st, coll.path));
+    if coll.path == "jobs" {
         for action in ["start", "stop", "retry"] {
             links.push(link(
                 format!("{href}?action={action}"),
@@ -1029,11 +937,11 @@ fn entity(st: &State, coll: &(&str, &str, &str, &'static str), item: &Item) -> N
             ));
         }
     }
-    let mut node = Node::el(coll.3)
+    let mut node = Node::el(coll.item)
         .attr("Href", format!("{href}?format=Entity"))
-        .attr("Type", coll.3)
+        .attr("Type", coll.item)
         .attr("Name", item.name.clone())
-        .attr("UID", format!("urn:veeam:{}:{}", coll.3, item.id))
+        .attr("UID", format!("urn:veeam:{}:{}", coll.item, item.id))
         .child(Node::List {
             name: "Links",
             items: links,
@@ -1081,27 +989,81 @@ fn is_entity_format(req: &Request) -> bool {
 }
 
 async fn list_collection(AxState(st): St, Path(path): Path<String>, req: Request) -> Response {
+    resource_at(&st, &path, &req)
+}
+
+/// The answer for a collection or service document at `path` below `/api/` (EM-04).
+fn resource_at(st: &State, path: &str, req: &Request) -> Response {
+    let headers = req.headers();
+    if let Err(r) = authenticate(st, headers) {
+        return r;
+    }
+    let json = wants_json(headers);
+    if let Some(svc) = links::service(path) {
+        return render(StatusCode::OK, &service_node(st, svc), json);
+    }
+    let Some(coll) = collection(path) else {
+        return error(StatusCode::NOT_FOUND, "no such resource", json);
+    };
+    let items = items_of(st, coll.path);
+    let node = if is_entity_format(req) {
+        // `?format=Entity`: the root element is the item's plural (`Jobs`), its children the
+        // entities (JSON: `{"Jobs": [..]}`).
+        Node::el(coll.list).child(Node::Inline {
+            json_name: coll.list,
+            items: items.iter().map(|i| entity(st, coll, i)).collect(),
+        })
+    } else {
+        Node::el("EntityReferences").child(Node::Inline {
+            json_name: "Refs",
+            items: items.iter().map(|i| reference(st, coll, i)).collect(),
+        })
+    };
+    render(StatusCode::OK, &node, json)
+}
+
+/// A service document: root element and `Type` are the service's type, with an `Up` link to
+/// the root resource.
+fn service_node(st: &State, svc: &links::Service) -> Node {
+    let base = &st.bases.em;
+    let mut node = Node::el(svc.ty)
+        .attr("Href", format!("{base}/api/{}", svc.path))
+        .attr("Type", svc.ty);
+    if let Some(name) = svc.name {
+        node = node.attr("Name", name);
+    }
+    node.child(Node::List {
+        name: "Links",
+        items: vec![link(
+            format!("{base}/api/"),
+            "EnterpriseManager",
+            "Up",
+            None,
+        )],
+    })
+}
+
+/// `POST /api/<collection>`: only `backupServers?action=create` is a documented creation (the
+/// logon session's `Rel="Create"` link); the emulator registers no servers and says so.
+async fn create_in_collection(AxState(st): St, Path(path): Path<String>, req: Request) -> Response {
     let headers = req.headers();
     if let Err(r) = authenticate(&st, headers) {
         return r;
     }
     let json = wants_json(headers);
-    let Some(coll) = collection(&path) else {
-        return error(StatusCode::NOT_FOUND, "no such resource", json);
-    };
-    let items = items_of(&st, coll.0);
-    let node = if is_entity_format(&req) {
-        Node::el("Entities").child(Node::List {
-            name: coll.2,
-            items: items.iter().map(|i| entity(&st, coll, i)).collect(),
-        })
-    } else {
-        Node::el("EntityReferences").child(Node::Inline {
-            json_name: "Refs",
-            items: items.iter().map(|i| reference(&st, coll, i)).collect(),
-        })
-    };
-    render(StatusCode::OK, &node, json)
+    let create = query_param(req.uri(), "action").is_some_and(|a| a.eq_ignore_ascii_case("create"));
+    if path.eq_ignore_ascii_case("backupServers") && create {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "a BackupServerSpec body is required; the emulator registers no backup servers",
+            json,
+        );
+    }
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this resource",
+        json,
+    )
 }
 
 async fn get_entity_jobs(st: St, Path(id): Path<String>, req: Request) -> Response {
@@ -1113,6 +1075,10 @@ async fn get_entity(st: St, Path((path, id)): Path<(String, String)>, req: Reque
 }
 
 async fn entity_response(AxState(st): St, path: String, id: String, req: Request) -> Response {
+    let nested = format!("{path}/{id}");
+    if links::service(&nested).is_some() || collection(&nested).is_some() {
+        return resource_at(&st, &nested, &req);
+    }
     let headers = req.headers();
     if let Err(r) = authenticate(&st, headers) {
         return r;
@@ -1122,9 +1088,13 @@ async fn entity_response(AxState(st): St, path: String, id: String, req: Request
         return error(StatusCode::NOT_FOUND, "no such resource", json);
     };
     let wanted = id.rsplit(':').next().unwrap_or(&id).to_ascii_lowercase();
-    let items = items_of(&st, coll.0);
+    let items = items_of(&st, coll.path);
     let Some(item) = items.iter().find(|i| i.id.eq_ignore_ascii_case(&wanted)) else {
-        return error(StatusCode::NOT_FOUND, &format!("no such {}", coll.3), json);
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("no such {}", coll.item),
+            json,
+        );
     };
     let node = if is_entity_format(&req) {
         entity(&st, coll, item)
@@ -1186,7 +1156,7 @@ async fn query(AxState(st): St, req: Request) -> Response {
         (Ok(size), Ok(page)) => (size, page),
         (Err(message), _) | (_, Err(message)) => return bad(&message),
     };
-    let all = items_of(&st, coll.0);
+    let all = items_of(&st, coll.path);
     let total = all.len() as u64;
     let pages_count = total.div_ceil(page_size).max(1);
     let start = usize::try_from((page - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
@@ -1214,7 +1184,7 @@ async fn query(AxState(st): St, req: Request) -> Response {
     links.push(page_link(pages_count, "Last"));
     let body = if entities {
         Node::el("Entities").child(Node::List {
-            name: coll.2,
+            name: coll.list,
             items: items.iter().map(|i| entity(&st, coll, i)).collect(),
         })
     } else {
