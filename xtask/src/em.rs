@@ -126,8 +126,9 @@ fn generate_one(path: &Path) -> Result<(String, String)> {
 
     let tokens = xsd_generate(config)
         .map_err(|err| anyhow::anyhow!("xsd-parser failed on {}: {err}", path.display()))?;
-    let file: syn::File = syn::parse2(tokens)
+    let mut file: syn::File = syn::parse2(tokens)
         .with_context(|| format!("xsd-parser output for {} is not valid Rust", path.display()))?;
+    crate::em_redact::redact_debug(&mut file);
     Ok((stem, prettyplease::unparse(&file)))
 }
 

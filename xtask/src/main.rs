@@ -8,6 +8,7 @@
 
 mod bench;
 mod em;
+mod em_redact;
 mod lenient_enums;
 mod lenient_fields;
 mod normalize;

@@ -34,6 +34,7 @@ pub mod error;
 pub mod json;
 pub mod links;
 pub mod model;
+pub mod redact;
 pub mod xml;
 
 pub use error::ParseError;

@@ -59,6 +59,13 @@ async fn no_secret_in_trace_logs_or_debug_output() {
             .unwrap();
         remember(&em, &mut secrets).await;
         printed += &format!("{em:?} {:?}", em.session().authenticator());
+        // The generated model itself (EM-14: SessionId and the Href holding it are secrets).
+        let logon = em.logon_session().unwrap();
+        printed += &format!("{logon:?} {logon:#?}");
+        assert!(
+            printed.contains("<redacted>"),
+            "the LogonSession was not printed"
+        );
         em.get("api/jobs").await.unwrap();
         // The session's own resource: its path holds the SessionId (EM-14), which no span
         // may record.

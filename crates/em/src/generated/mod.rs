@@ -26,7 +26,7 @@ pub const PREFIX_EM: xsd_parser_types::misc::NamespacePrefix = xsd_parser_types:
 );
 pub type EnterpriseManager = EnterpriseManagerType;
 ///The root resource, `GET /api/` without credentials (EM-01).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct EnterpriseManagerType {
     pub href: Option<String>,
     pub type_: Option<String>,
@@ -107,7 +107,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for SupportedVersionListTyp
     type Deserializer = quick_xml_deserialize::SupportedVersionListTypeDeserializer;
 }
 ///A hypermedia link: `Href` is where it points, `Type` the resource type found there, `Rel` what following it does (Up, Down, Alternate, Create, Delete, Edit, Start, ...), `Name` a display name.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct LinkType {
     pub href: String,
     pub type_: Option<String>,
@@ -164,7 +164,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for SupportedVersionType {
 }
 pub type LogonSession = LogonSessionType;
 ///The body of a successful logon, `POST /api/sessionMngr/?v=VERSION` (EM-04).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct LogonSessionType {
     pub href: Option<String>,
     pub type_: Option<String>,
@@ -196,7 +196,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for LogonSessionType {
 }
 pub type LogonSessions = LogonSessionListType;
 ///`GET /api/logonSessions` (EM-10): the root element is `LogonSessions`, one `LogonSession` per session (JSON: `{"LogonSessions": [..]}`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct LogonSessionListType {
     pub href: Option<String>,
     pub type_: Option<String>,
@@ -283,7 +283,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for EntityReferencesType {
     type Deserializer = quick_xml_deserialize::EntityReferencesTypeDeserializer;
 }
 ///A reference to an entity: its UID (`urn:veeam:Job:...`), name, href and links.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ReferenceType {
     pub uid: Option<String>,
     pub name: Option<String>,
@@ -313,7 +313,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for ReferenceType {
 }
 pub type BackupServer = BackupServerType;
 ///A Veeam Backup and Replication (VBR) server registered in Enterprise Manager.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct BackupServerType {
     pub uid: Option<String>,
     pub name: Option<String>,
@@ -348,7 +348,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for BackupServerType {
 }
 pub type Job = JobType;
 ///A backup, replication or copy job. Its `Rel="Start"` link (`POST /api/jobs/ID?action=start`) starts it and answers with a `Task` (EM-12).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct JobType {
     pub uid: Option<String>,
     pub name: Option<String>,
@@ -384,7 +384,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for JobType {
 }
 pub type Repository = RepositoryType;
 ///A backup repository; sizes are in bytes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct RepositoryType {
     pub uid: Option<String>,
     pub name: Option<String>,
@@ -417,7 +417,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for RepositoryType {
 }
 pub type BackupJobSession = BackupJobSessionType;
 ///One run of a backup job. `State` is Starting, Working, Stopping or Stopped; `Result` is None, Success, Warning or Failed. Times are ISO 8601 UTC.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct BackupJobSessionType {
     pub uid: Option<String>,
     pub name: Option<String>,
@@ -589,7 +589,7 @@ impl ::xsd_parser_types::quick_xml::WithDeserializer for BackupJobSessionListTyp
 }
 pub type Task = TaskType;
 ///An asynchronous action, `/api/tasks/ID` (EM-12). `State` is Running, then Finished with a `Result`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct TaskType {
     pub href: Option<String>,
     pub type_: Option<String>,
@@ -783,7 +783,7 @@ pub type NasJobs = EntityListType;
 pub type NasBackups = EntityListType;
 pub type EnterpriseSecuritySettings = ServiceType;
 ///A service document linked from a logon session (`QueryService`, `LookupService`, `Report`, `EnterpriseSecuritySettings`, ...): the root element and `Type` name the service; its `Links` lead on.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ServiceType {
     pub href: Option<String>,
     pub type_: Option<String>,
@@ -875,7 +875,6 @@ pub mod quick_xml_deserialize {
     use xsd_parser_types::{
         quick_xml::Deserializer as _, xml::{AnyAttributes, AnyElement},
     };
-    #[derive(Debug)]
     pub struct EnterpriseManagerTypeDeserializer {
         href: Option<String>,
         type_: Option<String>,
@@ -2155,7 +2154,6 @@ pub mod quick_xml_deserialize {
             })
         }
     }
-    #[derive(Debug)]
     pub struct LinkTypeDeserializer {
         href: String,
         type_: Option<String>,
@@ -2832,7 +2830,6 @@ pub mod quick_xml_deserialize {
             })
         }
     }
-    #[derive(Debug)]
     pub struct LogonSessionTypeDeserializer {
         href: Option<String>,
         type_: Option<String>,
@@ -3494,7 +3491,6 @@ pub mod quick_xml_deserialize {
             })
         }
     }
-    #[derive(Debug)]
     pub struct LogonSessionListTypeDeserializer {
         href: Option<String>,
         type_: Option<String>,
@@ -4799,7 +4795,6 @@ pub mod quick_xml_deserialize {
             })
         }
     }
-    #[derive(Debug)]
     pub struct ReferenceTypeDeserializer {
         uid: Option<String>,
         name: Option<String>,
@@ -5211,7 +5206,6 @@ pub mod quick_xml_deserialize {
             })
         }
     }
-    #[derive(Debug)]
     pub struct BackupServerTypeDeserializer {
         uid: Option<String>,
         name: Option<String>,
@@ -5991,7 +5985,6 @@ pub mod quick_xml_deserialize {
             })
         }
     }
-    #[derive(Debug)]
     pub struct JobTypeDeserializer {
         uid: Option<String>,
         name: Option<String>,
@@ -7145,7 +7138,6 @@ pub mod quick_xml_deserialize {
             })
         }
     }
-    #[derive(Debug)]
     pub struct RepositoryTypeDeserializer {
         uid: Option<String>,
         name: Option<String>,
@@ -7927,7 +7919,6 @@ pub mod quick_xml_deserialize {
             })
         }
     }
-    #[derive(Debug)]
     pub struct BackupJobSessionTypeDeserializer {
         uid: Option<String>,
         name: Option<String>,
@@ -11703,7 +11694,6 @@ pub mod quick_xml_deserialize {
             })
         }
     }
-    #[derive(Debug)]
     pub struct TaskTypeDeserializer {
         href: Option<String>,
         type_: Option<String>,
@@ -14774,7 +14764,6 @@ pub mod quick_xml_deserialize {
             })
         }
     }
-    #[derive(Debug)]
     pub struct ServiceTypeDeserializer {
         href: Option<String>,
         type_: Option<String>,
@@ -16203,6 +16192,178 @@ pub mod quick_xml_deserialize {
                 password: helper.finish_element("Password", self.password)?,
                 any: self.any,
             })
+        }
+    }
+    impl ::core::fmt::Debug for EnterpriseManagerTypeDeserializer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("EnterpriseManagerTypeDeserializer")
+                .field("href", &crate::redact::optional_href(self.href.as_deref()))
+                .field("type_", &self.type_)
+                .field("any_attribute", &self.any_attribute)
+                .field("links", &self.links)
+                .field("supported_versions", &self.supported_versions)
+                .field("any", &self.any)
+                .field("state__", &self.state__)
+                .finish()
+        }
+    }
+    impl ::core::fmt::Debug for LinkTypeDeserializer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("LinkTypeDeserializer")
+                .field("href", &crate::redact::href(&self.href))
+                .field("type_", &self.type_)
+                .field("rel", &self.rel)
+                .field("name", &self.name)
+                .field("any_attribute", &self.any_attribute)
+                .field("any", &self.any)
+                .field("state__", &self.state__)
+                .finish()
+        }
+    }
+    impl ::core::fmt::Debug for LogonSessionTypeDeserializer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("LogonSessionTypeDeserializer")
+                .field("href", &crate::redact::optional_href(self.href.as_deref()))
+                .field("type_", &self.type_)
+                .field("any_attribute", &self.any_attribute)
+                .field("links", &self.links)
+                .field("user_name", &self.user_name)
+                .field("session_id", &"<redacted>")
+                .field("any", &self.any)
+                .field("state__", &self.state__)
+                .finish()
+        }
+    }
+    impl ::core::fmt::Debug for LogonSessionListTypeDeserializer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("LogonSessionListTypeDeserializer")
+                .field("href", &crate::redact::optional_href(self.href.as_deref()))
+                .field("type_", &self.type_)
+                .field("any_attribute", &self.any_attribute)
+                .field("logon_session", &self.logon_session)
+                .field("any", &self.any)
+                .field("state__", &self.state__)
+                .finish()
+        }
+    }
+    impl ::core::fmt::Debug for ReferenceTypeDeserializer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("ReferenceTypeDeserializer")
+                .field("uid", &self.uid)
+                .field("name", &self.name)
+                .field("href", &crate::redact::optional_href(self.href.as_deref()))
+                .field("type_", &self.type_)
+                .field("any_attribute", &self.any_attribute)
+                .field("links", &self.links)
+                .field("any", &self.any)
+                .field("state__", &self.state__)
+                .finish()
+        }
+    }
+    impl ::core::fmt::Debug for BackupServerTypeDeserializer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("BackupServerTypeDeserializer")
+                .field("uid", &self.uid)
+                .field("name", &self.name)
+                .field("href", &crate::redact::optional_href(self.href.as_deref()))
+                .field("type_", &self.type_)
+                .field("any_attribute", &self.any_attribute)
+                .field("links", &self.links)
+                .field("description", &self.description)
+                .field("port", &self.port)
+                .field("version", &self.version)
+                .field("any", &self.any)
+                .field("state__", &self.state__)
+                .finish()
+        }
+    }
+    impl ::core::fmt::Debug for JobTypeDeserializer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("JobTypeDeserializer")
+                .field("uid", &self.uid)
+                .field("name", &self.name)
+                .field("href", &crate::redact::optional_href(self.href.as_deref()))
+                .field("type_", &self.type_)
+                .field("any_attribute", &self.any_attribute)
+                .field("links", &self.links)
+                .field("job_type", &self.job_type)
+                .field("platform", &self.platform)
+                .field("description", &self.description)
+                .field("schedule_configured", &self.schedule_configured)
+                .field("schedule_enabled", &self.schedule_enabled)
+                .field("next_run", &self.next_run)
+                .field("any", &self.any)
+                .field("state__", &self.state__)
+                .finish()
+        }
+    }
+    impl ::core::fmt::Debug for RepositoryTypeDeserializer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("RepositoryTypeDeserializer")
+                .field("uid", &self.uid)
+                .field("name", &self.name)
+                .field("href", &crate::redact::optional_href(self.href.as_deref()))
+                .field("type_", &self.type_)
+                .field("any_attribute", &self.any_attribute)
+                .field("links", &self.links)
+                .field("capacity", &self.capacity)
+                .field("free_space", &self.free_space)
+                .field("kind", &self.kind)
+                .field("any", &self.any)
+                .field("state__", &self.state__)
+                .finish()
+        }
+    }
+    impl ::core::fmt::Debug for BackupJobSessionTypeDeserializer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("BackupJobSessionTypeDeserializer")
+                .field("uid", &self.uid)
+                .field("name", &self.name)
+                .field("href", &crate::redact::optional_href(self.href.as_deref()))
+                .field("type_", &self.type_)
+                .field("any_attribute", &self.any_attribute)
+                .field("links", &self.links)
+                .field("job_uid", &self.job_uid)
+                .field("job_name", &self.job_name)
+                .field("job_type", &self.job_type)
+                .field("creation_time_utc", &self.creation_time_utc)
+                .field("end_time_utc", &self.end_time_utc)
+                .field("state", &self.state)
+                .field("result", &self.result)
+                .field("progress", &self.progress)
+                .field("is_retry", &self.is_retry)
+                .field("any", &self.any)
+                .field("state__", &self.state__)
+                .finish()
+        }
+    }
+    impl ::core::fmt::Debug for TaskTypeDeserializer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("TaskTypeDeserializer")
+                .field("href", &crate::redact::optional_href(self.href.as_deref()))
+                .field("type_", &self.type_)
+                .field("any_attribute", &self.any_attribute)
+                .field("links", &self.links)
+                .field("task_id", &self.task_id)
+                .field("state", &self.state)
+                .field("operation", &self.operation)
+                .field("result", &self.result)
+                .field("any", &self.any)
+                .field("state__", &self.state__)
+                .finish()
+        }
+    }
+    impl ::core::fmt::Debug for ServiceTypeDeserializer {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("ServiceTypeDeserializer")
+                .field("href", &crate::redact::optional_href(self.href.as_deref()))
+                .field("type_", &self.type_)
+                .field("name", &self.name)
+                .field("any_attribute", &self.any_attribute)
+                .field("links", &self.links)
+                .field("any", &self.any)
+                .field("state__", &self.state__)
+                .finish()
         }
     }
 }
@@ -20231,5 +20392,166 @@ pub mod quick_xml_serialize {
                 }
             }
         }
+    }
+}
+impl ::core::fmt::Debug for EnterpriseManagerType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("EnterpriseManagerType")
+            .field("href", &crate::redact::optional_href(self.href.as_deref()))
+            .field("type_", &self.type_)
+            .field("any_attribute", &self.any_attribute)
+            .field("links", &self.links)
+            .field("supported_versions", &self.supported_versions)
+            .field("any", &self.any)
+            .finish()
+    }
+}
+impl ::core::fmt::Debug for LinkType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("LinkType")
+            .field("href", &crate::redact::href(&self.href))
+            .field("type_", &self.type_)
+            .field("rel", &self.rel)
+            .field("name", &self.name)
+            .field("any_attribute", &self.any_attribute)
+            .field("any", &self.any)
+            .finish()
+    }
+}
+impl ::core::fmt::Debug for LogonSessionType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("LogonSessionType")
+            .field("href", &crate::redact::optional_href(self.href.as_deref()))
+            .field("type_", &self.type_)
+            .field("any_attribute", &self.any_attribute)
+            .field("links", &self.links)
+            .field("user_name", &self.user_name)
+            .field("session_id", &"<redacted>")
+            .field("any", &self.any)
+            .finish()
+    }
+}
+impl ::core::fmt::Debug for LogonSessionListType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("LogonSessionListType")
+            .field("href", &crate::redact::optional_href(self.href.as_deref()))
+            .field("type_", &self.type_)
+            .field("any_attribute", &self.any_attribute)
+            .field("logon_session", &self.logon_session)
+            .field("any", &self.any)
+            .finish()
+    }
+}
+impl ::core::fmt::Debug for ReferenceType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("ReferenceType")
+            .field("uid", &self.uid)
+            .field("name", &self.name)
+            .field("href", &crate::redact::optional_href(self.href.as_deref()))
+            .field("type_", &self.type_)
+            .field("any_attribute", &self.any_attribute)
+            .field("links", &self.links)
+            .field("any", &self.any)
+            .finish()
+    }
+}
+impl ::core::fmt::Debug for BackupServerType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("BackupServerType")
+            .field("uid", &self.uid)
+            .field("name", &self.name)
+            .field("href", &crate::redact::optional_href(self.href.as_deref()))
+            .field("type_", &self.type_)
+            .field("any_attribute", &self.any_attribute)
+            .field("links", &self.links)
+            .field("description", &self.description)
+            .field("port", &self.port)
+            .field("version", &self.version)
+            .field("any", &self.any)
+            .finish()
+    }
+}
+impl ::core::fmt::Debug for JobType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("JobType")
+            .field("uid", &self.uid)
+            .field("name", &self.name)
+            .field("href", &crate::redact::optional_href(self.href.as_deref()))
+            .field("type_", &self.type_)
+            .field("any_attribute", &self.any_attribute)
+            .field("links", &self.links)
+            .field("job_type", &self.job_type)
+            .field("platform", &self.platform)
+            .field("description", &self.description)
+            .field("schedule_configured", &self.schedule_configured)
+            .field("schedule_enabled", &self.schedule_enabled)
+            .field("next_run", &self.next_run)
+            .field("any", &self.any)
+            .finish()
+    }
+}
+impl ::core::fmt::Debug for RepositoryType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("RepositoryType")
+            .field("uid", &self.uid)
+            .field("name", &self.name)
+            .field("href", &crate::redact::optional_href(self.href.as_deref()))
+            .field("type_", &self.type_)
+            .field("any_attribute", &self.any_attribute)
+            .field("links", &self.links)
+            .field("capacity", &self.capacity)
+            .field("free_space", &self.free_space)
+            .field("kind", &self.kind)
+            .field("any", &self.any)
+            .finish()
+    }
+}
+impl ::core::fmt::Debug for BackupJobSessionType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("BackupJobSessionType")
+            .field("uid", &self.uid)
+            .field("name", &self.name)
+            .field("href", &crate::redact::optional_href(self.href.as_deref()))
+            .field("type_", &self.type_)
+            .field("any_attribute", &self.any_attribute)
+            .field("links", &self.links)
+            .field("job_uid", &self.job_uid)
+            .field("job_name", &self.job_name)
+            .field("job_type", &self.job_type)
+            .field("creation_time_utc", &self.creation_time_utc)
+            .field("end_time_utc", &self.end_time_utc)
+            .field("state", &self.state)
+            .field("result", &self.result)
+            .field("progress", &self.progress)
+            .field("is_retry", &self.is_retry)
+            .field("any", &self.any)
+            .finish()
+    }
+}
+impl ::core::fmt::Debug for TaskType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("TaskType")
+            .field("href", &crate::redact::optional_href(self.href.as_deref()))
+            .field("type_", &self.type_)
+            .field("any_attribute", &self.any_attribute)
+            .field("links", &self.links)
+            .field("task_id", &self.task_id)
+            .field("state", &self.state)
+            .field("operation", &self.operation)
+            .field("result", &self.result)
+            .field("any", &self.any)
+            .finish()
+    }
+}
+impl ::core::fmt::Debug for ServiceType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("ServiceType")
+            .field("href", &crate::redact::optional_href(self.href.as_deref()))
+            .field("type_", &self.type_)
+            .field("name", &self.name)
+            .field("any_attribute", &self.any_attribute)
+            .field("links", &self.links)
+            .field("any", &self.any)
+            .finish()
     }
 }
