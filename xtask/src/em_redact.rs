@@ -26,19 +26,16 @@ fn rewrite_items(items: &mut Vec<Item>) -> usize {
     let mut count = 0;
     let mut impls = Vec::new();
     for item in items.iter_mut() {
-        match item {
-            Item::Struct(s) => {
-                if needs_redaction(s) && remove_debug_derive(s) {
-                    impls.push(debug_impl(s));
-                    count += 1;
-                }
+        if let Item::Mod(m) = item {
+            if let Some((_, inner)) = m.content.as_mut() {
+                count += rewrite_items(inner);
             }
-            Item::Mod(m) => {
-                if let Some((_, inner)) = m.content.as_mut() {
-                    count += rewrite_items(inner);
-                }
-            }
-            _ => {}
+            continue;
+        }
+        let Item::Struct(s) = item else { continue };
+        if needs_redaction(s) && remove_debug_derive(s) {
+            impls.push(debug_impl(s));
+            count += 1;
         }
     }
     items.extend(impls);
