@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use restpoint_emulator::{EmulatorConfig, Fault, Product, User, VbrRole, defaults};
 use serde_json::{Value, json};
 
-use super::{basic, client, start, start_with};
+use super::{basic, client, header_text, start, start_with};
 
 #[tokio::test]
 async fn faults_status_delay_drop_and_malformed_body_for_the_next_n_requests() {
@@ -113,12 +113,7 @@ async fn counters_revocation_users_and_lifetimes_in_process() {
     let mut tokens = Vec::new();
     for _ in 0..3 {
         let resp = logon().await.unwrap();
-        tokens.push(
-            resp.headers()["X-RestSvcSessionId"]
-                .to_str()
-                .unwrap()
-                .to_string(),
-        );
+        tokens.push(header_text(&resp, "X-RestSvcSessionId"));
     }
     let counters = admin.counters();
     assert_eq!(counters.em.logons, 3);
@@ -174,10 +169,7 @@ async fn counters_revocation_users_and_lifetimes_in_process() {
     lifetimes.em_idle = Duration::from_secs(60);
     admin.set_lifetimes(lifetimes);
     let resp = logon().await.unwrap();
-    let token = resp.headers()["X-RestSvcSessionId"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let token = header_text(&resp, "X-RestSvcSessionId");
     emu.advance(Duration::from_secs(61));
     let resp = c
         .get(format!("{}api/jobs", emu.em_url()))

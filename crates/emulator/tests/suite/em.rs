@@ -6,7 +6,7 @@ use reqwest::{Client, StatusCode};
 use restpoint_emulator::{Emulator, defaults};
 use serde_json::Value;
 
-use super::{basic, client, redact, start, xml_text};
+use super::{basic, client, header_text, redact, start, xml_text};
 
 struct Logon {
     token: String,
@@ -26,10 +26,7 @@ async fn logon_as(c: &Client, emu: &Emulator, user: &str, password: &str) -> Log
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::CREATED);
-    let token = resp.headers()["X-RestSvcSessionId"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let token = header_text(&resp, "X-RestSvcSessionId");
     let body = resp.text().await.unwrap();
     let session_id = xml_text(&body, "SessionId").unwrap().to_string();
     Logon {
@@ -303,10 +300,7 @@ async fn em_07_json_with_accept_json_xml_otherwise() {
         resp.headers()["content-type"],
         "application/json; charset=utf-8"
     );
-    let token = resp.headers()["X-RestSvcSessionId"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let token = header_text(&resp, "X-RestSvcSessionId");
     let json: Value = resp.json().await.unwrap();
     assert_eq!(json["Type"], "LogonSession");
     assert_eq!(json["UserName"], "admin");
@@ -459,10 +453,7 @@ async fn em_11_logon_with_a_live_token_instead_of_basic() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::CREATED);
-    let new_token = resp.headers()["X-RestSvcSessionId"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let new_token = header_text(&resp, "X-RestSvcSessionId");
     assert_ne!(new_token, l.token);
     let body = resp.text().await.unwrap();
     assert_eq!(xml_text(&body, "UserName"), Some("admin"));

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use restpoint_emulator::{Behaviour, EmTokenForm, EmulatorConfig, defaults};
 use serde_json::Value;
 
-use super::{basic, client, start, start_with, xml_text};
+use super::{basic, client, em_admin_logon, header_text, start, start_with, xml_text};
 
 const NS: &str = "http://www.veeam.com/ent/v1.0";
 
@@ -28,19 +28,8 @@ async fn em_14_token_is_base64_of_the_session_id_by_default_and_16_bytes_by_sett
         }))
         .await;
         let c = client(&emu);
-        let resp = c
-            .post(format!("{}api/sessionMngr/?v=latest", emu.em_url()))
-            .header(
-                "Authorization",
-                basic(defaults::ADMIN_USER, defaults::ADMIN_PASSWORD),
-            )
-            .send()
-            .await
-            .unwrap();
-        let token = resp.headers()["X-RestSvcSessionId"]
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let resp = em_admin_logon(&c, &emu).await;
+        let token = header_text(&resp, "X-RestSvcSessionId");
         let body = resp.text().await.unwrap();
         let id = xml_text(&body, "SessionId").unwrap().to_owned();
         let raw = b64(&token);
@@ -178,10 +167,7 @@ async fn em_16_error_answers_carry_the_error_element_in_xml_and_json() {
         .send()
         .await
         .unwrap();
-    let token = resp.headers()["X-RestSvcSessionId"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let token = header_text(&resp, "X-RestSvcSessionId");
     let cases = [
         (
             reqwest::Method::GET,

@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use restpoint_emulator::defaults;
 use serde_json::Value;
 
-use super::{basic, client, start};
+use super::{basic, client, em_admin_logon, header_text, start};
 
 /// One link: its attributes by name (`Href` reduced to the path and query below `/api/`, the
 /// session id replaced by `<id>`).
@@ -247,19 +247,8 @@ async fn em_04_logon_session_reproduces_the_vendor_samples_link_by_link() {
 async fn em_04_every_linked_resource_answers_with_the_root_its_type_names() {
     let emu = start().await;
     let c = client(&emu);
-    let resp = c
-        .post(format!("{}api/sessionMngr/?v=latest", emu.em_url()))
-        .header(
-            "Authorization",
-            basic(defaults::ADMIN_USER, defaults::ADMIN_PASSWORD),
-        )
-        .send()
-        .await
-        .unwrap();
-    let token = resp.headers()["X-RestSvcSessionId"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let resp = em_admin_logon(&c, &emu).await;
+    let token = header_text(&resp, "X-RestSvcSessionId");
     let body = resp.text().await.unwrap();
     let start_at = body.find("<Links>").unwrap();
     let mut hrefs = Vec::new();

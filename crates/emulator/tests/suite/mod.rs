@@ -36,6 +36,26 @@ pub fn client(emu: &Emulator) -> Client {
         .expect("client")
 }
 
+/// `POST /api/sessionMngr/?v=latest` as the default administrator (Basic credentials, EM-02).
+pub async fn em_admin_logon(c: &Client, emu: &Emulator) -> reqwest::Response {
+    c.post(format!("{}api/sessionMngr/?v=latest", emu.em_url()))
+        .header(
+            "Authorization",
+            basic(
+                restpoint_emulator::defaults::ADMIN_USER,
+                restpoint_emulator::defaults::ADMIN_PASSWORD,
+            ),
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The value of header `name` as text (the test fails when it is missing or not text).
+pub fn header_text(resp: &reqwest::Response, name: &str) -> String {
+    resp.headers()[name].to_str().unwrap().to_owned()
+}
+
 pub fn basic(user: &str, password: &str) -> String {
     format!(
         "Basic {}",

@@ -6,7 +6,7 @@ use reqwest::{Client, RequestBuilder, StatusCode};
 use restpoint_emulator::{Emulator, Product, defaults};
 use serde_json::Value;
 
-use super::{basic, client, start};
+use super::{basic, client, em_admin_logon, header_text, start};
 
 const V: &str = "1.2-rev1";
 
@@ -25,19 +25,8 @@ fn case(name: &'static str, request: RequestBuilder, expected: u16) -> Case {
 }
 
 async fn tokens(c: &Client, emu: &Emulator) -> (String, String, String) {
-    let em = c
-        .post(format!("{}api/sessionMngr/?v=latest", emu.em_url()))
-        .header(
-            "Authorization",
-            basic(defaults::ADMIN_USER, defaults::ADMIN_PASSWORD),
-        )
-        .send()
-        .await
-        .unwrap();
-    let em = em.headers()["X-RestSvcSessionId"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let em = em_admin_logon(&c, &emu).await;
+    let em = header_text(&em, "X-RestSvcSessionId");
     let vbr: Value = c
         .post(format!("{}api/oauth2/token", emu.vbr_url()))
         .header("x-api-version", V)

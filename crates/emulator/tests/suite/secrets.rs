@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use restpoint_emulator::{EmulatorConfig, defaults};
 use serde_json::Value;
 
-use super::{basic, client, start};
+use super::{basic, client, em_admin_logon, header_text, start};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -36,20 +36,9 @@ async fn r3_no_secret_in_trace_logs_or_debug_output() {
 
     let emu = start().await;
     let c = client(&emu);
-    let resp = c
-        .post(format!("{}api/sessionMngr/?v=latest", emu.em_url()))
-        .header(
-            "Authorization",
-            basic(defaults::ADMIN_USER, defaults::ADMIN_PASSWORD),
-        )
-        .send()
-        .await
-        .unwrap();
+    let resp = em_admin_logon(&c, &emu).await;
     assert_eq!(resp.status(), StatusCode::CREATED);
-    let em_token = resp.headers()["X-RestSvcSessionId"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let em_token = header_text(&resp, "X-RestSvcSessionId");
     let body = resp.text().await.unwrap();
     let session_id = super::xml_text(&body, "SessionId").unwrap().to_string();
     let _ = c

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use restpoint_emulator::defaults;
 
-use super::{basic, client, start, xml_text};
+use super::{basic, client, header_text, start, xml_text};
 
 #[tokio::test]
 async fn em_documents_validate_against_specs_em_xsd() {
@@ -35,10 +35,7 @@ async fn em_documents_validate_against_specs_em_xsd() {
         .send()
         .await
         .unwrap();
-    let token = resp.headers()["X-RestSvcSessionId"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let token = header_text(&resp, "X-RestSvcSessionId");
     docs.push(("logon".into(), resp.text().await.unwrap()));
     docs.push((
         "error".into(),
