@@ -25,7 +25,7 @@ fn case(name: &'static str, request: RequestBuilder, expected: u16) -> Case {
 }
 
 async fn tokens(c: &Client, emu: &Emulator) -> (String, String, String) {
-    let em = em_admin_logon(&c, &emu).await;
+    let em = em_admin_logon(c, emu).await;
     let em = header_text(&em, "X-RestSvcSessionId");
     let vbr: Value = c
         .post(format!("{}api/oauth2/token", emu.vbr_url()))
