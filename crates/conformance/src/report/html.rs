@@ -68,6 +68,15 @@ fn class_of(o: RuleOutcome) -> &'static str {
     }
 }
 
+fn border_of(o: RuleOutcome) -> &'static str {
+    match o {
+        RuleOutcome::Failed => "b-failed",
+        RuleOutcome::Recorded => "b-recorded",
+        RuleOutcome::Passed => "b-passed",
+        RuleOutcome::Skipped | RuleOutcome::Uncovered => "b-other",
+    }
+}
+
 fn mark_of(o: RuleOutcome) -> &'static str {
     match o {
         RuleOutcome::Failed => "✗",
@@ -103,15 +112,18 @@ a.cell[aria-expanded=true]{border-color:currentColor}
 .o-recorded{color:var(--recorded);background:var(--recorded-bg)}
 .o-skipped{color:var(--skipped);background:var(--skipped-bg)}
 .o-uncovered{color:var(--uncovered);background:var(--uncovered-bg)}
-.evidence{display:none;border:2px solid var(--line);border-radius:.4rem;padding:.8rem 1rem;margin:.8rem 0;background:#fbfbfc}
-.evidence:target,.evidence.open{display:block}
+.evidence{display:none;border:2px solid var(--line);border-radius:.4rem;padding:.8rem 1rem;background:#fbfbfc}
+.evidence:target,.evidence.open{display:block;position:fixed;top:1rem;right:1rem;bottom:1rem;width:min(48rem,62vw);overflow:auto;z-index:10;box-shadow:0 .4rem 1.6rem rgba(0,0,0,.3)}
+.evidence.b-failed{border-color:var(--failed)}.evidence.b-recorded{border-color:var(--recorded)}.evidence.b-passed{border-color:var(--passed)}
+@media (max-width:50rem){.evidence:target,.evidence.open{left:.5rem;right:.5rem;width:auto}}
 .scenario{border-top:1px solid var(--line);padding-top:.5rem;margin-top:.6rem}
 pre{white-space:pre-wrap;word-break:break-word;background:#f3f3f6;padding:.5rem;border-radius:.3rem;margin:.3rem 0}
 code{font-size:.85rem}
 tr.decided{outline:2px solid var(--failed)}
-.exchanges td{font-size:.85rem}
+.exchanges{table-layout:fixed}.exchanges td,.exchanges th{font-size:.85rem;overflow-wrap:anywhere}
+.exchanges th:first-child{width:5.5rem}.small{display:block;color:var(--muted);font-size:.8rem}
 .close{float:right}
-@media print{.evidence{display:block}}
+@media print{.evidence{display:block;position:static;box-shadow:none}}
 "#;
 
 const SCRIPT: &str = r#"
@@ -124,16 +136,17 @@ const SCRIPT: &str = r#"
     document.querySelectorAll('a.cell[aria-expanded=true]').forEach(function(c){c.setAttribute('aria-expanded','false');});
     panel.classList.add('open');open=panel;
     if(cell)cell.setAttribute('aria-expanded','true');
-    if(history.replaceState)history.replaceState(null,'','#'+id);
-    panel.focus();
+    panel.focus({preventScroll:true});
   }
+  function hide(p){p.classList.remove('open');open=null;
+    var c=document.querySelector('a.cell[aria-controls="'+p.id+'"][aria-expanded=true]')||document.querySelector('a.cell[aria-controls="'+p.id+'"]');
+    if(c){c.setAttribute('aria-expanded','false');c.focus();}}
+  document.addEventListener('keydown',function(e){if(e.key==='Escape'&&open)hide(open);});
   document.addEventListener('click',function(e){
     var cell=e.target.closest('a.cell');
     if(cell){e.preventDefault();show(cell.getAttribute('aria-controls'),cell);return;}
     var close=e.target.closest('button.close');
-    if(close){var p=close.closest('.evidence');p.classList.remove('open');open=null;
-      var c=document.querySelector('a.cell[aria-controls="'+p.id+'"]');
-      if(c){c.setAttribute('aria-expanded','false');c.focus();}}
+    if(close)hide(close.closest('.evidence'));
   });
 })();
 "#;
@@ -291,7 +304,7 @@ pub fn render(summary: &RunSummary) -> String {
         p.raw("</tbody></table></section>");
     }
 
-    p.raw("<section aria-labelledby=\"evidence-h\"><h2 id=\"evidence-h\">Evidence</h2><p class=\"muted\">The panel of the selected cell appears here.</p>");
+    p.raw("<section aria-labelledby=\"evidence-h\"><h2 id=\"evidence-h\">Evidence</h2><p class=\"muted\">The panel of the selected cell opens beside the matrix; Close or Escape hides it.</p>");
     for (i, r) in summary.rules.iter().enumerate() {
         evidence_panel(&mut p, &ids[i], r);
     }
@@ -309,7 +322,7 @@ fn run_name(profile: Option<&str>) -> &str {
 fn evidence_panel(p: &mut Page, id: &str, r: &RuleSummary) {
     p.fill(
         "<article class=\"evidence {}\" id=\"{}\" tabindex=\"-1\" aria-label=\"Evidence for {} ({})\">",
-        &[class_of(r.outcome), id, &r.rule, run_name(r.profile.as_deref())],
+        &[border_of(r.outcome), id, &r.rule, run_name(r.profile.as_deref())],
     )
     .raw("<button type=\"button\" class=\"close\">Close</button>")
     .fill(
@@ -361,7 +374,7 @@ fn scenario_block(p: &mut Page, s: &ScenarioSummary) {
         p.raw("<p class=\"muted\">No request was sent.</p></div>");
         return;
     }
-    p.raw("<table class=\"exchanges\"><caption>Exchanges (the last one decided the outcome)</caption><thead><tr><th scope=\"col\">#</th><th scope=\"col\">Request</th><th scope=\"col\">Request headers</th><th scope=\"col\">Answer</th><th scope=\"col\">Content type</th><th scope=\"col\">Size</th><th scope=\"col\">Answer headers</th></tr></thead><tbody>");
+    p.raw("<table class=\"exchanges\"><caption>Exchanges (the last one decided the outcome)</caption><thead><tr><th scope=\"col\">#</th><th scope=\"col\">Request (header names)</th><th scope=\"col\">Answer (content type, size)</th><th scope=\"col\">Answer header names</th></tr></thead><tbody>");
     let last = s.exchanges.len() - 1;
     for (n, e) in s.exchanges.iter().enumerate() {
         exchange_row(p, n, e, n == last);
@@ -380,7 +393,7 @@ fn exchange_row(p: &mut Page, n: usize, e: &Exchange, deciding: bool) {
         "<tr>"
     })
     .fill(
-        "<td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+        "<td>{}</td><td><code>{}</code><span class=\"small\">{}</span></td><td>{}<span class=\"small\">{} {}</span></td><td><code>{}</code></td></tr>",
         &[
             &number,
             &e.request,
@@ -471,7 +484,7 @@ mod tests {
             html.contains("<a class=\"cell o-failed\" href=\"#ev-0\" aria-controls=\"ev-0\""),
             "{html}"
         );
-        assert!(html.contains("<article class=\"evidence o-failed\" id=\"ev-0\""));
+        assert!(html.contains("<article class=\"evidence b-failed\" id=\"ev-0\""));
         assert!(html.contains("(decided)"));
         assert!(!html.contains("http://") && !html.contains("src=\"http"));
     }
