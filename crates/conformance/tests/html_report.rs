@@ -20,7 +20,8 @@ use restpoint_emulator::{Break, EmulatorConfig};
 /// The first of `names` found on `PATH` (or the file the environment variable `var` names).
 fn find_binary(var: &str, names: &[&str]) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(var) {
-        return Some(PathBuf::from(p));
+        let p = PathBuf::from(p);
+        return p.is_file().then_some(p);
     }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
