@@ -72,6 +72,20 @@ pub struct ConformArgs {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Write a per-rule summary as JSON to this file: outcome, recorded readings and the
+    /// deciding exchange of each rule (no secret, no body).
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+
+    /// Write a self-contained HTML report to this file: a rule × server matrix whose cells open
+    /// the exchanges that decided them.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Write the text report (as printed) to this file too.
+    #[arg(long, value_name = "FILE")]
+    pub text: Option<PathBuf>,
+
     /// Folder of the feature files (default: the `features/` folder of the checkout).
     #[arg(long, value_name = "DIR")]
     pub features: Option<PathBuf>,

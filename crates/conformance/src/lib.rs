@@ -147,14 +147,20 @@ async fn run_targets(args: ConformArgs, targets: Vec<Target>) -> anyhow::Result<
     }
 
     if let Some(path) = &args.junit {
-        std::fs::write(path, report::merge_junit(&junit))
+        std::fs::write(path, report::evidence::redact(&report::merge_junit(&junit)))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.json {
-        std::fs::write(path, report::merge_json(&json)?)
+        std::fs::write(path, report::evidence::redact(&report::merge_json(&json)?))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let text = report::render_runs(&runs, mode, coverage.as_ref());
+    let text = report::evidence::redact(&report::render_runs(&runs, mode, coverage.as_ref()));
+    let files = report::ReportFiles {
+        text: args.text.clone(),
+        summary_json: args.summary_json.clone(),
+        html: args.html.clone(),
+    };
+    report::write_files(&files, &text, &runs, mode, coverage.as_ref())?;
     let elapsed = started.elapsed();
     // print! (not a raw stdout handle), so that a test harness captures it.
     print!("{text}");
@@ -535,8 +541,10 @@ async fn run_cucumber(
                 }
             };
             let mut notes = Vec::new();
+            let mut evidence = Vec::new();
             let mut cleanup = None;
             if let Some(w) = world {
+                evidence = std::mem::take(&mut w.evidence);
                 cleanup = Some(w.take_cleanup());
                 w.guard = None;
                 if w.settings_changed
@@ -558,7 +566,7 @@ async fn run_cucumber(
                 }
             }
             let tags = tags_of(feature, scenario);
-            let record = ScenarioRecord::new(
+            let mut record = ScenarioRecord::new(
                 feature.path.as_deref().and_then(product_of_path),
                 &feature.name,
                 &scenario.name,
@@ -567,6 +575,7 @@ async fn run_cucumber(
                 outcome,
                 notes,
             );
+            record.evidence = evidence;
             if quiet {
                 let mark = match &record.outcome {
                     Outcome::Passed => "ok    ",

@@ -6,9 +6,18 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context as _;
+
 use crate::coverage::Coverage;
 use crate::facts::{Product, is_rule_id};
 use crate::target::Mode;
+
+pub mod evidence;
+pub mod html;
+pub mod summary;
+
+pub use evidence::Exchange;
+pub use summary::RunSummary;
 
 /// How one scenario ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +52,9 @@ pub struct ScenarioRecord {
     /// The server profile of the embedded emulator the scenario ran against (`None`: the
     /// default emulator, or real servers).
     pub profile: Option<String>,
+    /// The HTTP exchanges the scenario made, in order (no secret: see [`Exchange`]); the last
+    /// one decided its outcome.
+    pub evidence: Vec<Exchange>,
 }
 
 impl ScenarioRecord {
@@ -66,6 +78,7 @@ impl ScenarioRecord {
             outcome,
             notes,
             profile: None,
+            evidence: Vec::new(),
         }
     }
 }
@@ -342,6 +355,45 @@ pub fn render_runs(runs: &[ProfileRun], mode: Mode, coverage: Option<&Coverage>)
     out
 }
 
+/// Where `restpoint conform` writes its reports besides the text on standard output.
+#[derive(Clone, Debug, Default)]
+pub struct ReportFiles {
+    /// The text report (as printed).
+    pub text: Option<std::path::PathBuf>,
+    /// The per-rule summary as JSON.
+    pub summary_json: Option<std::path::PathBuf>,
+    /// The HTML report.
+    pub html: Option<std::path::PathBuf>,
+}
+
+/// Writes the text report, the summary JSON and the HTML report of `runs` where `files` says;
+/// every text is redacted first ([`evidence::redact`]).
+pub fn write_files(
+    files: &ReportFiles,
+    text: &str,
+    runs: &[ProfileRun],
+    mode: Mode,
+    coverage: Option<&Coverage>,
+) -> anyhow::Result<()> {
+    let write = |path: &std::path::Path, content: &str| {
+        std::fs::write(path, content).with_context(|| format!("cannot write {}", path.display()))
+    };
+    if let Some(path) = &files.text {
+        write(path, &evidence::redact(text))?;
+    }
+    if files.summary_json.is_none() && files.html.is_none() {
+        return Ok(());
+    }
+    let summary = RunSummary::of_runs(runs, mode, coverage);
+    if let Some(path) = &files.summary_json {
+        write(path, &summary.to_json()?)?;
+    }
+    if let Some(path) = &files.html {
+        write(path, &html::render(&summary))?;
+    }
+    Ok(())
+}
+
 fn run_heading(run: &ProfileRun) -> String {
     match run.profile {
         Some(p) => format!("profile {}: {}", p.name, p.release),
@@ -481,10 +533,7 @@ fn push_unique(v: &mut Vec<String>, s: String) {
 /// Sorts `EM-2` before `EM-10`.
 fn sort_rules(rows: BTreeMap<String, RuleRow>) -> Vec<(String, RuleRow)> {
     let mut v: Vec<(String, RuleRow)> = rows.into_iter().collect();
-    v.sort_by_key(|(id, _)| {
-        let (p, n) = id.split_once('-').unwrap_or((id, "0"));
-        (p.to_owned(), n.parse::<u32>().unwrap_or(0))
-    });
+    v.sort_by_key(|(id, _)| summary::rule_key(id));
     v
 }
 

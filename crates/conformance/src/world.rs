@@ -61,6 +61,8 @@ pub struct ConformWorld {
     pub(crate) last: Option<Answer>,
     /// Every answer of a repeated request.
     pub(crate) answers: Vec<Answer>,
+    /// Every exchange of the scenario, without secrets, for the reports.
+    pub(crate) evidence: Vec<crate::report::Exchange>,
     /// EM sessions opened by this scenario; the last is "my session".
     pub(crate) em: Vec<EmSession>,
     /// A session of another EM user.
@@ -125,6 +127,7 @@ impl cucumber::World for ConformWorld {
             notes: Vec::new(),
             last: None,
             answers: Vec::new(),
+            evidence: Vec::new(),
             em: Vec::new(),
             em_other: None,
             em_task: None,
@@ -156,7 +159,18 @@ impl ConformWorld {
         label: String,
         request: reqwest::RequestBuilder,
     ) -> anyhow::Result<&Answer> {
-        let answer = Answer::fetch(label, request).await?;
+        let (client, request) = request.build_split();
+        let request = request.map_err(|e| anyhow!("{label}: cannot build the request: {e}"))?;
+        let exchange = crate::report::Exchange::capture(&label, &request);
+        let request = reqwest::RequestBuilder::from_parts(client, request);
+        let answer = match Answer::fetch(label, request).await {
+            Ok(a) => a,
+            Err(e) => {
+                self.evidence.push(exchange.unanswered(&e));
+                return Err(e);
+            }
+        };
+        self.evidence.push(exchange.answered(&answer));
         Ok(self.last.insert(answer))
     }
 

@@ -294,3 +294,95 @@ async fn no_secret_in_any_log_line_debug_display_or_error() {
     );
     assert!(hits.is_empty(), "{}", hits.join("\n"));
 }
+
+/// Every report format of a conformance run (text, JUnit, Cucumber JSON, the per-rule summary
+/// JSON and the HTML report) is searched for the emulator's passwords and for every token,
+/// session id and authorization code the run saw on the wire; a broken logout (EM-09) makes
+/// scenarios fail, so failure messages are in the reports too: zero hits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_in_any_report_format() {
+    use restpoint_conformance::report::evidence::{REDACTED, observed_secrets};
+    use restpoint_conformance::{ConformArgs, run_with_emulator};
+    use restpoint_emulator::Break;
+
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let formats = ["text", "junit", "json", "summary-json", "html"];
+    let path = |f: &str| dir.path().join(format!("report.{f}"));
+    let mut args = vec!["conform".to_owned(), "--quiet".to_owned()];
+    for f in formats {
+        args.push(format!("--{f}"));
+        args.push(path(f).display().to_string());
+    }
+    let args = ConformArgs::parse_from(args).unwrap();
+    let config = EmulatorConfig::for_tests().with_break(Break::EmLogout200);
+    let summary = run_with_emulator(args, Some(config)).await.unwrap();
+    assert!(summary.failed > 0 && summary.passed > 100, "{summary:?}");
+
+    let mut secrets: Vec<String> = [
+        defaults::ADMIN_PASSWORD,
+        defaults::PORTAL_PASSWORD,
+        defaults::RESTORE_PASSWORD,
+        defaults::TENANT_PASSWORD,
+        defaults::VIEWER_PASSWORD,
+        defaults::MFA_PASSWORD,
+        defaults::VBR_TOKEN,
+        defaults::ZVM_OIDC_CLIENT_SECRET,
+    ]
+    .map(str::to_owned)
+    .into();
+    let seen = observed_secrets();
+    // Logons of three products over hundreds of scenarios: many tokens and session ids.
+    assert!(seen.len() >= 100, "only {} secrets seen", seen.len());
+    secrets.extend(seen);
+
+    let mut hits = Vec::new();
+    let mut redactions = 0;
+    for f in formats {
+        let text = std::fs::read_to_string(path(f)).unwrap();
+        assert!(text.len() > 1000, "the {f} report is nearly empty");
+        redactions += text.matches(REDACTED).count();
+        for s in &secrets {
+            if text.contains(s.as_str()) {
+                hits.push(format!(
+                    "the {f} report holds a secret of {} chars",
+                    s.len()
+                ));
+            }
+        }
+        // Whatever the list missed: no JWT, no credential header or scheme followed by a value
+        // (16 or more token characters; prose such as `Bearer <access_token>` is fine).
+        for shape in [
+            "eyJ",
+            "Bearer ",
+            "Basic ",
+            "x-restsvcsessionid: ",
+            "x-zerto-session: ",
+        ] {
+            for (at, _) in text.match_indices(shape) {
+                let value: String = text[at + shape.len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || "-._~+/=".contains(*c))
+                    .collect();
+                if value.len() >= 16 {
+                    hits.push(format!(
+                        "the {f} report holds {shape:?} and a value of {} chars",
+                        value.len()
+                    ));
+                }
+            }
+        }
+    }
+    println!(
+        "r3 reports: {} secrets searched in {} report formats ({redactions} redactions): {} hits",
+        secrets.len(),
+        formats.len(),
+        hits.len()
+    );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+    // The failed logout's request line carries the EM session id: it must have been redacted.
+    assert!(
+        redactions > 0,
+        "nothing was redacted: the search proves nothing"
+    );
+}
