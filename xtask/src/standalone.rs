@@ -148,15 +148,7 @@ mod tests {
     use super::*;
 
     fn vendor_spec(file: &str) -> Option<std::path::PathBuf> {
-        let path = crate::regen::repo_root()
-            .join("../shared/vendor-specs")
-            .join(file);
-        if path.exists() {
-            Some(path)
-        } else {
-            println!("skipped: {} is absent", path.display());
-            None
-        }
+        restpoint_testkit::shared_path(std::path::Path::new("vendor-specs").join(file))
     }
 
     /// Real vendor specs generate without a panic, keeping nearly all their operations.

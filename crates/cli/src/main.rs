@@ -1,7 +1,8 @@
 //! `restpoint`: the command line of the restpoint project.
 //!
-//! - `restpoint conform` runs the conformance suite (the Gherkin files in `features/`) against
-//!   the embedded emulator, or against real servers given with `--em`, `--vbr`, `--zvm`.
+//! - `restpoint conform` runs the conformance suite (the Gherkin files and the rule catalogue
+//!   built into the binary from `crates/conformance/`) against the embedded emulator, or against
+//!   real servers given with `--em`, `--vbr`, `--zvm`; it needs no checkout.
 //! - `restpoint emulate` serves the Enterprise Manager, Backup & Replication and Zerto emulators
 //!   on their default ports; `--profile NAME` plays a real release, `--list-profiles` lists them.
 //!

@@ -86,11 +86,12 @@ pub struct ConformArgs {
     #[arg(long, value_name = "FILE")]
     pub text: Option<PathBuf>,
 
-    /// Folder of the feature files (default: the `features/` folder of the checkout).
+    /// Folder of feature files to run instead of the ones built into the binary.
     #[arg(long, value_name = "DIR")]
     pub features: Option<PathBuf>,
 
-    /// The protocol facts to measure coverage against (default: `../shared/docs/protocol-facts.md`).
+    /// Also compare the built-in rule catalogue with this copy of the protocol facts
+    /// (`protocol-facts.md`): a rule id or mark that differs counts as a coverage problem.
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
 

@@ -1,12 +1,11 @@
-//! Coverage of the protocol facts by the feature files: which rule has which scenarios, and what
+//! Coverage of the rule catalogue by the feature files: which rule has which scenarios, and what
 //! is missing or misnamed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use cucumber::gherkin;
-
 use crate::facts::{Product, Rule, is_rule_id};
+use crate::features::{FeatureSet, parent_name};
 
 /// Tags that are not rule ids but have a meaning to the runner.
 pub const KNOWN_TAGS: &[&str] = &[
@@ -37,11 +36,6 @@ pub fn is_revision_tag(tag: &str) -> bool {
 
 /// The folder of `features/` that holds the scenarios of restpoint's own clients.
 pub const CLIENTS_FOLDER: &str = "clients";
-
-/// Where the feature files live in a checkout.
-pub fn default_features_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../features"))
-}
 
 /// One scenario of a feature file, as the coverage check sees it.
 #[derive(Clone, Debug)]
@@ -86,37 +80,20 @@ pub fn product_of_path(path: &Path) -> Option<Product> {
     Product::ALL.into_iter().find(|p| p.short() == folder)
 }
 
-/// Every `*.feature` file under `dir`, sorted.
-pub fn feature_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d)
-            .map_err(|e| anyhow::anyhow!("cannot read feature folder {}: {e}", d.display()))?;
-        for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
-                // features/clients/ checks restpoint's own clients (tests/clients.rs), not a
-                // server: it is neither run by the conformance runner nor counted here.
-                if path.file_name().is_some_and(|n| n == CLIENTS_FOLDER) {
-                    continue;
-                }
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "feature") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-/// Parses every feature file under `dir` into its scenarios.
-pub fn load_scenarios(dir: &Path) -> anyhow::Result<Vec<ScenarioInfo>> {
+/// Parses the feature files of `set` into their scenarios. The `clients/` folder checks
+/// restpoint's own clients (`tests/clients.rs`), not a server: it is left out unless `set` holds
+/// nothing else.
+pub fn load_scenarios(set: &FeatureSet) -> anyhow::Result<Vec<ScenarioInfo>> {
+    let only_clients = set
+        .files
+        .iter()
+        .all(|f| parent_name(&f.path) == Some(CLIENTS_FOLDER));
     let mut out = Vec::new();
-    for path in feature_files(dir)? {
-        let feature = gherkin::Feature::parse_path(&path, gherkin::GherkinEnv::default())
-            .map_err(|e| anyhow::anyhow!("cannot parse {}: {e}", path.display()))?;
+    for feature in set.parse()? {
+        let path = feature.path.clone().unwrap_or_default();
+        if !only_clients && parent_name(&path) == Some(CLIENTS_FOLDER) {
+            continue;
+        }
         let scenarios = feature
             .scenarios
             .iter()
@@ -140,7 +117,7 @@ pub fn load_scenarios(dir: &Path) -> anyhow::Result<Vec<ScenarioInfo>> {
 /// How the feature files cover the rules.
 #[derive(Clone, Debug)]
 pub struct Coverage {
-    /// The rules of the protocol facts, in their order.
+    /// The rules of the catalogue, in its order.
     pub rules: Vec<Rule>,
     /// For every rule id, the scenarios that cite it.
     pub scenarios_by_rule: BTreeMap<String, Vec<ScenarioInfo>>,
@@ -168,7 +145,7 @@ impl Coverage {
                     match by_rule.get_mut(tag) {
                         Some(list) => list.push(s.clone()),
                         None => problems.push(format!(
-                            "{}: scenario \"{}\" cites @{tag}, which is not a rule of the protocol facts",
+                            "{}: scenario \"{}\" cites @{tag}, which is not a rule of the catalogue",
                             s.location(),
                             s.name
                         )),
@@ -206,6 +183,11 @@ impl Coverage {
             } else if rule.doc_conflict && !list.iter().any(|s| s.has_tag("doc-conflict")) {
                 problems.push(format!(
                     "rule {} is a documented conflict but none of its scenarios carries @doc-conflict",
+                    rule.id
+                ));
+            } else if rule.undocumented && !list.iter().any(|s| s.has_tag("undocumented")) {
+                problems.push(format!(
+                    "rule {} is undocumented but none of its scenarios carries @undocumented",
                     rule.id
                 ));
             }

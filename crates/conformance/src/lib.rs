@@ -15,6 +15,7 @@ mod args;
 pub mod coverage;
 mod emulator;
 pub mod facts;
+pub mod features;
 pub mod report;
 mod steps;
 pub mod target;
@@ -27,6 +28,7 @@ pub use world::ConformWorld;
 
 use crate::coverage::{Coverage, product_of_path};
 use crate::facts::Product;
+use crate::features::FeatureSet;
 use crate::target::{Context, Mode};
 
 /// Runs the conformance suite as `args` say and prints the report. The returned [`Summary`]
@@ -113,24 +115,21 @@ fn zvm_kind_of(kind: restpoint_emulator::ZvmKind) -> ZvmKind {
 
 async fn run_targets(args: ConformArgs, targets: Vec<Target>) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let features_dir = args
-        .features
-        .clone()
-        .unwrap_or_else(coverage::default_features_dir);
-    anyhow::ensure!(
-        features_dir.is_dir(),
-        "the feature folder {} does not exist (pass --features DIR)",
-        features_dir.display()
-    );
-    let facts_path = args.facts.clone().unwrap_or_else(facts::default_facts_path);
-    let scenarios = coverage::load_scenarios(&features_dir)?;
-    let coverage = match facts::load_rules(&facts_path) {
-        Ok(rules) => Some(Coverage::compute(&rules, &scenarios)),
-        Err(e) => {
-            eprintln!("conformance: coverage not measured: {e:#}");
-            None
-        }
-    };
+    // The feature files and the rule catalogue are built into the binary; `--features DIR`
+    // replaces the former. Coverage is always measured: a run that cannot measure it fails.
+    let features = FeatureSet::from_option(args.features.as_deref())?;
+    let scenarios = coverage::load_scenarios(&features)?;
+    let rules = facts::catalogue().context("coverage cannot be measured")?;
+    let mut coverage = Coverage::compute(&rules, &scenarios);
+    if let Some(path) = &args.facts {
+        let facts = facts::load_rules(path).context("--facts")?;
+        coverage.problems.extend(
+            facts::compare(&rules, &facts)
+                .into_iter()
+                .map(|d| format!("rule catalogue vs {}: {d}", path.display())),
+        );
+    }
+    let coverage = Some(coverage);
 
     let mut runs = Vec::new();
     let mut execution_failed = false;
@@ -138,7 +137,7 @@ async fn run_targets(args: ConformArgs, targets: Vec<Target>) -> anyhow::Result<
     let mut json = Vec::new();
     let mut mode = Mode::Emulator;
     for target in targets {
-        let run = run_target(&args, &features_dir, target).await?;
+        let run = run_target(&args, &features, target).await?;
         mode = run.mode;
         execution_failed |= run.execution_failed;
         junit.push((run.profile.clone(), run.junit));
@@ -195,7 +194,7 @@ struct TargetRun {
 
 async fn run_target(
     args: &ConformArgs,
-    features_dir: &std::path::Path,
+    features: &FeatureSet,
     target: Target,
 ) -> anyhow::Result<TargetRun> {
     let mut ctx = Context::from_args(args, target.config.clone()).await?;
@@ -220,15 +219,7 @@ async fn run_target(
         junit: args.junit.as_ref().map(|_| junit.clone()),
         json: args.json.as_ref().map(|_| json.clone()),
     };
-    let result = run_cucumber(
-        args,
-        features_dir,
-        ctx.clone(),
-        report.clone(),
-        only,
-        outputs,
-    )
-    .await;
+    let result = run_cucumber(args, features, ctx.clone(), report.clone(), only, outputs).await;
     world::install_context(None);
     let execution_failed = result?;
     drop(ctx);
@@ -298,15 +289,11 @@ fn tags_of(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Vec<Stri
 }
 
 fn location(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> String {
+    // The path the feature set gives the file (crates/conformance/features/... when embedded).
     let file = feature
         .path
         .as_ref()
-        .and_then(|p| {
-            let product = p.parent()?.file_name()?.to_str()?;
-            let name = p.file_name()?.to_str()?;
-            Some(format!("features/{product}/{name}"))
-        })
-        .unwrap_or_else(|| feature.name.clone());
+        .map_or_else(|| feature.name.clone(), |p| p.display().to_string());
     format!("{file}:{}", scenario.position.line)
 }
 
@@ -402,7 +389,7 @@ where
 
 async fn run_cucumber(
     args: &ConformArgs,
-    features_dir: &std::path::Path,
+    features: &FeatureSet,
     ctx: Arc<Context>,
     report: Arc<Mutex<Report>>,
     only: Option<Product>,
@@ -602,7 +589,8 @@ async fn run_cucumber(
     // extra lines on stderr are only noise while the suite runs.
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let writer = cucumber::Cucumber::<ConformWorld, _, _, _, _>::new()
+    let writer = cucumber::Cucumber::<ConformWorld, _, std::path::PathBuf, _, _>::new()
+        .with_parser(crate::features::MemoryParser)
         .with_writer(writer)
         .steps(steps)
         .which_scenario(which)
@@ -611,7 +599,7 @@ async fn run_cucumber(
         .after(after)
         .fail_on_skipped()
         .with_default_cli()
-        .filter_run(features_dir.to_path_buf(), filter)
+        .filter_run(features.clone(), filter)
         .await;
     std::panic::set_hook(previous_hook);
     Ok(writer.execution_has_failed())

@@ -322,7 +322,7 @@ pub fn render_runs(runs: &[ProfileRun], mode: Mode, coverage: Option<&Coverage>)
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "Coverage: {} of {} rules of the protocol facts have scenarios",
+            "Coverage: {} of {} rules of the rule catalogue have scenarios",
             cov.n_covered(),
             cov.rules.len()
         );

@@ -1,4 +1,4 @@
-//! The second feature set (`features/clients/`): the documented session rules seen from
+//! The second feature set (`crates/conformance/features/clients/`): the documented session rules seen from
 //! restpoint's own clients (the session core under the VBR, ZVM and EM crates) against the
 //! embedded emulator. A plain `main` (harness = false): cucumber runs the scenarios.
 
@@ -187,12 +187,14 @@ async fn no_live_session(w: &mut ClientWorld, product: String) {
 #[tokio::main]
 async fn main() -> ExitCode {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let dir = restpoint_conformance::coverage::default_features_dir()
-        .join(restpoint_conformance::coverage::CLIENTS_FOLDER);
-    let writer = ClientWorld::cucumber()
+    // The client scenarios as built into the crate (`features/clients/`).
+    let features = restpoint_conformance::features::FeatureSet::embedded()
+        .folder(restpoint_conformance::coverage::CLIENTS_FOLDER);
+    let writer = ClientWorld::cucumber::<std::path::PathBuf>()
+        .with_parser(restpoint_conformance::features::MemoryParser)
         .fail_on_skipped()
         .with_default_cli()
-        .run(dir)
+        .run(features)
         .await;
     let stats = writer.scenarios_stats();
     println!(

@@ -843,3 +843,34 @@ fn deeply_nested_unknown_elements_do_not_overflow_the_stack() {
     let error = parse_json::<LogonSession>(json.as_bytes()).unwrap_err();
     assert!(matches!(error, ParseError::Malformed { .. }), "{error:?}");
 }
+
+// ---------------------------------------------------------------- the examples against the XSD
+
+/// Every XML example of `specs/em/examples/` validates against `specs/em/em.xsd` (xmllint; under
+/// `CI` a missing xmllint fails the test).
+#[test]
+fn every_xml_example_validates_against_the_schema() {
+    if !restpoint_testkit::require_tool("xmllint") {
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/em");
+    let mut examples: Vec<_> = std::fs::read_dir(dir.join("examples"))
+        .expect("specs/em/examples")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 15, "{examples:?}");
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(dir.join("em.xsd"))
+        .args(&examples)
+        .output()
+        .expect("xmllint runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use reqwest::{Certificate, Client, StatusCode};
 use restpoint_emulator::{Behaviour, Emulator, EmulatorConfig, defaults};
-use restpoint_schema_check::{Spec, must_have_shared_files, vendor_spec_path};
+use restpoint_schema_check::Spec;
 use serde_json::Value;
 
 /// Every revision the emulator serves (VBR-13), with the vendor file it is validated against.
@@ -28,25 +28,10 @@ const REVISIONS: &[(&str, &str)] = &[
     ("1.3-rev2", "vbr-1.3-rev1.json"),
 ];
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// The vendor file `name`, or `None` (with a loud message) when it is missing outside `CI`.
 fn vendor_spec(name: &str) -> Option<Spec> {
-    match vendor_spec_path(repo_root(), name) {
-        Some(path) => Some(Spec::from_file(&path).expect("the vendor file parses")),
-        None if must_have_shared_files() => {
-            panic!("../shared/vendor-specs/{name} is missing (CI is set: this test must run)")
-        }
-        None => {
-            eprintln!(
-                "\n!!! SKIPPED: ../shared/vendor-specs/{name} is missing; \
-                 the schema validation did not run !!!\n"
-            );
-            None
-        }
-    }
+    let path = restpoint_testkit::shared_path(PathBuf::from("vendor-specs").join(name))?;
+    Some(Spec::from_file(&path).expect("the vendor file parses"))
 }
 
 async fn start(config: EmulatorConfig) -> (Emulator, Client) {

@@ -154,23 +154,3 @@ impl Spec {
         self.validate(&schema, value)
     }
 }
-
-/// Where a vendor OpenAPI file lives for tests: `<repo root>/../shared/vendor-specs/<name>`.
-///
-/// Answers `None` when the file does not exist; the caller decides whether that fails (it must
-/// under `CI`, see [`must_have_shared_files`]) or skips with a message.
-pub fn vendor_spec_path(repo_root: impl AsRef<Path>, name: &str) -> Option<PathBuf> {
-    let path = repo_root
-        .as_ref()
-        .join("..")
-        .join("shared")
-        .join("vendor-specs")
-        .join(name);
-    path.is_file().then_some(path)
-}
-
-/// Whether a test must fail, rather than skip, when a file of `../shared` is missing: true when
-/// the environment variable `CI` is set.
-pub fn must_have_shared_files() -> bool {
-    std::env::var_os("CI").is_some()
-}

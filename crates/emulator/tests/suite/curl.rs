@@ -6,12 +6,7 @@ use super::start;
 
 #[tokio::test]
 async fn em_03_curl_with_cacert_logs_on_and_sees_201_with_the_token_header() {
-    if std::process::Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        println!("curl is not on PATH: skipping the curl test");
+    if !restpoint_testkit::require_tool("curl") {
         return;
     }
     let emu = start().await;

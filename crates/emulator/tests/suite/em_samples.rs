@@ -22,20 +22,7 @@ type Link = BTreeMap<String, String>;
 /// The seeds folder, `../shared/seeds` beside the repository; `None` (after a loud message)
 /// when it is missing outside CI.
 fn seeds_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI: the vendor samples are missing at {}",
-        dir.display()
-    );
-    eprintln!(
-        "!!! SKIPPED: the vendor samples are missing at {} (this fails under CI)",
-        dir.display()
-    );
-    None
+    restpoint_testkit::shared_path("seeds")
 }
 
 /// The text of the seed whose name starts with `prefix`.
