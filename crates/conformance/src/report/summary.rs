@@ -60,7 +60,7 @@ pub struct RunSummary {
     pub runs: Vec<RunInfo>,
     /// Scenario counts over every run.
     pub totals: Totals,
-    /// Rules covered by a scenario out of the rules of the protocol facts (when measured).
+    /// Rules covered by a scenario out of the rules of the catalogue (when measured).
     pub coverage: Option<CoverageInfo>,
     /// One entry per rule and run.
     pub rules: Vec<RuleSummary>,
@@ -97,7 +97,7 @@ pub struct Totals {
 pub struct CoverageInfo {
     /// Rules with at least one scenario.
     pub covered: usize,
-    /// Rules of the protocol facts.
+    /// Rules of the rule catalogue.
     pub rules: usize,
     /// Problems (uncovered rules, unknown tags).
     pub problems: Vec<String>,
@@ -114,7 +114,7 @@ pub struct RuleSummary {
     pub profile: Option<String>,
     /// The outcome over the rule's scenarios.
     pub outcome: RuleOutcome,
-    /// The rule's statement, when the facts were read.
+    /// The rule's statement, from the rule catalogue.
     pub statement: Option<String>,
     /// The readings its scenarios recorded (`doc-conflict: follows ...`, `undocumented: ...`).
     pub readings: Vec<String>,
@@ -190,7 +190,7 @@ impl RunSummary {
             .map(|c| {
                 c.rules
                     .iter()
-                    .map(|r| (r.id.as_str(), r.summary.as_str()))
+                    .map(|r| (r.id.as_str(), r.statement.as_str()))
                     .collect()
             })
             .unwrap_or_default();
