@@ -790,6 +790,18 @@ mod tests {
     }
 
     #[test]
+    fn wrong_passwords_for_the_real_account_need_the_flag() {
+        let mut real = context(Mode::Real, ZvmKind::Windows, true);
+        let t = tags(&["EM-05", "wrong-password"]);
+        let reason = skip_reason(&real, false, Some(Product::Em), &t).unwrap();
+        assert!(reason.contains("--allow-wrong-password-checks"), "{reason}");
+        real.allow_wrong_password = true;
+        assert_eq!(skip_reason(&real, false, Some(Product::Em), &t), None);
+        let emulator = context(Mode::Emulator, ZvmKind::Both, true);
+        assert_eq!(skip_reason(&emulator, false, Some(Product::Em), &t), None);
+    }
+
+    #[test]
     fn nothing_is_skipped_against_the_emulator() {
         let emulator = context(Mode::Emulator, ZvmKind::Both, true);
         for t in [

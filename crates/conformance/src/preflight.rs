@@ -84,7 +84,7 @@ async fn detect_kind(ctx: &Context) -> anyhow::Result<ZvmKind> {
         .body(Vec::<u8>::new());
     let answer = Answer::fetch("POST /v1/session/add (no credentials)".into(), rb)
         .await
-        .map_err(|e| anyhow!("{e:#} (for a self-signed certificate pass --ca-cert FILE)"))?;
+        .map_err(|e| anyhow!("{e:#}{}", tls_hint(&format!("{e:#}"))))?;
     match answer.status {
         404 => Ok(ZvmKind::Appliance),
         401 => Ok(ZvmKind::Windows),
@@ -104,14 +104,28 @@ async fn logon_and_logoff(ctx: Arc<Context>, product: Product) -> anyhow::Result
     // Whatever the logon gave, it is closed again.
     world.take_cleanup().run().await;
     logon.map_err(|e| {
+        let message = format!("{e:#}");
         let hint = match world.last.as_ref().map(|a| a.status) {
             Some(401 | 403) => {
                 " (check the user name and password; the pre-flight made one attempt and stops here)"
             }
-            None => " (for a self-signed certificate pass --ca-cert FILE)",
+            None => tls_hint(&message),
             _ => "",
         };
-        anyhow!("logon as {user} failed: {e:#}{hint}")
+        anyhow!("logon as {user} failed: {message}{hint}")
     })?;
     Ok(user)
+}
+
+/// A hint for an error that looks like a TLS failure.
+fn tls_hint(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if ["certificate", "tls", "ssl", "handshake"]
+        .iter()
+        .any(|w| m.contains(w))
+    {
+        " (an untrusted certificate: pass --ca-cert FILE with the CA that signed it)"
+    } else {
+        ""
+    }
 }

@@ -83,6 +83,8 @@ pub struct ConformWorld {
     pub(crate) oidc: Option<TokenSet>,
     /// ZVM Appliance tokens of a refresh.
     pub(crate) oidc_new: Option<TokenSet>,
+    /// Every VBR access token a token answer gave this scenario, kept or not (for clean-up).
+    pub(crate) vbr_opened: Vec<String>,
     /// Tokens of sessions this scenario opened and closed again, by product: the only tokens
     /// sent to another product (a live token never leaves its product).
     pub(crate) spent: std::collections::BTreeMap<Product, String>,
@@ -146,6 +148,7 @@ impl ConformWorld {
             zvm: None,
             oidc: None,
             oidc_new: None,
+            vbr_opened: Vec::new(),
             spent: Default::default(),
             settings_changed: false,
             guard: None,
@@ -232,11 +235,14 @@ impl ConformWorld {
     pub(crate) fn take_cleanup(&mut self) -> Cleanup {
         let mut em = std::mem::take(&mut self.em);
         em.extend(self.em_other.take());
-        let vbr = [self.vbr.take(), self.vbr_new.take()]
+        let mut vbr: Vec<String> = [self.vbr.take(), self.vbr_new.take()]
             .into_iter()
             .flatten()
             .map(|t| t.access)
+            .chain(self.vbr_opened.drain(..))
             .collect();
+        vbr.sort();
+        vbr.dedup();
         let oidc = [self.oidc.take(), self.oidc_new.take()]
             .into_iter()
             .flatten()

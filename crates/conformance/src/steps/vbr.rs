@@ -337,6 +337,7 @@ async fn token_form(
         .unwrap_or("none");
     w.send(format!("POST /api/oauth2/token (grant_type={grant})"), rb)
         .await?;
+    keep_for_logout(w);
     Ok(())
 }
 
@@ -356,6 +357,19 @@ async fn password_grant(
         fields.push(("use_short_term_refresh", "true"));
     }
     token_form(w, &fields, version).await
+}
+
+/// Remembers the access token of a token answer, so that the scenario's clean-up logs it out
+/// even when the scenario does not keep it.
+fn keep_for_logout(w: &mut ConformWorld) {
+    if let Some(t) = w
+        .last
+        .as_ref()
+        .filter(|a| a.status == 200)
+        .and_then(tokens_of)
+    {
+        w.vbr_opened.push(t.access);
+    }
 }
 
 fn tokens_of(answer: &Answer) -> Option<TokenSet> {
@@ -400,6 +414,7 @@ async fn json_token_request(w: &mut ConformWorld) -> anyhow::Result<()> {
     let rb = with_version(w, rb, Version::Configured);
     w.send("POST /api/oauth2/token (JSON body)".into(), rb)
         .await?;
+    keep_for_logout(w);
     Ok(())
 }
 
@@ -622,6 +637,7 @@ async fn stale_bearer_grant(w: &mut ConformWorld) -> anyhow::Result<()> {
         rb,
     )
     .await?;
+    keep_for_logout(w);
     Ok(())
 }
 
