@@ -41,7 +41,7 @@ impl Target {
             "restpoint-production-{name}-{}.pem",
             std::process::id()
         ));
-        std::fs::write(&ca, emulator.ca_pem().to_string()).expect("the CA file is written");
+        std::fs::write(&ca, emulator.ca_pem()).expect("the CA file is written");
         Target { emulator, ca }
     }
 
