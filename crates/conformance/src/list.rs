@@ -64,14 +64,20 @@ pub async fn list(args: crate::ConformArgs) -> anyhow::Result<Plan> {
     let mut plan = Plan::default();
     for target in targets {
         let ctx = context_of(&args, &target)?;
-        println!("{}", heading(&args, &ctx, &target));
+        out(&heading(&args, &ctx, &target));
         let only = target.profile.map(crate::product_of_profile);
         let found = plan_target(&features_dir, Arc::new(ctx), Selection::new(&args, only)).await?;
         for s in &found {
             let rules = s.rules.join(" ");
             match &s.skip {
-                None => println!("  run   [{rules}] {} ({})", s.scenario, s.location),
-                Some(r) => println!("  skip  [{rules}] {} ({}): {r}", s.scenario, s.location),
+                None => out(&format!(
+                    "  run   [{rules}] {} ({})",
+                    s.scenario, s.location
+                )),
+                Some(r) => out(&format!(
+                    "  skip  [{rules}] {} ({}): {r}",
+                    s.scenario, s.location
+                )),
             }
         }
         let profile = target.profile.map(|p| p.name.to_owned());
@@ -81,12 +87,18 @@ pub async fn list(args: crate::ConformArgs) -> anyhow::Result<Plan> {
                 ..s
             }));
     }
-    println!(
+    out(&format!(
         "conformance: --list: {} would run, {} would be skipped; nothing was sent",
         plan.would_run(),
         plan.skipped()
-    );
+    ));
     Ok(plan)
+}
+
+/// Prints a line; a closed pipe (`restpoint conform --list | head`) is not an error.
+fn out(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 fn context_of(args: &ConformArgs, target: &Target) -> anyhow::Result<Context> {
