@@ -6,6 +6,8 @@
 //! - `restpoint emulate` serves the Enterprise Manager, Backup & Replication and Zerto emulators
 //!   on their default ports; `--profile NAME` plays a real release, `--list-profiles` lists them.
 //!
+//! `conform` exits with 0 (all passed), 1 (a rule failed), 2 (usage), 3 (a target unreachable
+//! or its pre-flight logon failed), 4 (no scenario ran); see `restpoint_conformance::exit`.
 //! An unknown `--profile` exits with code 2 and lists the known profiles.
 
 use std::process::ExitCode;
@@ -24,8 +26,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check that servers follow their documented session protocol (default: the embedded
-    /// emulator). The password of real servers comes from $RESTPOINT_PASSWORD or
-    /// --password-stdin, never from the command line.
+    /// emulator). Passwords of real servers come from $RESTPOINT_<PRODUCT>_PASSWORD,
+    /// $RESTPOINT_PASSWORD or --password-stdin, never from the command line. Exit codes: 0 all
+    /// passed, 1 a rule failed, 2 usage, 3 a target unreachable or its pre-flight logon failed,
+    /// 4 no scenario ran.
     Conform(Box<restpoint_conformance::ConformArgs>),
     /// Serve the three emulated products on their default ports until Ctrl-C (`--profile NAME`:
     /// a real release's behaviour; `--list-profiles`: the profiles and their differences).
@@ -37,9 +41,16 @@ async fn main() -> ExitCode {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Conform(args) => restpoint_conformance::run(*args)
+        Command::Conform(args) if args.list => restpoint_conformance::list(*args)
             .await
-            .map(|summary| summary.exit_code()),
+            .map(|plan| ExitCode::from(plan.exit_code())),
+        Command::Conform(args) => {
+            let result = restpoint_conformance::run(*args).await;
+            if let Err(e) = &result {
+                eprintln!("restpoint: {e:#}");
+            }
+            return restpoint_conformance::exit::exit_code(&result);
+        }
         Command::Emulate(args) => restpoint_emulator::standalone::run(args)
             .await
             .map(|()| ExitCode::SUCCESS),
@@ -48,14 +59,7 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("restpoint: {e:#}");
-            if e.downcast_ref::<restpoint_emulator::UnknownProfile>()
-                .is_some()
-            {
-                // A usage error, like clap's own.
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(restpoint_conformance::exit::code_of_error(&e))
         }
     }
 }

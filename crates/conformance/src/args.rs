@@ -10,37 +10,73 @@ use url::Url;
 #[derive(clap::Args, Debug, Clone)]
 pub struct ConformArgs {
     /// Enterprise Manager to check, e.g. `https://em.example.com:9398`.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "RESTPOINT_EM_URL")]
     pub em: Option<Url>,
 
     /// Backup & Replication server to check, e.g. `https://vbr.example.com:9419`.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "RESTPOINT_VBR_URL")]
     pub vbr: Option<Url>,
 
     /// Zerto Virtual Manager to check, e.g. `https://zvm.example.com:9669`.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "RESTPOINT_ZVM_URL")]
     pub zvm: Option<Url>,
 
-    /// User name to log on with (real targets).
-    #[arg(long, value_name = "NAME")]
+    /// User name for every product that has no user of its own (real targets).
+    #[arg(long, value_name = "NAME", env = "RESTPOINT_USER")]
     pub user: Option<String>,
 
-    /// Environment variable that holds the password (real targets). The password is never
-    /// taken from the command line.
+    /// User name for Enterprise Manager (default: `--user`).
+    #[arg(long, value_name = "NAME", env = "RESTPOINT_EM_USER")]
+    pub em_user: Option<String>,
+
+    /// User name for Backup & Replication (default: `--user`).
+    #[arg(long, value_name = "NAME", env = "RESTPOINT_VBR_USER")]
+    pub vbr_user: Option<String>,
+
+    /// User name for Zerto Virtual Manager (default: `--user`).
+    #[arg(long, value_name = "NAME", env = "RESTPOINT_ZVM_USER")]
+    pub zvm_user: Option<String>,
+
+    /// Environment variable that holds the password of every product without a
+    /// `RESTPOINT_<PRODUCT>_PASSWORD` of its own (real targets). A password is never taken
+    /// from the command line.
     #[arg(long, value_name = "VAR", default_value = "RESTPOINT_PASSWORD")]
     pub password_env: String,
 
-    /// Read the password from the first line of standard input instead.
+    /// Read the password from the first line of standard input instead (for every product
+    /// without a `RESTPOINT_<PRODUCT>_PASSWORD`).
     #[arg(long)]
     pub password_stdin: bool,
 
-    /// PEM file of the CA that signed the servers' certificates.
-    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    /// PEM file of the CA certificates that signed the servers' certificates; every certificate
+    /// of a bundle is trusted (besides the system roots).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "RESTPOINT_CA",
+        conflicts_with = "insecure"
+    )]
     pub ca_cert: Option<PathBuf>,
 
     /// Accept any server certificate (logged as a warning; for lab servers only).
     #[arg(long)]
     pub insecure: bool,
+
+    /// Also run the checks that send a wrong password for the real account (one per product).
+    /// Off by default: wrong passwords count towards a directory's lockout policy. Against the
+    /// embedded emulator they always run.
+    #[arg(long)]
+    pub allow_wrong_password_checks: bool,
+
+    /// Scenarios run at the same time (default: 1 against real servers, 64 against the
+    /// embedded emulator).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Print what would run against the given targets, and why anything is skipped, without
+    /// sending a single request.
+    #[arg(long)]
+    pub list: bool,
 
     /// Run the scenarios that wait in real time (15- and 30-minute timeouts) against real
     /// servers too.
@@ -56,9 +92,11 @@ pub struct ConformArgs {
     pub zvm_client_id: String,
 
     /// Which kind of ZVM `--zvm` is: `windows` (sessions through `/v1/session/add`),
-    /// `appliance` (OpenID Connect, ZVM-09) or `both` (the emulator serves both).
-    #[arg(long, value_enum, value_name = "KIND", default_value = "both")]
-    pub zvm_kind: ZvmKind,
+    /// `appliance` (OpenID Connect, ZVM-09) or `both` (the emulator serves both). Default:
+    /// detected without credentials (ZVM-10: `POST /v1/session/add` without `Authorization`
+    /// answers 404 on an Appliance, 401 on Windows).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub zvm_kind: Option<ZvmKind>,
 
     /// Run only scenarios carrying one of these tags (e.g. `EM-06`, `slow`); repeatable.
     #[arg(long = "tag", value_name = "TAG")]
@@ -124,9 +162,20 @@ struct Wrapper {
 }
 
 impl ConformArgs {
-    /// The options of a plain run against the embedded emulator.
+    /// The options of a plain run against the embedded emulator. Unlike a command line, the
+    /// `RESTPOINT_*` environment variables are not read, so that a test never reaches a real
+    /// server named there.
     pub fn for_emulator() -> ConformArgs {
-        Wrapper::parse_from(["conform"]).args
+        let mut args = Wrapper::parse_from(["conform"]).args;
+        args.em = None;
+        args.vbr = None;
+        args.zvm = None;
+        args.user = None;
+        args.em_user = None;
+        args.vbr_user = None;
+        args.zvm_user = None;
+        args.ca_cert = None;
+        args
     }
 
     /// Parses options as a command line would give them (the first item is the program name).
@@ -141,5 +190,19 @@ impl ConformArgs {
     /// Whether any real server was named.
     pub fn has_real_target(&self) -> bool {
         self.em.is_some() || self.vbr.is_some() || self.zvm.is_some()
+    }
+
+    /// The user name for `product`: its own (`--em-user`, `RESTPOINT_EM_USER`, ...) or the
+    /// shared `--user`.
+    pub fn user_for(&self, product: crate::facts::Product) -> Option<&str> {
+        use crate::facts::Product;
+        let own = match product {
+            Product::Em => &self.em_user,
+            Product::Vbr => &self.vbr_user,
+            Product::Zvm => &self.zvm_user,
+        };
+        own.as_deref()
+            .or(self.user.as_deref())
+            .filter(|u| !u.is_empty())
     }
 }

@@ -18,6 +18,7 @@ pub const KNOWN_TAGS: &[&str] = &[
     "needs-zvm",
     "zvm-windows",
     "zvm-appliance",
+    "wrong-password",
 ];
 
 /// Whether `tag` is `needs-vbr-<revision>` (`needs-vbr-1.3-rev2`): the scenario asks VBR for that

@@ -14,14 +14,19 @@ pub mod answer;
 mod args;
 pub mod coverage;
 mod emulator;
+pub mod exit;
 pub mod facts;
 pub mod features;
+mod list;
+mod preflight;
 pub mod report;
 mod steps;
 pub mod target;
 mod world;
 
 pub use args::{ConformArgs, ZvmKind};
+pub use exit::{PreflightFailed, UsageError};
+pub use list::{Plan, list};
 pub use report::{Outcome, Report, ScenarioRecord, Summary};
 use restpoint_emulator::Profile;
 pub use world::ConformWorld;
@@ -38,15 +43,33 @@ use crate::target::{Context, Mode};
 /// every server profile ([`restpoint_emulator::Profile::all`]), each profile with the scenarios
 /// of its product only; `--profile NAME` runs one (`--profile default`: the default emulator
 /// only). An unknown name is a [`restpoint_emulator::UnknownProfile`] error.
+///
+/// Against real servers every target first passes a pre-flight (one logon and logoff each); a
+/// failure is a [`PreflightFailed`] error and no scenario runs. A bad option is a
+/// [`UsageError`]. [`exit::exit_code`] turns the result into the process's exit code. With
+/// `--list` use [`list`] instead.
 pub async fn run(args: ConformArgs) -> anyhow::Result<Summary> {
-    if args.has_real_target() {
-        anyhow::ensure!(
-            args.profile.is_none(),
-            "--profile picks a server profile of the embedded emulator; it cannot be used with --em, --vbr or --zvm"
+    if args.list {
+        return Err(
+            UsageError("--list sends nothing: call restpoint_conformance::list".into()).into(),
         );
-        return run_targets(args, vec![Target::default_emulator(None)]).await;
     }
-    let targets = match args.profile.as_deref() {
+    let targets = targets_of(&args)?;
+    run_targets(args, targets).await
+}
+
+/// The runs `args` ask for: real servers, or the default emulator and the server profiles.
+fn targets_of(args: &ConformArgs) -> anyhow::Result<Vec<Target>> {
+    if args.has_real_target() {
+        if args.profile.is_some() {
+            return Err(UsageError(
+                "--profile picks a server profile of the embedded emulator; it cannot be used with --em, --vbr or --zvm".into(),
+            )
+            .into());
+        }
+        return Ok(vec![Target::default_emulator(None)]);
+    }
+    Ok(match args.profile.as_deref() {
         Some(name) if name.trim().eq_ignore_ascii_case(DEFAULT_PROFILE) => {
             vec![Target::default_emulator(None)]
         }
@@ -54,8 +77,7 @@ pub async fn run(args: ConformArgs) -> anyhow::Result<Summary> {
         None => std::iter::once(Target::default_emulator(None))
             .chain(Profile::all().iter().map(Target::profile))
             .collect(),
-    };
-    run_targets(args, targets).await
+    })
 }
 
 /// Like [`run`], but one run only: an embedded emulator (when no real target is named) starts
@@ -72,7 +94,7 @@ pub async fn run_with_emulator(
 pub const DEFAULT_PROFILE: &str = "default";
 
 /// One run of the suite: the default emulator (or real servers), or a server profile.
-struct Target {
+pub(crate) struct Target {
     profile: Option<&'static Profile>,
     config: Option<restpoint_emulator::EmulatorConfig>,
 }
@@ -96,7 +118,7 @@ impl Target {
 }
 
 /// The scenarios' product for a profile's product.
-fn product_of_profile(p: &Profile) -> Product {
+pub(crate) fn product_of_profile(p: &Profile) -> Product {
     match p.product {
         restpoint_emulator::Product::Em => Product::Em,
         restpoint_emulator::Product::Vbr => Product::Vbr,
@@ -105,7 +127,7 @@ fn product_of_profile(p: &Profile) -> Product {
 }
 
 /// The ZVM kind the suite expects from a profile's emulator.
-fn zvm_kind_of(kind: restpoint_emulator::ZvmKind) -> ZvmKind {
+pub(crate) fn zvm_kind_of(kind: restpoint_emulator::ZvmKind) -> ZvmKind {
     match kind {
         restpoint_emulator::ZvmKind::Both => ZvmKind::Both,
         restpoint_emulator::ZvmKind::Windows => ZvmKind::Windows,
@@ -282,13 +304,13 @@ fn output(buf: Option<SharedBuf>) -> Box<dyn Write> {
     }
 }
 
-fn tags_of(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Vec<String> {
+pub(crate) fn tags_of(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Vec<String> {
     let mut tags = feature.tags.clone();
     tags.extend(scenario.tags.iter().cloned());
     tags
 }
 
-fn location(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> String {
+pub(crate) fn location(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> String {
     // The path the feature set gives the file (crates/conformance/features/... when embedded).
     let file = feature
         .path
@@ -329,7 +351,7 @@ fn skip_reason(
     }
     // `@needs-vbr-1.3-rev2`: the scenario asks for that revision; a server profile that predates
     // it cannot answer (VBR-13). Against a real server the scenario runs and its answer counts.
-    if let Some(served) = ctx.emulator.as_ref().map(|e| e.vbr_api_versions())
+    if let Some(served) = ctx.vbr_served.as_deref()
         && let Some(needed) = tags.iter().find_map(|t| t.strip_prefix("needs-vbr-"))
         && !served.iter().any(|v| v.eq_ignore_ascii_case(needed))
     {
@@ -344,10 +366,81 @@ fn skip_reason(
                 .to_owned(),
         );
     }
+    if has("wrong-password") && !ctx.allow_wrong_password {
+        return Some(
+            "sends a wrong password for the real account, which counts towards its lockout; pass --allow-wrong-password-checks (the unknown-user checks cover the rule without it)"
+                .to_owned(),
+        );
+    }
     if ctx.mode == Mode::Real && has("slow") && !include_slow {
         return Some("needs real waiting (15-30 minutes or more); pass --include-slow".to_owned());
     }
     None
+}
+
+/// What a run does with one scenario.
+pub(crate) enum Decision {
+    /// Not part of this run (the clients' feature set, another profile's product, `--tag`).
+    Excluded,
+    /// Runs.
+    Run,
+    /// Skipped, with the reason.
+    Skip(String),
+}
+
+/// The choices of a run that decide which scenarios it takes.
+#[derive(Clone)]
+pub(crate) struct Selection {
+    /// `--tag` values without `@`.
+    pub wanted: Vec<String>,
+    /// A server profile's product: only its scenarios.
+    pub only: Option<Product>,
+    /// `--include-slow`.
+    pub include_slow: bool,
+}
+
+impl Selection {
+    fn new(args: &ConformArgs, only: Option<Product>) -> Selection {
+        Selection {
+            wanted: args
+                .tags
+                .iter()
+                .map(|t| t.trim_start_matches('@').to_owned())
+                .collect(),
+            only,
+            include_slow: args.include_slow,
+        }
+    }
+}
+
+/// Whether `scenario` runs against `ctx`, is skipped (and why), or is not part of the run.
+pub(crate) fn decide(
+    ctx: &Context,
+    selection: &Selection,
+    feature: &gherkin::Feature,
+    scenario: &gherkin::Scenario,
+) -> Decision {
+    let in_clients_folder = feature
+        .path
+        .as_deref()
+        .and_then(|p| p.parent()?.file_name())
+        .is_some_and(|n| n == coverage::CLIENTS_FOLDER);
+    if in_clients_folder {
+        return Decision::Excluded;
+    }
+    let tags = tags_of(feature, scenario);
+    if !selection.wanted.is_empty() && !tags.iter().any(|t| selection.wanted.contains(t)) {
+        return Decision::Excluded;
+    }
+    let product = feature.path.as_deref().and_then(product_of_path);
+    // A server profile plays one product: only that product's scenarios run against it.
+    if selection.only.is_some() && product != selection.only {
+        return Decision::Excluded;
+    }
+    match skip_reason(ctx, selection.include_slow, product, &tags) {
+        None => Decision::Run,
+        Some(reason) => Decision::Skip(reason),
+    }
 }
 
 fn panic_message(info: &event::Info) -> String {
@@ -416,8 +509,9 @@ async fn run_cucumber(
         .then(None, any, steps::dispatch);
 
     // Against the emulator, scenarios that move its clock or change its settings run alone.
-    // Against real servers slow scenarios wait in real time, side by side.
+    // Against real servers scenarios run one at a time unless --jobs says otherwise.
     let emulator_run = ctx.mode == Mode::Emulator;
+    let jobs = ctx.jobs.max(1);
     let which = move |feature: &gherkin::Feature,
                       _: Option<&gherkin::Rule>,
                       scenario: &gherkin::Scenario| {
@@ -431,35 +525,16 @@ async fn run_cucumber(
 
     let filter_ctx = ctx.clone();
     let filter_report = report.clone();
-    let include_slow = args.include_slow;
-    let wanted: Vec<String> = args
-        .tags
-        .iter()
-        .map(|t| t.trim_start_matches('@').to_owned())
-        .collect();
+    let selection = Selection::new(args, only);
     let filter = move |feature: &gherkin::Feature,
                        _: Option<&gherkin::Rule>,
                        scenario: &gherkin::Scenario| {
-        let in_clients_folder = feature
-            .path
-            .as_deref()
-            .and_then(|p| p.parent()?.file_name())
-            .is_some_and(|n| n == coverage::CLIENTS_FOLDER);
-        if in_clients_folder {
-            return false;
-        }
-        let tags = tags_of(feature, scenario);
-        if !wanted.is_empty() && !tags.iter().any(|t| wanted.contains(t)) {
-            return false;
-        }
-        let product = feature.path.as_deref().and_then(product_of_path);
-        // A server profile plays one product: only that product's scenarios run against it.
-        if only.is_some() && product != only {
-            return false;
-        }
-        match skip_reason(&filter_ctx, include_slow, product, &tags) {
-            None => true,
-            Some(reason) => {
+        match decide(&filter_ctx, &selection, feature, scenario) {
+            Decision::Excluded => false,
+            Decision::Run => true,
+            Decision::Skip(reason) => {
+                let tags = tags_of(feature, scenario);
+                let product = feature.path.as_deref().and_then(product_of_path);
                 filter_report
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -594,7 +669,7 @@ async fn run_cucumber(
         .with_writer(writer)
         .steps(steps)
         .which_scenario(which)
-        .max_concurrent_scenarios(if emulator_run { 64 } else { 16 })
+        .max_concurrent_scenarios(jobs)
         .before(before)
         .after(after)
         .fail_on_skipped()
@@ -623,7 +698,13 @@ mod tests {
             } else {
                 None
             },
-            credential: Credential::new("u", "p"),
+            credentials: Product::ALL
+                .into_iter()
+                .map(|p| (p, Credential::new("u", "p")))
+                .collect(),
+            allow_wrong_password: mode == Mode::Emulator,
+            jobs: 1,
+            vbr_served: None,
             vbr_api_version: "1.2-rev1".into(),
             zvm_client_id: "zerto-client".into(),
             zvm_kind,
@@ -695,6 +776,18 @@ mod tests {
             )
             .is_some()
         );
+    }
+
+    #[test]
+    fn wrong_passwords_for_the_real_account_need_the_flag() {
+        let mut real = context(Mode::Real, ZvmKind::Windows, true);
+        let t = tags(&["EM-05", "wrong-password"]);
+        let reason = skip_reason(&real, false, Some(Product::Em), &t).unwrap();
+        assert!(reason.contains("--allow-wrong-password-checks"), "{reason}");
+        real.allow_wrong_password = true;
+        assert_eq!(skip_reason(&real, false, Some(Product::Em), &t), None);
+        let emulator = context(Mode::Emulator, ZvmKind::Both, true);
+        assert_eq!(skip_reason(&emulator, false, Some(Product::Em), &t), None);
     }
 
     #[test]

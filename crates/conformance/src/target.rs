@@ -1,15 +1,18 @@
 //! The servers a run checks: the embedded emulator, or real servers named on the command line.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::BufRead as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, anyhow};
+use restpoint_session::HttpOptions;
 use secrecy::{ExposeSecret as _, SecretString};
 use url::Url;
 
 use crate::args::ConformArgs;
+use crate::exit::{PreflightFailed, UsageError};
 use crate::facts::Product;
 
 /// Whether the run checks the embedded emulator or real servers.
@@ -21,37 +24,24 @@ pub enum Mode {
     Real,
 }
 
-/// A user name and its password.
-#[derive(Clone)]
-pub struct Credential {
-    /// The user name.
-    pub user: String,
-    /// The password.
-    pub password: SecretString,
+/// A user name and its password: the session crate's [`restpoint_session::Credentials`]
+/// (redacted in `Debug` and `Display`).
+pub type Credential = restpoint_session::Credentials;
+
+/// The prefix of the made-up user names refusal checks log on with.
+pub const UNKNOWN_USER_PREFIX: &str = "restpoint-nonexistent-";
+
+/// A user name no directory holds (`restpoint-nonexistent-<random>`) with a random password:
+/// what refusal checks send, so that a wrong password never counts against a real account.
+pub fn unknown_user() -> Credential {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let password = uuid::Uuid::new_v4().simple().to_string();
+    Credential::new(format!("{UNKNOWN_USER_PREFIX}{}", &id[..12]), password)
 }
 
-impl Credential {
-    /// A credential from plain strings.
-    pub fn new(user: &str, password: &str) -> Credential {
-        Credential {
-            user: user.to_owned(),
-            password: SecretString::from(password.to_owned()),
-        }
-    }
-
-    /// The password, for building a request.
-    pub fn password(&self) -> &str {
-        self.password.expose_secret()
-    }
-}
-
-impl fmt::Debug for Credential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credential")
-            .field("user", &self.user)
-            .field("password", &"[redacted]")
-            .finish()
-    }
+/// The password of `c`, for building a request.
+pub(crate) fn password_of(c: &Credential) -> &str {
+    c.password().expose_secret()
 }
 
 /// Accounts that only the emulator has (an account without an EM role, a VBR viewer, an MFA
@@ -88,8 +78,16 @@ pub struct Context {
     pub vbr: Option<Url>,
     /// Origin of the Zerto Virtual Manager.
     pub zvm: Option<Url>,
-    /// The account used to log on to every product.
-    pub credential: Credential,
+    /// The account of each product the run logs on to.
+    pub credentials: BTreeMap<Product, Credential>,
+    /// Whether checks that send a wrong password for the real account may run
+    /// (`--allow-wrong-password-checks`; always against the embedded emulator).
+    pub allow_wrong_password: bool,
+    /// How many scenarios run at the same time.
+    pub jobs: usize,
+    /// The `x-api-version` values the target is known to serve (the embedded emulator's), for
+    /// `@needs-vbr-<revision>` (VBR-13); `None` for a real server.
+    pub vbr_served: Option<Vec<String>>,
     /// `x-api-version` sent to VBR.
     pub vbr_api_version: String,
     /// `client_id` of the ZVM Appliance's password grant.
@@ -114,7 +112,8 @@ impl fmt::Debug for Context {
             .field("em", &self.em.as_ref().map(Url::as_str))
             .field("vbr", &self.vbr.as_ref().map(Url::as_str))
             .field("zvm", &self.zvm.as_ref().map(Url::as_str))
-            .field("credential", &self.credential)
+            .field("credentials", &self.credentials)
+            .field("zvm_kind", &self.zvm_kind)
             .finish_non_exhaustive()
     }
 }
@@ -149,7 +148,17 @@ impl Context {
         }
     }
 
-    /// Sets up the targets named in `args`, or starts the embedded emulator.
+    /// The account to log on to `product` with.
+    pub fn credential(&self, product: Product) -> anyhow::Result<Credential> {
+        self.credentials
+            .get(&product)
+            .cloned()
+            .ok_or_else(|| anyhow!("this run has no account for the {}", product.title()))
+    }
+
+    /// Sets up the targets named in `args` and checks each with one logon and logoff (the
+    /// pre-flight), or starts the embedded emulator. A failed pre-flight is a
+    /// [`PreflightFailed`] error: no scenario runs.
     pub async fn from_args(
         args: &ConformArgs,
         emulator_config: Option<restpoint_emulator::EmulatorConfig>,
@@ -157,78 +166,123 @@ impl Context {
         if !args.has_real_target() {
             return Self::embedded(args, emulator_config).await;
         }
-        let user = args
-            .user
-            .clone()
-            .ok_or_else(|| anyhow!("--user is required with --em, --vbr or --zvm"))?;
-        let password = read_password(args)?;
-        let mut builder = base_client();
+        let mut context = Self::real(args, true)?;
+        let mut outcome = crate::preflight::Outcome::default();
+        if args.zvm_kind.is_none() {
+            crate::preflight::detect_zvm_kind(&mut context, &mut outcome).await;
+        }
+        let skip = if outcome.failures.is_empty() {
+            Vec::new()
+        } else {
+            vec![Product::Zvm]
+        };
+        let shared = Arc::new(context);
+        crate::preflight::logons(&shared, &skip, &mut outcome).await;
+        let context = Arc::try_unwrap(shared).map_err(|_| {
+            anyhow!("internal error: the pre-flight kept a reference to the targets")
+        })?;
+        if !outcome.failures.is_empty() {
+            return Err(PreflightFailed {
+                reasons: outcome.failures,
+            }
+            .into());
+        }
+        for line in &outcome.passed {
+            eprintln!("conformance: pre-flight: {line}");
+        }
+        Ok(context)
+    }
+
+    /// The real targets named in `args`, without sending a request: no pre-flight, and the ZVM's
+    /// kind as given (`both` when not given). With `with_accounts` every named product needs a
+    /// user and a password ([`UsageError`] otherwise).
+    pub fn real(args: &ConformArgs, with_accounts: bool) -> anyhow::Result<Context> {
+        let mut options = HttpOptions::new()
+            .connect_timeout(Duration::from_secs(10))
+            .request_timeout(Duration::from_secs(60));
         if let Some(path) = &args.ca_cert {
-            let pem = std::fs::read(path)
-                .with_context(|| format!("cannot read the CA file {}", path.display()))?;
-            let cert = reqwest::Certificate::from_pem(&pem)
-                .with_context(|| format!("{} is not a PEM certificate", path.display()))?;
-            builder = builder.tls_certs_only([cert]);
+            let pem = std::fs::read(path).map_err(|e| {
+                UsageError(format!("cannot read the CA file {}: {e}", path.display()))
+            })?;
+            options = options.ca_pem(pem).map_err(|_| {
+                UsageError(format!(
+                    "{} holds no PEM certificate (--ca-cert / RESTPOINT_CA)",
+                    path.display()
+                ))
+            })?;
         } else if args.insecure {
             eprintln!(
                 "conformance: WARNING: --insecure: server certificates are not checked; use only against a lab server"
             );
-            builder = builder.tls_danger_accept_invalid_certs(true);
+            options = options.danger_accept_invalid_certs(true);
         }
-        let client = builder.build().context("cannot build the HTTP client")?;
-        let context = Context {
+        let client = options
+            .build_client("conformance")
+            .context("cannot build the HTTP client")?;
+        let origin = |u: &Option<Url>| u.as_ref().map(origin_of).transpose();
+        let (em, vbr, zvm) = (origin(&args.em)?, origin(&args.vbr)?, origin(&args.zvm)?);
+        let mut credentials = BTreeMap::new();
+        if with_accounts {
+            let mut shared = SharedPassword::new(args);
+            for (product, url) in [
+                (Product::Em, &em),
+                (Product::Vbr, &vbr),
+                (Product::Zvm, &zvm),
+            ] {
+                if url.is_some() {
+                    credentials.insert(product, account_for(args, product, &mut shared)?);
+                }
+            }
+        }
+        Ok(Context {
             mode: Mode::Real,
             client,
-            em: args
-                .em
-                .as_ref()
-                .map(|u| origin_of(u, &["api"]))
-                .transpose()?,
-            vbr: args
-                .vbr
-                .as_ref()
-                .map(|u| origin_of(u, &["api"]))
-                .transpose()?,
-            zvm: args
-                .zvm
-                .as_ref()
-                .map(|u| origin_of(u, &["v1"]))
-                .transpose()?,
-            credential: Credential { user, password },
+            em,
+            vbr,
+            zvm,
+            credentials,
+            allow_wrong_password: args.allow_wrong_password_checks,
+            jobs: args.jobs.map_or(1, usize::from),
+            vbr_served: None,
             vbr_api_version: args.vbr_api_version.clone(),
             zvm_client_id: args.zvm_client_id.clone(),
-            zvm_kind: args.zvm_kind,
+            zvm_kind: args.zvm_kind.unwrap_or(crate::args::ZvmKind::Both),
             emulator_accounts: None,
             emulator: None,
             profile: None,
             exclusive: Arc::default(),
-        };
-        context.preflight().await?;
-        Ok(context)
+        })
     }
 
-    /// Checks that every real target answers over TLS at all, so that an unreachable server or
-    /// an untrusted certificate is one clear error instead of a failure per scenario.
-    async fn preflight(&self) -> anyhow::Result<()> {
-        for product in Product::ALL {
-            let Some(origin) = self.origin(product) else {
-                continue;
-            };
-            let answer = self
-                .client
-                .get(origin.as_str())
-                .timeout(Duration::from_secs(20))
-                .send()
-                .await;
-            if let Err(e) = answer {
-                bail!(
-                    "cannot reach the {} at {origin}: {} (for a self-signed certificate pass --ca-cert FILE)",
-                    product.title(),
-                    crate::answer::error_chain(&e)
-                );
-            }
-        }
-        Ok(())
+    /// The embedded emulator as it would be set up, without starting it (for `--list`).
+    pub fn embedded_plan(
+        args: &ConformArgs,
+        config: &restpoint_emulator::EmulatorConfig,
+    ) -> anyhow::Result<Context> {
+        let placeholder = |port: u16| Url::parse(&format!("https://127.0.0.1:{port}"));
+        Ok(Context {
+            mode: Mode::Emulator,
+            client: HttpOptions::new()
+                .build_client("conformance")
+                .context("cannot build the HTTP client")?,
+            em: Some(placeholder(9398)?),
+            vbr: Some(placeholder(9419)?),
+            zvm: Some(placeholder(9669)?),
+            credentials: Product::ALL
+                .into_iter()
+                .map(|p| (p, crate::emulator::EmbeddedEmulator::admin_credential()))
+                .collect(),
+            allow_wrong_password: true,
+            jobs: args.jobs.map_or(EMULATOR_JOBS, usize::from),
+            vbr_served: Some(config.vbr_api_versions.clone()),
+            vbr_api_version: args.vbr_api_version.clone(),
+            zvm_client_id: args.zvm_client_id.clone(),
+            zvm_kind: crate::args::ZvmKind::Both,
+            emulator_accounts: Some(crate::emulator::EmbeddedEmulator::accounts()),
+            emulator: None,
+            profile: None,
+            exclusive: Arc::default(),
+        })
     }
 
     async fn embedded(
@@ -236,19 +290,26 @@ impl Context {
         config: Option<restpoint_emulator::EmulatorConfig>,
     ) -> anyhow::Result<Context> {
         let emulator = crate::emulator::EmbeddedEmulator::start(config).await?;
-        let cert = reqwest::Certificate::from_pem(emulator.ca_pem().as_bytes())
-            .context("the emulator's CA is not a PEM certificate")?;
-        let client = base_client()
-            .tls_certs_only([cert])
-            .build()
+        let client = HttpOptions::new()
+            .request_timeout(Duration::from_secs(60))
+            .ca_pem_only(emulator.ca_pem())
+            .context("the emulator's CA is not a PEM certificate")?
+            .build_client("conformance")
             .context("cannot build the HTTP client")?;
+        let admin = crate::emulator::EmbeddedEmulator::admin_credential();
         Ok(Context {
             mode: Mode::Emulator,
             client,
             em: Some(emulator.url(Product::Em)?),
             vbr: Some(emulator.url(Product::Vbr)?),
             zvm: Some(emulator.url(Product::Zvm)?),
-            credential: crate::emulator::EmbeddedEmulator::admin_credential(),
+            credentials: Product::ALL
+                .into_iter()
+                .map(|p| (p, admin.clone()))
+                .collect(),
+            allow_wrong_password: true,
+            jobs: args.jobs.map_or(EMULATOR_JOBS, usize::from),
+            vbr_served: Some(emulator.vbr_api_versions().to_vec()),
             vbr_api_version: args.vbr_api_version.clone(),
             zvm_client_id: args.zvm_client_id.clone(),
             zvm_kind: crate::args::ZvmKind::Both,
@@ -260,41 +321,109 @@ impl Context {
     }
 }
 
-fn base_client() -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
-}
+/// Scenarios at the same time against the embedded emulator (full parallelism).
+pub const EMULATOR_JOBS: usize = 64;
 
-/// The scheme, host and port of `url`, dropping a trailing product path such as `/api/`.
-fn origin_of(url: &Url, _known_paths: &[&str]) -> anyhow::Result<Url> {
+/// The scheme, host and port of `url` (a product path such as `/api/` and any user info are
+/// dropped).
+fn origin_of(url: &Url) -> anyhow::Result<Url> {
     if !matches!(url.scheme(), "https" | "http") {
-        bail!("{url}: only https:// (or http://) URLs are supported");
+        return Err(UsageError(format!(
+            "{}: only https:// (or http://) URLs are supported",
+            url.origin().ascii_serialization()
+        ))
+        .into());
     }
     let origin = url.origin().ascii_serialization();
-    Url::parse(&origin).with_context(|| format!("{url}: not a server URL"))
+    Url::parse(&origin).map_err(|_| UsageError(format!("{origin}: not a server URL")).into())
 }
 
-fn read_password(args: &ConformArgs) -> anyhow::Result<SecretString> {
-    if args.password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("cannot read the password from standard input")?;
-        let password = line.trim_end_matches(['\r', '\n']).to_owned();
-        if password.is_empty() {
-            bail!("standard input held no password");
-        }
-        return Ok(SecretString::from(password));
+/// The password every product without its own `RESTPOINT_<PRODUCT>_PASSWORD` shares, read at
+/// most once (standard input can be read only once).
+struct SharedPassword<'a> {
+    args: &'a ConformArgs,
+    read: Option<SecretString>,
+}
+
+impl<'a> SharedPassword<'a> {
+    fn new(args: &'a ConformArgs) -> Self {
+        SharedPassword { args, read: None }
     }
-    match std::env::var(&args.password_env) {
-        Ok(p) if !p.is_empty() => Ok(SecretString::from(p)),
-        _ => bail!(
-            "no password: set the environment variable {} or pass --password-stdin",
-            args.password_env
-        ),
+
+    fn get(&mut self, product: Product) -> anyhow::Result<SecretString> {
+        if let Some(p) = &self.read {
+            return Ok(p.clone());
+        }
+        let password = if self.args.password_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|_| UsageError("cannot read the password from standard input".into()))?;
+            let password = line.trim_end_matches(['\r', '\n']).to_owned();
+            line.clear();
+            if password.is_empty() {
+                return Err(UsageError("standard input held no password".into()).into());
+            }
+            SecretString::from(password)
+        } else {
+            match std::env::var(&self.args.password_env) {
+                Ok(p) if !p.is_empty() => SecretString::from(p),
+                _ => {
+                    return Err(UsageError(format!(
+                        "no password for the {}: set RESTPOINT_{}_PASSWORD or {}, or pass --password-stdin",
+                        product.title(),
+                        product.short().to_ascii_uppercase(),
+                        self.args.password_env
+                    ))
+                    .into());
+                }
+            }
+        };
+        Ok(self.read.insert(password).clone())
+    }
+}
+
+/// The account for `product`: its own user (`--em-user`, `RESTPOINT_EM_USER`) or `--user`, and
+/// its own password (`RESTPOINT_EM_PASSWORD`) or the shared one.
+fn account_for(
+    args: &ConformArgs,
+    product: Product,
+    shared: &mut SharedPassword<'_>,
+) -> anyhow::Result<Credential> {
+    let upper = product.short().to_ascii_uppercase();
+    let user = args.user_for(product).ok_or_else(|| {
+        UsageError(format!(
+            "no user for the {}: pass --{}-user or --user (or set RESTPOINT_{upper}_USER or RESTPOINT_USER)",
+            product.title(),
+            product.short()
+        ))
+    })?;
+    let password = match std::env::var(format!("RESTPOINT_{upper}_PASSWORD")) {
+        Ok(p) if !p.is_empty() => SecretString::from(p),
+        _ => shared.get(product)?,
+    };
+    Ok(Credential::new(user, password))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_users_are_unique_and_marked() {
+        let a = unknown_user();
+        let b = unknown_user();
+        assert!(a.username().starts_with(UNKNOWN_USER_PREFIX));
+        assert_ne!(a.username(), b.username());
+        assert_ne!(password_of(&a), password_of(&b));
+    }
+
+    #[test]
+    fn a_url_keeps_only_its_origin() {
+        let u = Url::parse("https://admin:secret@vbr.example:9419/api/v1/").unwrap();
+        let o = origin_of(&u).unwrap();
+        assert_eq!(o.as_str(), "https://vbr.example:9419/");
+        assert!(origin_of(&Url::parse("ftp://x").unwrap()).is_err());
     }
 }

@@ -85,6 +85,11 @@ pub struct ConformWorld {
     pub(crate) oidc: Option<TokenSet>,
     /// ZVM Appliance tokens of a refresh.
     pub(crate) oidc_new: Option<TokenSet>,
+    /// Every VBR access token a token answer gave this scenario, kept or not (for clean-up).
+    pub(crate) vbr_opened: Vec<String>,
+    /// Tokens of sessions this scenario opened and closed again, by product: the only tokens
+    /// sent to another product (a live token never leaves its product).
+    pub(crate) spent: std::collections::BTreeMap<Product, String>,
     /// Whether the scenario changed an emulator setting (reset after it).
     pub(crate) settings_changed: bool,
     /// Held while the scenario runs: for writing by scenarios that must run alone.
@@ -119,8 +124,15 @@ impl cucumber::World for ConformWorld {
     type Error = anyhow::Error;
 
     async fn new() -> Result<Self, Self::Error> {
-        Ok(ConformWorld {
-            ctx: current_context()?,
+        Ok(ConformWorld::with_context(current_context()?))
+    }
+}
+
+impl ConformWorld {
+    /// A fresh world on `ctx`.
+    pub(crate) fn with_context(ctx: Arc<Context>) -> ConformWorld {
+        ConformWorld {
+            ctx,
             product: None,
             tags: Vec::new(),
             lenient: false,
@@ -139,9 +151,11 @@ impl cucumber::World for ConformWorld {
             zvm: None,
             oidc: None,
             oidc_new: None,
+            vbr_opened: Vec::new(),
+            spent: Default::default(),
             settings_changed: false,
             guard: None,
-        })
+        }
     }
 }
 
@@ -227,6 +241,7 @@ pub(crate) struct Cleanup {
     em: Vec<EmSession>,
     vbr: Vec<String>,
     zvm: Option<String>,
+    oidc: Vec<String>,
 }
 
 impl ConformWorld {
@@ -234,16 +249,26 @@ impl ConformWorld {
     pub(crate) fn take_cleanup(&mut self) -> Cleanup {
         let mut em = std::mem::take(&mut self.em);
         em.extend(self.em_other.take());
-        let vbr = [self.vbr.take(), self.vbr_new.take()]
+        let mut vbr: Vec<String> = [self.vbr.take(), self.vbr_new.take()]
             .into_iter()
             .flatten()
             .map(|t| t.access)
+            .chain(self.vbr_opened.drain(..))
+            .collect();
+        vbr.sort();
+        vbr.dedup();
+        let oidc = [self.oidc.take(), self.oidc_new.take()]
+            .into_iter()
+            .flatten()
+            .map(|t| t.refresh)
+            .filter(|r| !r.is_empty())
             .collect();
         Cleanup {
             ctx: self.ctx.clone(),
             em,
             vbr,
             zvm: self.zvm.take(),
+            oidc,
         }
     }
 }
@@ -290,6 +315,23 @@ impl Cleanup {
                 .header("x-zerto-session", id)
                 .send()
                 .await;
+        }
+        for refresh in &self.oidc {
+            if let Ok(url) = ctx.url(Product::Zvm, crate::steps::OIDC_LOGOUT_PATH) {
+                let body = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs([
+                        ("client_id", ctx.zvm_client_id.as_str()),
+                        ("refresh_token", refresh.as_str()),
+                    ])
+                    .finish();
+                let _ = ctx
+                    .client
+                    .post(url)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await;
+            }
         }
     }
 }

@@ -117,6 +117,10 @@ pub struct Counters {
     /// `"VBR GET /api/v1/jobs/{id}"`, `"EM POST /api/sessionMngr/"`; unmatched paths count under
     /// route `*`.
     pub endpoints: BTreeMap<String, u64>,
+    /// Wrong passwords sent for an existing account, by account name (lower case), over all
+    /// products: what a directory's lockout policy counts.
+    #[serde(default)]
+    pub wrong_passwords: BTreeMap<String, u64>,
 }
 
 impl Counters {
@@ -296,6 +300,8 @@ pub(crate) struct State {
     endpoints: Mutex<HashMap<(Product, http::Method), HashMap<String, u64>>>,
     /// Number of pending fault entries, so requests skip the fault lock when there are none.
     faults_pending: std::sync::atomic::AtomicUsize,
+    /// Wrong passwords for existing accounts, by lower-case account name.
+    wrong_passwords: Mutex<BTreeMap<String, u64>>,
 }
 
 pub(crate) fn to_ms(t: SystemTime) -> u64 {
@@ -371,6 +377,7 @@ impl State {
             counters: Default::default(),
             endpoints: Mutex::new(HashMap::new()),
             faults_pending: std::sync::atomic::AtomicUsize::new(0),
+            wrong_passwords: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -401,6 +408,11 @@ impl State {
                 if ok {
                     Some((u32::try_from(i).ok()?, user.clone()))
                 } else {
+                    *self
+                        .wrong_passwords
+                        .lock()
+                        .entry(user.name.to_ascii_lowercase())
+                        .or_default() += 1;
                     None
                 }
             }
@@ -461,6 +473,7 @@ impl State {
                     })
                 })
                 .collect(),
+            wrong_passwords: self.wrong_passwords.lock().clone(),
         }
     }
 
@@ -473,6 +486,7 @@ impl State {
             c.requests.store(0, Ordering::Relaxed);
         }
         self.endpoints.lock().clear();
+        self.wrong_passwords.lock().clear();
     }
 
     /// Takes one pending fault for `product`, if any.

@@ -13,13 +13,13 @@ Feature: Enterprise Manager refuses tokens it did not issue
 
   @EM-06 @undocumented @needs-vbr
   Scenario: A Backup & Replication access token is refused
-    Given I am logged on to Backup & Replication
+    Given I logged on to Backup & Replication and logged off again
     When I list the logon sessions sending the Backup & Replication access token as my token
     Then the answer is 401 Unauthorized
 
   @EM-06 @undocumented @needs-zvm
   Scenario: A Zerto session id is refused
-    Given I am logged on to Zerto Virtual Manager
+    Given I logged on to Zerto Virtual Manager and logged off again
     When I list the logon sessions sending the Zerto session id as my token
     Then the answer is 401 Unauthorized
 

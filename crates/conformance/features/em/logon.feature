@@ -58,8 +58,14 @@ Feature: Enterprise Manager logon
     Then the answer is 200 OK
 
   @EM-05
-  Scenario: A wrong password is refused with a Basic challenge
-    When I log on to Enterprise Manager with a wrong password
+  Scenario: An unknown user is refused with a Basic challenge
+    When I log on to Enterprise Manager with an unknown user name
+    Then the answer is 401 Unauthorized
+    And the answer has the header "WWW-Authenticate" with the value "Basic Realm=RestSvc"
+
+  @EM-05 @wrong-password
+  Scenario: A wrong password for a real account is refused with a Basic challenge
+    When I log on to Enterprise Manager with a wrong password for my account
     Then the answer is 401 Unauthorized
     And the answer has the header "WWW-Authenticate" with the value "Basic Realm=RestSvc"
 

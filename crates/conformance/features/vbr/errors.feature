@@ -5,7 +5,7 @@ Feature: Backup & Replication errors
 
   @VBR-07
   Scenario: An incomplete token request is a 400 with the error model
-    When I ask for a token with my user name but no password
+    When I ask for a token with a user name but no password
     Then the answer is 400 Bad Request
     And the answer carries the error model
 
@@ -65,6 +65,6 @@ Feature: Backup & Replication errors
 
   @VBR-07 @undocumented @needs-em
   Scenario: An Enterprise Manager session token is refused
-    Given I am logged on to Enterprise Manager
+    Given I logged on to Enterprise Manager and logged off again
     When I get the server information sending the Enterprise Manager token as a bearer token
     Then the answer is 401 Unauthorized

@@ -28,8 +28,13 @@ Feature: Backup & Replication logon
     And the answer is JSON
 
   @VBR-01 @VBR-07
-  Scenario: A wrong password is refused
-    When I ask for a token with a wrong password
+  Scenario: An unknown user is refused
+    When I ask for a token with an unknown user name
+    Then the answer is 401 Unauthorized
+
+  @VBR-01 @VBR-07 @wrong-password
+  Scenario: A wrong password for a real account is refused
+    When I ask for a token with a wrong password for my account
     Then the answer is 401 Unauthorized
 
   @VBR-01 @undocumented

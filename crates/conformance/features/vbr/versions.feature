@@ -47,7 +47,7 @@ Feature: Backup & Replication API version header
 
   @VBR-08
   Scenario: The token endpoint checks the version before the credentials
-    When I ask for a token with a wrong password and an unsupported x-api-version
+    When I ask for a token with an unknown user name and an unsupported x-api-version
     Then the answer is 400 Bad Request
 
   @VBR-08

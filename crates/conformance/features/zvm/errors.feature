@@ -13,6 +13,6 @@ Feature: Zerto Virtual Manager refuses requests without a live session
 
   @ZVM-03 @undocumented @needs-em @zvm-windows
   Scenario: An Enterprise Manager session token is refused
-    Given I am logged on to Enterprise Manager
+    Given I logged on to Enterprise Manager and logged off again
     When I get the local site sending the Enterprise Manager token as my session id
     Then the answer is 401 Unauthorized

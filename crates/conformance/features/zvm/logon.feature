@@ -36,8 +36,13 @@ Feature: Zerto Virtual Manager logon
     And the answer is JSON
 
   @ZVM-07 @zvm-windows
-  Scenario: A wrong password is refused
-    When I start a Zerto session with a wrong password
+  Scenario: An unknown user is refused
+    When I start a Zerto session with an unknown user name
+    Then the answer is 401 Unauthorized
+
+  @ZVM-07 @zvm-windows @wrong-password
+  Scenario: A wrong password for a real account is refused
+    When I start a Zerto session with a wrong password for my account
     Then the answer is 401 Unauthorized
 
   @ZVM-07 @zvm-windows

@@ -30,8 +30,13 @@ Feature: ZVM Appliance OpenID Connect tokens
     Then the answer is 401 Unauthorized
 
   @ZVM-09
-  Scenario: A wrong password is refused
-    When I ask the appliance for a token with a wrong password
+  Scenario: An unknown user is refused
+    When I ask the appliance for a token with an unknown user name
+    Then the answer is a client error
+
+  @ZVM-09 @wrong-password
+  Scenario: A wrong password for a real account is refused
+    When I ask the appliance for a token with a wrong password for my account
     Then the answer is a client error
 
   @ZVM-09 @emulator-only

@@ -8,7 +8,7 @@ use cucumber::gherkin;
 use super::{list, pat};
 use crate::answer::{Answer, Element};
 use crate::facts::Product;
-use crate::target::Credential;
+use crate::target::{Credential, password_of};
 use crate::world::{ConformWorld, EmSession};
 
 /// The XML namespace of EM documents.
@@ -18,7 +18,6 @@ const MADE_UP_TOKEN: &str = "cmVzdHBvaW50LW1hZGUtdXAtdG9rZW4tbm90LWlzc3VlZA==";
 
 enum Auth<'a> {
     Basic(&'a Credential),
-    WrongPassword,
     Token(String),
     None,
 }
@@ -46,12 +45,19 @@ pub(crate) async fn step(
         "another user is logged on to Enterprise Manager" => {
             return Some(other_user_logged_on(w).await);
         }
-        "I log on to Enterprise Manager with a wrong password" => {
-            return Some(
-                logon(w, "latest", Auth::WrongPassword, None)
-                    .await
-                    .map(drop),
-            );
+        "I log on to Enterprise Manager with an unknown user name" => {
+            let c = crate::target::unknown_user();
+            return Some(logon(w, "latest", Auth::Basic(&c), None).await.map(drop));
+        }
+        "I log on to Enterprise Manager with a wrong password for my account" => {
+            let r = async {
+                let c = super::wrong_password_for(w, Product::Em)?;
+                logon(w, "latest", Auth::Basic(&c), None).await.map(drop)
+            };
+            return Some(r.await);
+        }
+        "I logged on to Enterprise Manager and logged off again" => {
+            return Some(logged_on_and_off(w).await);
         }
         "I log on to Enterprise Manager without an Authorization header" => {
             return Some(logon(w, "latest", Auth::None, None).await.map(drop));
@@ -113,17 +119,15 @@ pub(crate) async fn step(
             return Some(list_with_token(w, None).await);
         }
         "I list the logon sessions sending the Backup & Replication access token as my token" => {
-            let token = w.vbr.as_ref().map(|t| t.access.clone());
-            return Some(match token {
-                Some(t) => list_with_token(w, Some(t)).await,
-                None => Err(anyhow!("no Backup & Replication token: log on first")),
+            return Some(match super::spent_token(w, Product::Vbr) {
+                Ok(t) => list_with_token(w, Some(t)).await,
+                Err(e) => Err(e),
             });
         }
         "I list the logon sessions sending the Zerto session id as my token" => {
-            let token = w.zvm.clone();
-            return Some(match token {
-                Some(t) => list_with_token(w, Some(t)).await,
-                None => Err(anyhow!("no Zerto session: log on first")),
+            return Some(match super::spent_token(w, Product::Zvm) {
+                Ok(t) => list_with_token(w, Some(t)).await,
+                Err(e) => Err(e),
             });
         }
         "the list holds my session" => return Some(list_holds(w, false)),
@@ -294,6 +298,25 @@ pub(crate) async fn step(
     None
 }
 
+/// Logs on, logs off through the session's Delete link, and keeps the closed session's token
+/// for a cross-product check ([`ConformWorld::spent`]).
+async fn logged_on_and_off(w: &mut ConformWorld) -> anyhow::Result<()> {
+    logged_on(w).await?;
+    logoff(w).await?;
+    let status = w.last()?.status;
+    if status / 100 != 2 {
+        bail!(
+            "could not log off from Enterprise Manager: {}",
+            w.last()?.summary()
+        );
+    }
+    let session =
+        w.em.pop()
+            .ok_or_else(|| anyhow!("no Enterprise Manager session"))?;
+    w.spent.insert(Product::Em, session.token);
+    Ok(())
+}
+
 fn my_session(w: &ConformWorld) -> anyhow::Result<&EmSession> {
     w.em.last()
         .ok_or_else(|| anyhow!("no Enterprise Manager session: log on first"))
@@ -304,15 +327,16 @@ async fn logon_step(
     version: &str,
     accept: Option<&str>,
 ) -> anyhow::Result<()> {
-    let cred = w.ctx.credential.clone();
+    let cred = w.ctx.credential(Product::Em)?;
     if let Some(s) = logon(w, version, Auth::Basic(&cred), accept).await? {
         w.em.push(s);
     }
     Ok(())
 }
 
-async fn logged_on(w: &mut ConformWorld) -> anyhow::Result<()> {
-    let cred = w.ctx.credential.clone();
+/// Logs on with the run's account and keeps the session as "my session".
+pub(crate) async fn logged_on(w: &mut ConformWorld) -> anyhow::Result<()> {
+    let cred = w.ctx.credential(Product::Em)?;
     let session = logon(w, "latest", Auth::Basic(&cred), None)
         .await?
         .ok_or_else(|| {
@@ -351,10 +375,7 @@ async fn logon(
     let url = w.ctx.url(Product::Em, &path)?;
     let mut rb = w.ctx.client.post(url).body(Vec::<u8>::new());
     match auth {
-        Auth::Basic(c) => rb = rb.basic_auth(&c.user, Some(c.password())),
-        Auth::WrongPassword => {
-            rb = rb.basic_auth(&w.ctx.credential.user, Some("restpoint-wrong-password-1"))
-        }
+        Auth::Basic(c) => rb = rb.basic_auth(c.username(), Some(password_of(c))),
         Auth::Token(t) => rb = rb.header(TOKEN_HEADER, t),
         Auth::None => {}
     }
@@ -643,7 +664,11 @@ fn names_user_and_session(w: &mut ConformWorld) -> anyhow::Result<()> {
     let x = w.last()?.xml()?;
     let user = x.text_of("UserName").unwrap_or("").to_owned();
     let id = x.text_of("SessionId").unwrap_or("").to_owned();
-    let want = w.ctx.credential.user.to_ascii_lowercase();
+    let want = w
+        .ctx
+        .credential(Product::Em)?
+        .username()
+        .to_ascii_lowercase();
     let ok = !id.is_empty() && user.to_ascii_lowercase().ends_with(&want);
     w.check(ok, || {
         format!("UserName naming {want} and a non-empty SessionId (found UserName {user:?})")
@@ -827,8 +852,8 @@ async fn tenant_logon(w: &mut ConformWorld) -> anyhow::Result<()> {
     };
     let body = format!(
         "<LoginSpec xmlns=\"{NAMESPACE}\"><TenantCredentials><Username>{}</Username><Password>{}</Password></TenantCredentials></LoginSpec>",
-        esc(&cred.user),
-        esc(cred.password())
+        esc(cred.username()),
+        esc(password_of(&cred))
     );
     let path = "/api/sessionMngr/?v=latest";
     let url = w.ctx.url(Product::Em, path)?;

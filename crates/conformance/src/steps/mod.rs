@@ -16,6 +16,46 @@ mod em;
 mod vbr;
 mod zvm;
 
+/// The ZVM Appliance realm's logout endpoint (ZVM-13).
+pub(crate) const OIDC_LOGOUT_PATH: &str = "/auth/realms/zerto/protocol/openid-connect/logout";
+
+/// Logs on to `product` with the run's account, as "I am logged on to ..." does: one request.
+pub(crate) async fn log_on(w: &mut ConformWorld, product: Product) -> anyhow::Result<()> {
+    match product {
+        Product::Em => em::logged_on(w).await,
+        Product::Vbr => vbr::logged_on(w, false).await,
+        Product::Zvm => zvm::logged_on(w).await,
+    }
+}
+
+/// The token of `product`'s session that this scenario logged off, for sending to another
+/// product. A live token is never sent to another product: a server that logs or forwards what
+/// it refuses must not get a working credential.
+pub(crate) fn spent_token(w: &ConformWorld, product: Product) -> anyhow::Result<String> {
+    w.spent.get(&product).cloned().ok_or_else(|| {
+        anyhow!(
+            "no logged-off {} token: a cross-product check sends only a token that was logged off first (\"Given I logged on to ... and logged off again\")",
+            product.title()
+        )
+    })
+}
+
+/// The run's account for `product` with a wrong password: only where wrong passwords for a
+/// real account are allowed (the embedded emulator, or `--allow-wrong-password-checks`).
+pub(crate) fn wrong_password_for(
+    w: &ConformWorld,
+    product: Product,
+) -> anyhow::Result<crate::target::Credential> {
+    if !w.ctx.allow_wrong_password {
+        bail!(
+            "a wrong password for the real account is sent only with --allow-wrong-password-checks"
+        );
+    }
+    let c = w.ctx.credential(product)?;
+    let wrong = format!("restpoint-wrong-{}", uuid::Uuid::new_v4().simple());
+    Ok(crate::target::Credential::new(c.username(), wrong))
+}
+
 /// The one cucumber step function: dispatches the step's text to our step definitions and
 /// turns an error into a step failure.
 pub(crate) fn dispatch(

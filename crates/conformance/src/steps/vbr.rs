@@ -6,7 +6,7 @@ use cucumber::gherkin;
 use super::{is_vbr_error_model, pat};
 use crate::answer::Answer;
 use crate::facts::Product;
-use crate::target::{Credential, EmulatorAccounts};
+use crate::target::{Credential, EmulatorAccounts, password_of};
 use crate::world::{ConformWorld, TokenSet};
 
 const MADE_UP_TOKEN: &str = "eyJhbGciOiJub25lIn0.cmVzdHBvaW50LW1hZGUtdXA.bm90LWlzc3VlZA";
@@ -47,16 +47,24 @@ pub(crate) async fn step(
             let c = account(w);
             password_grant(w, "password", &c, false, Version::Configured).await
         }
-        "I ask for a token with a wrong password" => {
-            let c = Credential::new(&account(w).user, "restpoint-wrong-password-1");
+        "I ask for a token with an unknown user name" => {
+            let c = crate::target::unknown_user();
             password_grant(w, "password", &c, false, Version::Configured).await
         }
+        "I ask for a token with a wrong password for my account" => {
+            match super::wrong_password_for(w, Product::Vbr) {
+                Ok(c) => password_grant(w, "password", &c, false, Version::Configured).await,
+                Err(e) => Err(e),
+            }
+        }
+        "I logged on to Backup & Replication and logged off again" => logged_on_and_off(w).await,
         "I ask for a token without the x-api-version header" => {
             let c = account(w);
             password_grant(w, "password", &c, false, Version::Omitted).await
         }
-        "I ask for a token with my user name but no password" => {
-            let user = account(w).user;
+        "I ask for a token with a user name but no password" => {
+            // A made-up name: an empty password may count as a wrong one for a real account.
+            let user = crate::target::unknown_user().username().to_owned();
             token_form(
                 w,
                 &[("grant_type", "password"), ("username", &user)],
@@ -68,7 +76,7 @@ pub(crate) async fn step(
             let c = account(w);
             token_form(
                 w,
-                &[("username", &c.user), ("password", c.password())],
+                &[("username", c.username()), ("password", password_of(&c))],
                 Version::Configured,
             )
             .await
@@ -100,8 +108,8 @@ pub(crate) async fn step(
                 w,
                 &[
                     ("grant_type", "password"),
-                    ("username", &c.user),
-                    ("password", c.password()),
+                    ("username", c.username()),
+                    ("password", password_of(&c)),
                     ("refresh_token", ""),
                     ("code", ""),
                     ("use_short_term_refresh", ""),
@@ -114,8 +122,8 @@ pub(crate) async fn step(
         "I ask for a token with my user name and password and a stale bearer token" => {
             stale_bearer_grant(w).await
         }
-        "I ask for a token with a wrong password and an unsupported x-api-version" => {
-            let c = Credential::new(&account(w).user, "restpoint-wrong-password-1");
+        "I ask for a token with an unknown user name and an unsupported x-api-version" => {
+            let c = crate::target::unknown_user();
             password_grant(w, "password", &c, false, Version::This("0.1-rev0")).await
         }
         "the emulator answers requests without x-api-version in the newest revision" => {
@@ -152,9 +160,9 @@ pub(crate) async fn step(
             server_info(w, Some(MADE_UP_TOKEN.to_owned()), Version::Configured).await
         }
         "I get the server information sending the Enterprise Manager token as a bearer token" => {
-            match w.em.last().map(|s| s.token.clone()) {
-                Some(t) => server_info(w, Some(t), Version::Configured).await,
-                None => Err(anyhow!("no Enterprise Manager session: log on first")),
+            match super::spent_token(w, Product::Em) {
+                Ok(t) => server_info(w, Some(t), Version::Configured).await,
+                Err(e) => Err(e),
             }
         }
         "my access token is refused" | "my session token is refused" => token_works(w, false).await,
@@ -276,10 +284,14 @@ fn accounts(w: &ConformWorld) -> anyhow::Result<&EmulatorAccounts> {
         .ok_or_else(|| anyhow!("this step needs an account that only the emulator has"))
 }
 
+/// The account this scenario logs on with: one set by the scenario (an emulator account), or
+/// the run's VBR account. A run without a VBR account gives a name no server knows, which the
+/// scenario's checks then reject.
 fn account(w: &ConformWorld) -> Credential {
     w.vbr_account
         .clone()
-        .unwrap_or_else(|| w.ctx.credential.clone())
+        .or_else(|| w.ctx.credential(Product::Vbr).ok())
+        .unwrap_or_else(crate::target::unknown_user)
 }
 
 fn access(w: &ConformWorld) -> anyhow::Result<String> {
@@ -325,6 +337,7 @@ async fn token_form(
         .unwrap_or("none");
     w.send(format!("POST /api/oauth2/token (grant_type={grant})"), rb)
         .await?;
+    keep_for_logout(w);
     Ok(())
 }
 
@@ -337,13 +350,26 @@ async fn password_grant(
 ) -> anyhow::Result<()> {
     let mut fields = vec![
         ("grant_type", grant),
-        ("username", c.user.as_str()),
-        ("password", c.password()),
+        ("username", c.username()),
+        ("password", password_of(c)),
     ];
     if short_term {
         fields.push(("use_short_term_refresh", "true"));
     }
     token_form(w, &fields, version).await
+}
+
+/// Remembers the access token of a token answer, so that the scenario's clean-up logs it out
+/// even when the scenario does not keep it.
+fn keep_for_logout(w: &mut ConformWorld) {
+    if let Some(t) = w
+        .last
+        .as_ref()
+        .filter(|a| a.status == 200)
+        .and_then(tokens_of)
+    {
+        w.vbr_opened.push(t.access);
+    }
 }
 
 fn tokens_of(answer: &Answer) -> Option<TokenSet> {
@@ -357,7 +383,8 @@ fn tokens_of(answer: &Answer) -> Option<TokenSet> {
     (!access.is_empty()).then_some(TokenSet { access, refresh })
 }
 
-async fn logged_on(w: &mut ConformWorld, short_term: bool) -> anyhow::Result<()> {
+/// Logs on with the scenario's account (password grant) and keeps the tokens.
+pub(crate) async fn logged_on(w: &mut ConformWorld, short_term: bool) -> anyhow::Result<()> {
     let c = account(w);
     password_grant(w, "password", &c, short_term, Version::Configured).await?;
     let answer = w.last()?;
@@ -380,13 +407,14 @@ async fn json_token_request(w: &mut ConformWorld) -> anyhow::Result<()> {
     let url = w.ctx.url(Product::Vbr, "/api/oauth2/token")?;
     let body = serde_json::json!({
         "grant_type": "password",
-        "username": c.user,
-        "password": c.password(),
+        "username": c.username(),
+        "password": password_of(&c),
     });
     let rb = w.ctx.client.post(url).json(&body);
     let rb = with_version(w, rb, Version::Configured);
     w.send("POST /api/oauth2/token (JSON body)".into(), rb)
         .await?;
+    keep_for_logout(w);
     Ok(())
 }
 
@@ -591,8 +619,8 @@ async fn stale_bearer_grant(w: &mut ConformWorld) -> anyhow::Result<()> {
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs([
             ("grant_type", "password"),
-            ("username", c.user.as_str()),
-            ("password", c.password()),
+            ("username", c.username()),
+            ("password", password_of(&c)),
         ])
         .finish();
     let rb = w
@@ -609,6 +637,7 @@ async fn stale_bearer_grant(w: &mut ConformWorld) -> anyhow::Result<()> {
         rb,
     )
     .await?;
+    keep_for_logout(w);
     Ok(())
 }
 
@@ -748,6 +777,24 @@ async fn exchange_code_at(w: &mut ConformWorld, version: Version<'_>) -> anyhow:
     if answer.status == 200 {
         w.vbr_new = tokens_of(answer);
     }
+    Ok(())
+}
+
+/// Logs on, logs out, and keeps the revoked access token for a cross-product check.
+async fn logged_on_and_off(w: &mut ConformWorld) -> anyhow::Result<()> {
+    logged_on(w, false).await?;
+    logout(w).await?;
+    if w.last()?.status / 100 != 2 {
+        bail!(
+            "could not log out of Backup & Replication: {}",
+            w.last()?.summary()
+        );
+    }
+    let tokens = w
+        .vbr
+        .take()
+        .ok_or_else(|| anyhow!("no Backup & Replication token"))?;
+    w.spent.insert(Product::Vbr, tokens.access);
     Ok(())
 }
 

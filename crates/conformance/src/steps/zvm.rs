@@ -9,7 +9,7 @@ use cucumber::gherkin;
 use super::pat;
 use crate::answer::Answer;
 use crate::facts::Product;
-use crate::target::Credential;
+use crate::target::{Credential, password_of};
 use crate::world::{ConformWorld, TokenSet};
 
 const SESSION_HEADER: &str = "x-zerto-session";
@@ -29,14 +29,21 @@ pub(crate) async fn step(
     _step: &gherkin::Step,
 ) -> Option<anyhow::Result<()>> {
     let r = match text {
-        "I start a Zerto session with Basic credentials" => {
-            let c = w.ctx.credential.clone();
+        "I start a Zerto session with Basic credentials" => match w.ctx.credential(Product::Zvm) {
+            Ok(c) => session_add(w, "/v1/session/add", Some(&c), None).await,
+            Err(e) => Err(e),
+        },
+        "I start a Zerto session with an unknown user name" => {
+            let c = crate::target::unknown_user();
             session_add(w, "/v1/session/add", Some(&c), None).await
         }
-        "I start a Zerto session with a wrong password" => {
-            let c = Credential::new(&w.ctx.credential.user, "restpoint-wrong-password-1");
-            session_add(w, "/v1/session/add", Some(&c), None).await
+        "I start a Zerto session with a wrong password for my account" => {
+            match super::wrong_password_for(w, Product::Zvm) {
+                Ok(c) => session_add(w, "/v1/session/add", Some(&c), None).await,
+                Err(e) => Err(e),
+            }
         }
+        "I logged on to Zerto Virtual Manager and logged off again" => logged_on_and_off(w).await,
         "I start a Zerto session without credentials" => {
             session_add(w, "/v1/session/add", None, None).await
         }
@@ -56,9 +63,9 @@ pub(crate) async fn step(
             .await
         }
         "I get the local site sending the Enterprise Manager token as my session id" => {
-            match w.em.last().map(|s| s.token.clone()) {
-                Some(t) => get(w, "/v1/localsite", Auth::Session(t), None).await,
-                None => Err(anyhow!("no Enterprise Manager session: log on first")),
+            match super::spent_token(w, Product::Em) {
+                Ok(t) => get(w, "/v1/localsite", Auth::Session(t), None).await,
+                Err(e) => Err(e),
             }
         }
         "I get the local site with the bearer token" => match oidc_access(w, false) {
@@ -81,12 +88,20 @@ pub(crate) async fn step(
         "my session token is refused" => session_state(w, false).await,
         "my session token still works" => session_state(w, true).await,
         "I ask the appliance for a token with my user name and password" => {
-            let c = w.ctx.credential.clone();
+            match w.ctx.credential(Product::Zvm) {
+                Ok(c) => oidc_password(w, &c).await,
+                Err(e) => Err(e),
+            }
+        }
+        "I ask the appliance for a token with an unknown user name" => {
+            let c = crate::target::unknown_user();
             oidc_password(w, &c).await
         }
-        "I ask the appliance for a token with a wrong password" => {
-            let c = Credential::new(&w.ctx.credential.user, "restpoint-wrong-password-1");
-            oidc_password(w, &c).await
+        "I ask the appliance for a token with a wrong password for my account" => {
+            match super::wrong_password_for(w, Product::Zvm) {
+                Ok(c) => oidc_password(w, &c).await,
+                Err(e) => Err(e),
+            }
         }
         "I ask the appliance for a token with the emulator's client id and secret" => {
             match w.ctx.emulator_accounts.as_ref() {
@@ -121,14 +136,20 @@ async fn parameterised(w: &mut ConformWorld, text: &str) -> Option<anyhow::Resul
         text,
         "I start a Zerto session with Basic credentials and the body {string}",
     ) {
-        let c = w.ctx.credential.clone();
+        let c = match w.ctx.credential(Product::Zvm) {
+            Ok(c) => c,
+            Err(e) => return Some(Err(e)),
+        };
         return Some(session_add(w, "/v1/session/add", Some(&c), Some(&a[0])).await);
     }
     if let Some(a) = pat(
         text,
         "I start a Zerto session with Basic credentials at {string}",
     ) {
-        let c = w.ctx.credential.clone();
+        let c = match w.ctx.credential(Product::Zvm) {
+            Ok(c) => c,
+            Err(e) => return Some(Err(e)),
+        };
         return Some(session_add(w, &a[0], Some(&c), None).await);
     }
     if let Some(a) = pat(text, "I get the local site asking for {string}") {
@@ -175,7 +196,7 @@ async fn session_add(
     let url = w.ctx.url(Product::Zvm, path)?;
     let mut rb = w.ctx.client.post(url);
     if let Some(c) = credential {
-        rb = rb.basic_auth(&c.user, Some(c.password()));
+        rb = rb.basic_auth(c.username(), Some(password_of(c)));
     }
     rb = match body {
         Some(b) => rb
@@ -192,12 +213,13 @@ async fn session_add(
     Ok(())
 }
 
-async fn logged_on(w: &mut ConformWorld) -> anyhow::Result<()> {
+/// Logs on with the run's account: a Zerto session, or on an Appliance a token set (ZVM-09).
+pub(crate) async fn logged_on(w: &mut ConformWorld) -> anyhow::Result<()> {
     if w.ctx.zvm_kind == crate::args::ZvmKind::Appliance {
         // The Appliance has no /v1/session/add; its logon is OpenID Connect (ZVM-09).
         return oidc_logged_on(w).await;
     }
-    let c = w.ctx.credential.clone();
+    let c = w.ctx.credential(Product::Zvm)?;
     session_add(w, "/v1/session/add", Some(&c), None).await?;
     if w.zvm.is_none() {
         bail!(
@@ -226,6 +248,21 @@ async fn get(
         Auth::None => rb,
     };
     w.send(format!("GET {path}"), rb).await?;
+    Ok(())
+}
+
+/// Starts a Zerto session, ends it, and keeps the ended session id for a cross-product check.
+async fn logged_on_and_off(w: &mut ConformWorld) -> anyhow::Result<()> {
+    if w.ctx.zvm_kind == crate::args::ZvmKind::Appliance {
+        bail!("a ZVM Appliance has no Zerto session (ZVM-09)");
+    }
+    logged_on(w).await?;
+    end_session(w).await?;
+    if w.last()?.status / 100 != 2 {
+        bail!("could not end the Zerto session: {}", w.last()?.summary());
+    }
+    let id = w.zvm.take().ok_or_else(|| anyhow!("no Zerto session"))?;
+    w.spent.insert(Product::Zvm, id);
     Ok(())
 }
 
@@ -279,8 +316,8 @@ async fn oidc_password(w: &mut ConformWorld, c: &Credential) -> anyhow::Result<(
         &[
             ("grant_type", "password"),
             ("client_id", &client_id),
-            ("username", &c.user),
-            ("password", c.password()),
+            ("username", c.username()),
+            ("password", password_of(c)),
         ],
     )
     .await
@@ -304,13 +341,13 @@ async fn oidc_logged_on(w: &mut ConformWorld) -> anyhow::Result<()> {
 
 /// A password grant, with `scope` when given (ZVM-11); keeps the token set.
 async fn oidc_logged_on_with(w: &mut ConformWorld, scope: Option<&str>) -> anyhow::Result<()> {
-    let c = w.ctx.credential.clone();
+    let c = w.ctx.credential(Product::Zvm)?;
     let client_id = w.ctx.zvm_client_id.clone();
     let mut fields = vec![
         ("grant_type", "password"),
         ("client_id", client_id.as_str()),
-        ("username", c.user.as_str()),
-        ("password", c.password()),
+        ("username", c.username()),
+        ("password", password_of(&c)),
     ];
     if let Some(scope) = scope {
         fields.push(("scope", scope));

@@ -8,7 +8,7 @@ use super::{Auth, get, oidc_form, oidc_logged_on_with, tokens_of};
 use crate::steps::pat;
 use crate::world::ConformWorld;
 
-const LOGOUT_PATH: &str = "/auth/realms/zerto/protocol/openid-connect/logout";
+use crate::steps::OIDC_LOGOUT_PATH as LOGOUT_PATH;
 const MADE_UP_BEARER: &str = "restpoint-made-up-bearer-token";
 
 /// The steps of this module; `None` when `text` is not one of them.
