@@ -567,7 +567,7 @@ mod tests {
                 Some(newest),
                 "{name}"
             );
-            let parsed: Vec<crate::vbr_revision::ApiRevision> = c
+            let parsed: Vec<crate::vbr::revision::ApiRevision> = c
                 .vbr_api_versions
                 .iter()
                 .map(|v| v.parse().unwrap())

@@ -659,7 +659,7 @@ impl State {
                 false
             }
             Product::Vbr => {
-                let Some(key) = crate::vbr_token::key_of(token) else {
+                let Some(key) = crate::vbr::token::key_of(token) else {
                     return false;
                 };
                 let mut vbr = self.vbr.lock();
