@@ -19,8 +19,6 @@ mod tls;
 mod vbr;
 mod xml;
 mod zvm;
-mod zvm_models;
-mod zvm_oidc;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;

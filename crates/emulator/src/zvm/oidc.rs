@@ -48,7 +48,7 @@ fn oidc_error(status: StatusCode, error: &str, description: &str) -> Response {
 /// A Windows ZVM has no Keycloak realm: its `404` (ZVM-10's counterpart).
 fn windows_has_no_realm(st: &State, headers: &HeaderMap) -> Option<Response> {
     (st.behaviour().zvm_kind == ZvmKind::Windows).then(|| {
-        crate::zvm::error(
+        super::error(
             StatusCode::NOT_FOUND,
             "No HTTP resource was found that matches the request URI",
             !headers
