@@ -43,6 +43,13 @@ struct ListQuery {
     pairs: Vec<(String, String)>,
 }
 
+/// An authenticated list request: its paging and filters, and the models of its revision.
+fn list_request(st: &State, req: &Request) -> Result<(ListQuery, Models), Response> {
+    authenticate(st, req.headers())?;
+    let q = list_query(req)?;
+    Ok((q, Models::for_request(st, req.extensions().get().copied())))
+}
+
 fn list_query(req: &Request) -> Result<ListQuery, Response> {
     let pairs = query_pairs(req.uri());
     let get = |k: &str| {
@@ -93,6 +100,18 @@ impl ListQuery {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(k))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Keeps the items whose text at `pointer` (a JSON pointer) is query parameter `param`,
+    /// without regard to case; all of them when the parameter is absent.
+    fn retain_eq(&self, items: &mut Vec<Value>, param: &str, pointer: &str) {
+        if let Some(want) = self.get(param) {
+            items.retain(|v| {
+                v.pointer(pointer)
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.eq_ignore_ascii_case(want))
+            });
+        }
     }
 
     /// Filters by name, orders, and pages `items`; answers `{data, pagination}`.
@@ -167,28 +186,12 @@ fn wildcard(pattern: &str, text: &str) -> bool {
 }
 
 pub(super) async fn list_jobs(AxState(st): St, req: Request) -> Response {
-    if let Err(r) = authenticate(&st, req.headers()) {
-        return r;
-    }
-    let q = match list_query(&req) {
-        Ok(q) => q,
+    let (q, m) = match list_request(&st, &req) {
+        Ok(v) => v,
         Err(r) => return r,
     };
-    let m = models(
-        &st,
-        req.extensions()
-            .get::<ApiRevision>()
-            .copied()
-            .map(Extension),
-    );
     let mut items: Vec<Value> = st.inventory.jobs.iter().map(|j| m.job(&st, j)).collect();
-    if let Some(want) = q.get("typeFilter") {
-        items.retain(|v| {
-            v["type"]
-                .as_str()
-                .is_some_and(|s| s.eq_ignore_ascii_case(want))
-        });
-    }
+    q.retain_eq(&mut items, "typeFilter", "/type");
     q.page(
         items,
         &[
@@ -309,11 +312,8 @@ pub(super) async fn job_action(
 }
 
 pub(super) async fn list_sessions(AxState(st): St, req: Request) -> Response {
-    if let Err(r) = authenticate(&st, req.headers()) {
-        return r;
-    }
-    let q = match list_query(&req) {
-        Ok(q) => q,
+    let (q, _) = match list_request(&st, &req) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let now = st.now_ms();
@@ -323,25 +323,13 @@ pub(super) async fn list_sessions(AxState(st): St, req: Request) -> Response {
         .rev()
         .map(|r| session_json(&st, r, now))
         .collect();
-    for (param, field) in [
-        ("typeFilter", "sessionType"),
-        ("stateFilter", "state"),
-        ("jobIdFilter", "jobId"),
+    for (param, pointer) in [
+        ("typeFilter", "/sessionType"),
+        ("stateFilter", "/state"),
+        ("jobIdFilter", "/jobId"),
+        ("resultFilter", "/result/result"),
     ] {
-        if let Some(want) = q.get(param) {
-            items.retain(|v| {
-                v[field]
-                    .as_str()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(want))
-            });
-        }
-    }
-    if let Some(want) = q.get("resultFilter") {
-        items.retain(|v| {
-            v["result"]["result"]
-                .as_str()
-                .is_some_and(|s| s.eq_ignore_ascii_case(want))
-        });
+        q.retain_eq(&mut items, param, pointer);
     }
     q.page(
         items,
@@ -378,33 +366,17 @@ pub(super) async fn get_session(
 }
 
 pub(super) async fn list_backups(AxState(st): St, req: Request) -> Response {
-    if let Err(r) = authenticate(&st, req.headers()) {
-        return r;
-    }
-    let q = match list_query(&req) {
-        Ok(q) => q,
+    let (q, m) = match list_request(&st, &req) {
+        Ok(v) => v,
         Err(r) => return r,
     };
-    let m = models(
-        &st,
-        req.extensions()
-            .get::<ApiRevision>()
-            .copied()
-            .map(Extension),
-    );
     let mut items: Vec<Value> = st
         .inventory
         .backups
         .iter()
         .map(|b| m.backup(&st, b))
         .collect();
-    if let Some(want) = q.get("jobIdFilter") {
-        items.retain(|v| {
-            v["jobId"]
-                .as_str()
-                .is_some_and(|s| s.eq_ignore_ascii_case(want))
-        });
-    }
+    q.retain_eq(&mut items, "jobIdFilter", "/jobId");
     q.page(items, &[("Name", "name"), ("CreationTime", "creationTime")])
 }
 
@@ -429,33 +401,17 @@ pub(super) async fn get_backup(
 }
 
 pub(super) async fn list_repositories(AxState(st): St, req: Request) -> Response {
-    if let Err(r) = authenticate(&st, req.headers()) {
-        return r;
-    }
-    let q = match list_query(&req) {
-        Ok(q) => q,
+    let (q, m) = match list_request(&st, &req) {
+        Ok(v) => v,
         Err(r) => return r,
     };
-    let m = models(
-        &st,
-        req.extensions()
-            .get::<ApiRevision>()
-            .copied()
-            .map(Extension),
-    );
     let mut items: Vec<Value> = st
         .inventory
         .repositories
         .iter()
         .map(|r| m.repository(&st, r))
         .collect();
-    if let Some(want) = q.get("typeFilter") {
-        items.retain(|v| {
-            v["type"]
-                .as_str()
-                .is_some_and(|s| s.eq_ignore_ascii_case(want))
-        });
-    }
+    q.retain_eq(&mut items, "typeFilter", "/type");
     q.page(
         items,
         &[
