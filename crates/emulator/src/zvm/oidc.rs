@@ -26,8 +26,8 @@ use crate::breaks::Break;
 use crate::common::{basic_credentials, body_response};
 use crate::defaults;
 use crate::state::{
-    Count, OIDC_CLIENT, OidcToken, Product, State, Token32, b64url, decode_b64url, dur_ms,
-    random_bytes, random_uuid,
+    Count, OIDC_CLIENT, OidcToken, Product, State, Token32, ZvmStore, b64url, decode_b64url,
+    dur_ms, random_bytes, random_uuid,
 };
 
 /// The realm's token endpoint (ZVM-09).
@@ -221,25 +221,18 @@ pub(crate) async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> R
         }
         "refresh_token" => {
             let Some(token) = field("refresh_token") else {
-                return oidc_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "Missing parameter: refresh_token",
-                );
+                return missing_refresh_token();
             };
             let now = st.now_ms();
-            let entry = decode_b64url::<32>(token).and_then(|k| {
+            let entry = {
                 let mut store = st.zvm.lock();
-                let t = store.refresh.get(&k).copied()?;
-                if now >= t.expires_ms {
-                    store.refresh.remove(&k);
-                    return None;
-                }
-                if st.breaks.has(Break::ZvmRefreshSingleUse) {
-                    store.refresh.remove(&k);
-                }
-                Some(t)
-            });
+                live_refresh(&mut store, token, now).map(|(k, t)| {
+                    if st.breaks.has(Break::ZvmRefreshSingleUse) {
+                        store.refresh.remove(&k);
+                    }
+                    t
+                })
+            };
             match entry {
                 Some(t) if t.subject == OIDC_CLIENT || st.user(t.subject).is_some() => {
                     let resp = issue(&st, t.subject, true, t.openid, Some(t.sid));
@@ -248,11 +241,7 @@ pub(crate) async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> R
                     }
                     resp
                 }
-                _ => oidc_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "Invalid refresh token",
-                ),
+                _ => invalid_refresh_token(),
             }
         }
         _ => oidc_error(
@@ -306,37 +295,52 @@ pub(crate) async fn logout(AxState(st): St, headers: HeaderMap, body: Bytes) -> 
         );
     }
     let Some(token) = field(&fields, "refresh_token") else {
-        return oidc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing parameter: refresh_token",
-        );
+        return missing_refresh_token();
     };
     let now = st.now_ms();
-    let ended = decode_b64url::<32>(token).and_then(|key| {
+    {
         let mut store = st.zvm.lock();
-        let t = store.refresh.get(&key).copied()?;
-        if now >= t.expires_ms {
-            store.refresh.remove(&key);
-            return None;
-        }
+        let Some((_, t)) = live_refresh(&mut store, token, now) else {
+            return invalid_refresh_token();
+        };
         // One pass over the tables: a logout is rare (most Appliance clients never log out).
         store.access.retain(|_, a| a.sid != t.sid);
         if !st.breaks.has(Break::ZvmKeycloakLogoutKeepsRefresh) {
             store.refresh.retain(|_, r| r.sid != t.sid);
         }
-        Some(())
-    });
-    if ended.is_none() {
-        return oidc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "Invalid refresh token",
-        );
     }
     st.count(Product::Zvm, Count::Logout);
     tracing::info!("ZVM OIDC logout");
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// The live refresh token that `token` names, and its key; an expired one is removed.
+fn live_refresh(store: &mut ZvmStore, token: &str, now: u64) -> Option<(Token32, OidcToken)> {
+    let key = decode_b64url::<32>(token)?;
+    let t = store.refresh.get(&key).copied()?;
+    if now >= t.expires_ms {
+        store.refresh.remove(&key);
+        return None;
+    }
+    Some((key, t))
+}
+
+/// A refresh or logout request without `refresh_token`.
+fn missing_refresh_token() -> Response {
+    oidc_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "Missing parameter: refresh_token",
+    )
+}
+
+/// A refresh token that is unknown, expired or ended.
+fn invalid_refresh_token() -> Response {
+    oidc_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        "Invalid refresh token",
+    )
 }
 
 #[cfg(test)]
