@@ -389,12 +389,7 @@ pub(super) async fn get_backup(
     if let Err(r) = authenticate(&st, &headers) {
         return r;
     }
-    match st
-        .inventory
-        .backups
-        .iter()
-        .find(|b| b.id.eq_ignore_ascii_case(&id))
-    {
+    match st.inventory.backup(&id) {
         Some(b) => json_response(StatusCode::OK, &models(&st, rev).backup(&st, b)),
         None => bad_id(),
     }
@@ -433,12 +428,7 @@ pub(super) async fn get_repository(
     if let Err(r) = authenticate(&st, &headers) {
         return r;
     }
-    match st
-        .inventory
-        .repositories
-        .iter()
-        .find(|r| r.id.eq_ignore_ascii_case(&id))
-    {
+    match st.inventory.repository(&id) {
         Some(r) => json_response(StatusCode::OK, &models(&st, rev).repository(&st, r)),
         None => bad_id(),
     }

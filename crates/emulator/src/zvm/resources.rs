@@ -122,12 +122,7 @@ pub(super) async fn get_vpg(
     if let Err(r) = authenticate(&st, &headers) {
         return r;
     }
-    match st
-        .inventory
-        .vpgs
-        .iter()
-        .find(|v| v.id.eq_ignore_ascii_case(&id))
-    {
+    match st.inventory.vpg(&id) {
         Some(v) => render(
             &headers,
             &shaped(&st, ZvmModel::Vpg, vpg_json(&st, v)),
@@ -249,12 +244,7 @@ pub(super) async fn get_task(
         return r;
     }
     let now = st.now_ms();
-    match st
-        .inventory
-        .zvm_tasks
-        .iter()
-        .find(|t| t.id.eq_ignore_ascii_case(&id))
-    {
+    match st.inventory.zvm_task(&id) {
         Some(t) => render(
             &headers,
             &shaped(&st, ZvmModel::Task, task_json(&st, t, now)),
