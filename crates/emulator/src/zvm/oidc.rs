@@ -141,15 +141,9 @@ fn issue(st: &State, subject: u32, with_refresh: bool, openid: bool, sid: Option
 
 /// ZVM-09, ZVM-11, ZVM-12: `POST /auth/realms/zerto/protocol/openid-connect/token`.
 pub(crate) async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(resp) = windows_has_no_realm(&st, &headers) {
-        return resp;
-    }
-    let Some(fields) = form_fields(&body) else {
-        return oidc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the body is not valid UTF-8",
-        );
+    let fields = match realm_form(&st, &headers, &body) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
     let field = |name: &str| field(&fields, name);
     let Some(grant) = field("grant_type") else {
@@ -267,15 +261,9 @@ fn client_ok(id: Option<&str>, secret: Option<&str>) -> bool {
 /// `refresh_token`: `204`, and every access and refresh token of the realm session is refused
 /// afterwards. Without `refresh_token` nothing is ended (`400`).
 pub(crate) async fn logout(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(resp) = windows_has_no_realm(&st, &headers) {
-        return resp;
-    }
-    let Some(fields) = form_fields(&body) else {
-        return oidc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the body is not valid UTF-8",
-        );
+    let fields = match realm_form(&st, &headers, &body) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
     let basic = basic_credentials(&headers).and_then(Result::ok);
     let client_id = field(&fields, "client_id").or(basic.as_ref().map(|(u, _)| u.as_str()));
@@ -341,6 +329,24 @@ fn invalid_refresh_token() -> Response {
         "invalid_grant",
         "Invalid refresh token",
     )
+}
+
+/// The form of a request to the realm: `404` on a Windows ZVM, `400` when it is not UTF-8.
+fn realm_form(
+    st: &State,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, Response> {
+    if let Some(resp) = windows_has_no_realm(st, headers) {
+        return Err(resp);
+    }
+    form_fields(body).ok_or_else(|| {
+        oidc_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body is not valid UTF-8",
+        )
+    })
 }
 
 #[cfg(test)]
