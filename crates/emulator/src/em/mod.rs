@@ -9,7 +9,7 @@
 //! - [`tree`]: the document tree (collections, references, entities, service documents);
 //! - [`links`]: the link catalogue (the vendor samples' links of a logon session, in order);
 //! - [`tasks`]: job actions and their tasks (EM-12);
-//! - [`query`]: the query service;
+//! - [`query`](mod@query): the query service;
 //! - [`wire`]: the outer layer (BOM of JSON answers, EM-15).
 
 use std::sync::Arc;

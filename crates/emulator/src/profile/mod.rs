@@ -13,7 +13,7 @@
 //! request asks for (VBR-05, VBR-11, VBR-13); a profile only bounds the revisions served.
 //!
 //! This module holds the types and the mechanics (lookup, applying, describing); the profiles
-//! themselves are the table in [`table`].
+//! themselves are the table in `profile/table.rs`.
 
 use std::fmt;
 use std::time::Duration;
