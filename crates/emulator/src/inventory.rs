@@ -344,6 +344,30 @@ impl Inventory {
         self.jobs.iter().find(|j| j.id.eq_ignore_ascii_case(id))
     }
 
+    /// The backup with this id (case-insensitive).
+    pub(crate) fn backup(&self, id: &str) -> Option<&Backup> {
+        self.backups.iter().find(|b| b.id.eq_ignore_ascii_case(id))
+    }
+
+    /// The repository with this id (case-insensitive).
+    pub(crate) fn repository(&self, id: &str) -> Option<&Repository> {
+        self.repositories
+            .iter()
+            .find(|r| r.id.eq_ignore_ascii_case(id))
+    }
+
+    /// The VPG with this id (case-insensitive).
+    pub(crate) fn vpg(&self, id: &str) -> Option<&Vpg> {
+        self.vpgs.iter().find(|v| v.id.eq_ignore_ascii_case(id))
+    }
+
+    /// The ZVM task with this id (case-insensitive).
+    pub(crate) fn zvm_task(&self, id: &str) -> Option<&ZvmTask> {
+        self.zvm_tasks
+            .iter()
+            .find(|t| t.id.eq_ignore_ascii_case(id))
+    }
+
     /// The repository with this name.
     pub(crate) fn repository_by_name(&self, name: &str) -> Option<&Repository> {
         self.repositories.iter().find(|r| r.name == name)

@@ -17,13 +17,8 @@ pub mod standalone;
 mod state;
 mod tls;
 mod vbr;
-mod vbr_models;
-pub mod vbr_revision;
-mod vbr_token;
 mod xml;
 mod zvm;
-mod zvm_models;
-mod zvm_oidc;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -42,6 +37,10 @@ pub use config::{EmRole, EmulatorConfig, Lifetimes, Limits, TlsSource, User, Vbr
 pub use inventory::Inventory;
 pub use profile::{Profile, UnknownProfile};
 pub use state::{Counters, Fault, Product, ProductCounters};
+
+/// VBR API revisions ([`vbr_revision::ApiRevision`]), at their public path of before the
+/// `vbr` module was split.
+pub use vbr::revision as vbr_revision;
 
 use state::{Bases, State};
 

@@ -17,7 +17,7 @@ pub(crate) struct Collection {
     /// `<item>ReferenceList`, `<item>List`.
     pub item: &'static str,
     /// The root element of the `?format=Entity` form: the item's plural (`Jobs`,
-    /// `Repositories`); always [`plural`] of `item` (a test checks it).
+    /// `Repositories`); always `plural` of `item` (a test checks it).
     pub list: &'static str,
 }
 

@@ -1014,6 +1014,37 @@ async fn vbr_jobs_paging_filters_and_a_started_job_session_on_the_clock() {
     .await
     .unwrap();
     assert_eq!(list["pagination"]["total"], 2);
+    // The result filter reads the nested `result.result`, without regard to case.
+    let of_job: Value = get(
+        &c,
+        &emu,
+        &format!("api/v1/sessions?jobIdFilter={id}"),
+        &token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let failed = of_job["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["result"]["result"] == "Failed")
+        .count();
+    assert!(failed >= 1);
+    for (filter, total) in [("failed", failed), ("FAILED", failed), ("NoSuchResult", 0)] {
+        let list: Value = get(
+            &c,
+            &emu,
+            &format!("api/v1/sessions?jobIdFilter={id}&resultFilter={filter}"),
+            &token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(list["pagination"]["total"], total, "resultFilter={filter}");
+    }
     // A job whose runs end with a warning.
     let warn_id = all["data"][2]["id"].as_str().unwrap().to_string();
     let resp: Value = c

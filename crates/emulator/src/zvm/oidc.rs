@@ -26,8 +26,8 @@ use crate::breaks::Break;
 use crate::common::{basic_credentials, body_response};
 use crate::defaults;
 use crate::state::{
-    Count, OIDC_CLIENT, OidcToken, Product, State, Token32, b64url, decode_b64url, dur_ms,
-    random_bytes, random_uuid,
+    Count, OIDC_CLIENT, OidcToken, Product, State, Token32, ZvmStore, b64url, decode_b64url,
+    dur_ms, random_bytes, random_uuid,
 };
 
 /// The realm's token endpoint (ZVM-09).
@@ -48,7 +48,7 @@ fn oidc_error(status: StatusCode, error: &str, description: &str) -> Response {
 /// A Windows ZVM has no Keycloak realm: its `404` (ZVM-10's counterpart).
 fn windows_has_no_realm(st: &State, headers: &HeaderMap) -> Option<Response> {
     (st.behaviour().zvm_kind == ZvmKind::Windows).then(|| {
-        crate::zvm::error(
+        super::error(
             StatusCode::NOT_FOUND,
             "No HTTP resource was found that matches the request URI",
             !headers
@@ -141,15 +141,9 @@ fn issue(st: &State, subject: u32, with_refresh: bool, openid: bool, sid: Option
 
 /// ZVM-09, ZVM-11, ZVM-12: `POST /auth/realms/zerto/protocol/openid-connect/token`.
 pub(crate) async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(resp) = windows_has_no_realm(&st, &headers) {
-        return resp;
-    }
-    let Some(fields) = form_fields(&body) else {
-        return oidc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the body is not valid UTF-8",
-        );
+    let fields = match realm_form(&st, &headers, &body) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
     let field = |name: &str| field(&fields, name);
     let Some(grant) = field("grant_type") else {
@@ -221,25 +215,18 @@ pub(crate) async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> R
         }
         "refresh_token" => {
             let Some(token) = field("refresh_token") else {
-                return oidc_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "Missing parameter: refresh_token",
-                );
+                return missing_refresh_token();
             };
             let now = st.now_ms();
-            let entry = decode_b64url::<32>(token).and_then(|k| {
+            let entry = {
                 let mut store = st.zvm.lock();
-                let t = store.refresh.get(&k).copied()?;
-                if now >= t.expires_ms {
-                    store.refresh.remove(&k);
-                    return None;
-                }
-                if st.breaks.has(Break::ZvmRefreshSingleUse) {
-                    store.refresh.remove(&k);
-                }
-                Some(t)
-            });
+                live_refresh(&mut store, token, now).map(|(k, t)| {
+                    if st.breaks.has(Break::ZvmRefreshSingleUse) {
+                        store.refresh.remove(&k);
+                    }
+                    t
+                })
+            };
             match entry {
                 Some(t) if t.subject == OIDC_CLIENT || st.user(t.subject).is_some() => {
                     let resp = issue(&st, t.subject, true, t.openid, Some(t.sid));
@@ -248,11 +235,7 @@ pub(crate) async fn token(AxState(st): St, headers: HeaderMap, body: Bytes) -> R
                     }
                     resp
                 }
-                _ => oidc_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "Invalid refresh token",
-                ),
+                _ => invalid_refresh_token(),
             }
         }
         _ => oidc_error(
@@ -278,15 +261,9 @@ fn client_ok(id: Option<&str>, secret: Option<&str>) -> bool {
 /// `refresh_token`: `204`, and every access and refresh token of the realm session is refused
 /// afterwards. Without `refresh_token` nothing is ended (`400`).
 pub(crate) async fn logout(AxState(st): St, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(resp) = windows_has_no_realm(&st, &headers) {
-        return resp;
-    }
-    let Some(fields) = form_fields(&body) else {
-        return oidc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the body is not valid UTF-8",
-        );
+    let fields = match realm_form(&st, &headers, &body) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
     let basic = basic_credentials(&headers).and_then(Result::ok);
     let client_id = field(&fields, "client_id").or(basic.as_ref().map(|(u, _)| u.as_str()));
@@ -306,37 +283,70 @@ pub(crate) async fn logout(AxState(st): St, headers: HeaderMap, body: Bytes) -> 
         );
     }
     let Some(token) = field(&fields, "refresh_token") else {
-        return oidc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing parameter: refresh_token",
-        );
+        return missing_refresh_token();
     };
     let now = st.now_ms();
-    let ended = decode_b64url::<32>(token).and_then(|key| {
+    {
         let mut store = st.zvm.lock();
-        let t = store.refresh.get(&key).copied()?;
-        if now >= t.expires_ms {
-            store.refresh.remove(&key);
-            return None;
-        }
+        let Some((_, t)) = live_refresh(&mut store, token, now) else {
+            return invalid_refresh_token();
+        };
         // One pass over the tables: a logout is rare (most Appliance clients never log out).
         store.access.retain(|_, a| a.sid != t.sid);
         if !st.breaks.has(Break::ZvmKeycloakLogoutKeepsRefresh) {
             store.refresh.retain(|_, r| r.sid != t.sid);
         }
-        Some(())
-    });
-    if ended.is_none() {
-        return oidc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "Invalid refresh token",
-        );
     }
     st.count(Product::Zvm, Count::Logout);
     tracing::info!("ZVM OIDC logout");
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// The live refresh token that `token` names, and its key; an expired one is removed.
+fn live_refresh(store: &mut ZvmStore, token: &str, now: u64) -> Option<(Token32, OidcToken)> {
+    let key = decode_b64url::<32>(token)?;
+    let t = store.refresh.get(&key).copied()?;
+    if now >= t.expires_ms {
+        store.refresh.remove(&key);
+        return None;
+    }
+    Some((key, t))
+}
+
+/// A refresh or logout request without `refresh_token`.
+fn missing_refresh_token() -> Response {
+    oidc_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "Missing parameter: refresh_token",
+    )
+}
+
+/// A refresh token that is unknown, expired or ended.
+fn invalid_refresh_token() -> Response {
+    oidc_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        "Invalid refresh token",
+    )
+}
+
+/// The form of a request to the realm: `404` on a Windows ZVM, `400` when it is not UTF-8.
+fn realm_form(
+    st: &State,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, Response> {
+    if let Some(resp) = windows_has_no_realm(st, headers) {
+        return Err(resp);
+    }
+    form_fields(body).ok_or_else(|| {
+        oidc_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body is not valid UTF-8",
+        )
+    })
 }
 
 #[cfg(test)]

@@ -19,9 +19,9 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::revision::ApiRevision;
 use crate::inventory::{Backup, Job, Repository, stable_id};
 use crate::state::{State, rfc3339};
-use crate::vbr_revision::ApiRevision;
 
 /// The newest revision whose models the emulator writes; a request without a recorded revision
 /// (VBR-08 "newest" reading) is answered in the newest revision the server accepts.
