@@ -11,6 +11,7 @@ mod bench;
 mod em;
 mod lenient_enums;
 mod lenient_fields;
+mod manifests;
 mod normalize;
 mod openapi;
 mod regen;
