@@ -4,13 +4,15 @@
 //! - `cargo xtask regen --check` fails, naming the stale files, when the checked-in code differs;
 //! - `cargo xtask regen --product vbr` regenerates one product;
 //! - `cargo xtask regen --spec vbr=PATH --out DIR` generates a client crate from a spec a user
-//!   downloaded from their own server, into a folder outside the repository.
+//!   downloaded from their own server, into a folder outside the repository; it depends on
+//!   restpoint's crates by version, or with `--path-to-restpoint .` on this checkout by path.
 
 mod bench;
 mod em;
 mod em_redact;
 mod lenient_enums;
 mod lenient_fields;
+mod manifests;
 mod normalize;
 mod openapi;
 mod regen;
@@ -44,6 +46,10 @@ enum Command {
         /// Output folder of `--spec` (created; must be outside this repository).
         #[arg(long, requires = "spec")]
         out: Option<PathBuf>,
+        /// With `--spec`: depend on the restpoint crates of this checkout (its root folder) by
+        /// path, for development; without it the crate depends on them by version (crates.io).
+        #[arg(long, requires = "spec", value_name = "PATH")]
+        path_to_restpoint: Option<PathBuf>,
     },
     /// Run the benchmarks (release build) and print every performance figure in one table.
     Bench {
@@ -64,13 +70,18 @@ fn main() -> ExitCode {
             products,
             spec: Some(spec),
             out: Some(out),
+            path_to_restpoint,
         } => {
             if check || !products.is_empty() {
                 Err(anyhow::anyhow!(
                     "--spec/--out generates one standalone crate; it takes neither --check nor --product"
                 ))
             } else {
-                standalone::run(&regen::repo_root(), &spec, &out).map(|()| true)
+                standalone::RestpointSource::from_arg(path_to_restpoint.as_deref())
+                    .and_then(|restpoint| {
+                        standalone::run(&regen::repo_root(), &spec, &out, &restpoint)
+                    })
+                    .map(|()| true)
             }
         }
         Command::Regen {

@@ -6,10 +6,12 @@
 //! progenitor cannot take are skipped with one warning line each; the output compiles.
 //!
 //! The crate's calls go through restpoint's session layer exactly as the product crates' do: it
-//! depends on this checkout's `restpoint-session` and product crate (by path), carries the
-//! product's session as the generated client's inner value, and offers `client(&session)`.
+//! depends on `restpoint-session` and the product crate (`restpoint-vbr` / `restpoint-zvm`) from
+//! crates.io, at this workspace's version, carries the product's session as the generated
+//! client's inner value, and offers `client(&session)`. `--path-to-restpoint PATH` (a restpoint
+//! checkout) makes both dependencies path dependencies instead, for development.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
@@ -24,8 +26,76 @@ const OPTIONAL_DEPS: [(&str, &str); 4] = [
     ("::base64::", r#"base64 = "0.22""#),
 ];
 
-/// Generates the crate for `product=path` into `out`.
-pub fn run(repo_root: &Path, spec_arg: &str, out: &Path) -> Result<()> {
+/// The version of restpoint's crates that a generated crate depends on: this workspace's.
+pub const RESTPOINT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Where a generated crate takes restpoint's crates from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestpointSource {
+    /// crates.io, at [`RESTPOINT_VERSION`].
+    Registry,
+    /// A restpoint checkout (its root folder, absolute): path dependencies on its `crates/`.
+    Checkout(PathBuf),
+}
+
+impl RestpointSource {
+    /// The source `--path-to-restpoint` names (a checkout root), or the registry without it.
+    pub fn from_arg(path_to_restpoint: Option<&Path>) -> Result<Self> {
+        let Some(path) = path_to_restpoint else {
+            return Ok(Self::Registry);
+        };
+        let root = std::path::absolute(path)?;
+        for krate in ["session", "vbr", "zvm"] {
+            let manifest = root.join("crates").join(krate).join("Cargo.toml");
+            if !manifest.is_file() {
+                bail!(
+                    "--path-to-restpoint {}: {} is missing; give the root of a restpoint checkout",
+                    path.display(),
+                    manifest.display()
+                );
+            }
+        }
+        Ok(Self::Checkout(root))
+    }
+
+    /// The dependency line of restpoint's crate `krate` (`session`, `vbr`, `zvm`).
+    fn dependency(&self, krate: &str) -> Result<String> {
+        Ok(match self {
+            Self::Registry => format!("restpoint-{krate} = \"{RESTPOINT_VERSION}\"\n"),
+            Self::Checkout(root) => format!(
+                "restpoint-{krate} = {{ path = {}, version = \"{RESTPOINT_VERSION}\" }}\n",
+                toml_string(&root.join("crates").join(krate))?
+            ),
+        })
+    }
+}
+
+/// `path` as a TOML basic string.
+fn toml_string(path: &Path) -> Result<String> {
+    let Some(text) = path.to_str() else {
+        bail!("{} is not valid UTF-8", path.display());
+    };
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    Ok(quoted)
+}
+
+/// Generates the crate for `product=path` into `out`, on restpoint's crates from `restpoint`.
+pub fn run(
+    repo_root: &Path,
+    spec_arg: &str,
+    out: &Path,
+    restpoint: &RestpointSource,
+) -> Result<()> {
     let Some((product, spec_path)) = spec_arg.split_once('=') else {
         bail!("--spec takes PRODUCT=PATH, e.g. --spec vbr=./vbr-openapi.json");
     };
@@ -57,7 +127,7 @@ pub fn run(repo_root: &Path, spec_arg: &str, out: &Path) -> Result<()> {
         .with_context(|| format!("creating {}", out.display()))?;
     std::fs::write(
         out.join("Cargo.toml"),
-        cargo_toml(&name, &generated.code, repo_root, product),
+        cargo_toml(&name, &generated.code, restpoint, product)?,
     )?;
     let krate = session.krate;
     let source = format!(
@@ -114,13 +184,15 @@ impl SessionTypes {
     }
 }
 
-fn cargo_toml(name: &str, code: &str, repo_root: &Path, product: &str) -> String {
-    let crates = repo_root.join("crates");
-    let mut deps = format!(
-        "restpoint-session = {{ path = {:?} }}\nrestpoint-{product} = {{ path = {:?} }}\n",
-        crates.join("session").display().to_string(),
-        crates.join(product).display().to_string(),
-    );
+/// The generated crate's manifest.
+fn cargo_toml(
+    name: &str,
+    code: &str,
+    restpoint: &RestpointSource,
+    product: &str,
+) -> Result<String> {
+    let mut deps = restpoint.dependency("session")?;
+    deps.push_str(&restpoint.dependency(product)?);
     deps.push_str(
         r#"progenitor-client = "0.15.1"
 reqwest = { version = "0.13.5", default-features = false, features = ["json", "rustls", "query", "form", "stream"] }
@@ -136,19 +208,24 @@ uuid = { version = "1", features = ["serde"] }
             deps.push('\n');
         }
     }
-    format!(
+    Ok(format!(
         "# Generated by `cargo xtask regen --spec`; regenerate rather than edit.\n\
          [package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
          [lib]\ndoctest = false\n\n[dependencies]\n{deps}\n# A crate of its own, not a member of an enclosing workspace.\n[workspace]\n"
-    )
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn vendor_spec(file: &str) -> Option<std::path::PathBuf> {
+    fn vendor_spec(file: &str) -> Option<PathBuf> {
         restpoint_testkit::shared_path(std::path::Path::new("vendor-specs").join(file))
+    }
+
+    /// The checkout as `--path-to-restpoint` names it.
+    fn this_checkout() -> RestpointSource {
+        RestpointSource::from_arg(Some(&crate::regen::repo_root())).unwrap()
     }
 
     /// Real vendor specs generate without a panic, keeping nearly all their operations.
@@ -173,10 +250,112 @@ mod tests {
         }
     }
 
+    /// `--spec` with `--path-to-restpoint` writes a crate whose manifest cargo reads, with
+    /// restpoint's crates resolved to this checkout (nothing of restpoint is on crates.io yet).
+    #[test]
+    fn a_vendor_spec_becomes_a_crate_on_this_checkout() {
+        let Some(spec) = vendor_spec("vbr-1.2-rev1.json") else {
+            return;
+        };
+        let root = crate::regen::repo_root();
+        let out = tempfile::tempdir().unwrap();
+        let arg = format!("vbr={}", spec.display());
+        run(&root, &arg, out.path(), &this_checkout()).unwrap();
+        let lib = std::fs::read_to_string(out.path().join("src/lib.rs")).unwrap();
+        assert!(lib.contains("pub fn client(session: &::restpoint_vbr::VbrSession)"));
+        let metadata = std::process::Command::new(env!("CARGO"))
+            .args(["metadata", "--format-version", "1", "--manifest-path"])
+            .arg(out.path().join("Cargo.toml"))
+            .output()
+            .unwrap();
+        assert!(
+            metadata.status.success(),
+            "cargo metadata: {}",
+            String::from_utf8_lossy(&metadata.stderr)
+        );
+        let metadata: serde_json::Value = serde_json::from_slice(&metadata.stdout).unwrap();
+        let packages = metadata["packages"].as_array().unwrap();
+        for krate in ["restpoint-session", "restpoint-vbr"] {
+            let package = packages
+                .iter()
+                .find(|p| p["name"] == krate)
+                .unwrap_or_else(|| panic!("{krate} is not among the generated crate's packages"));
+            let manifest = std::path::absolute(package["manifest_path"].as_str().unwrap()).unwrap();
+            let expected = root.join("crates").join(&krate["restpoint-".len()..]);
+            assert_eq!(
+                std::fs::canonicalize(manifest.parent().unwrap()).unwrap(),
+                std::fs::canonicalize(expected).unwrap(),
+                "{krate} comes from this checkout"
+            );
+            assert_eq!(package["version"], RESTPOINT_VERSION);
+        }
+    }
+
+    /// Without `--path-to-restpoint` the crate names restpoint's crates by this workspace's
+    /// version and no path, so it builds anywhere once they are published.
+    #[test]
+    fn restpoint_crates_are_named_by_version_by_default() {
+        let toml = cargo_toml("vbr-api", "", &RestpointSource::Registry, "vbr").unwrap();
+        assert!(toml.contains(&format!("restpoint-session = \"{RESTPOINT_VERSION}\"\n")));
+        assert!(toml.contains(&format!("restpoint-vbr = \"{RESTPOINT_VERSION}\"\n")));
+        assert!(!toml.contains("path"), "{toml}");
+        let workspace =
+            std::fs::read_to_string(crate::regen::repo_root().join("Cargo.toml")).unwrap();
+        assert!(
+            workspace.contains(&format!("\nversion = \"{RESTPOINT_VERSION}\"\n")),
+            "the generated crate asks for the workspace's version"
+        );
+    }
+
+    /// With `--path-to-restpoint` each restpoint crate is a path (and the version) dependency,
+    /// quoted as TOML wants even for unusual folder names.
+    #[test]
+    fn path_to_restpoint_gives_path_dependencies() {
+        let checkout = this_checkout();
+        let toml = cargo_toml("zvm-api", "", &checkout, "zvm").unwrap();
+        let RestpointSource::Checkout(root) = &checkout else {
+            panic!("a checkout");
+        };
+        let session = root.join("crates/session");
+        assert!(
+            toml.contains(&format!(
+                "restpoint-session = {{ path = \"{}\", version = \"{RESTPOINT_VERSION}\" }}",
+                session.display()
+            )),
+            "{toml}"
+        );
+        assert!(toml.contains("restpoint-zvm = { path = "), "{toml}");
+        assert!(!toml.contains("restpoint-vbr"), "{toml}");
+        assert_eq!(
+            toml_string(Path::new("C:\\x\\\"y\"\n")).unwrap(),
+            r#""C:\\x\\\"y\"\u000A""#
+        );
+    }
+
+    #[test]
+    fn path_to_restpoint_must_be_a_checkout() {
+        let empty = tempfile::tempdir().unwrap();
+        let err = RestpointSource::from_arg(Some(empty.path())).unwrap_err();
+        assert!(
+            err.to_string().contains("root of a restpoint checkout"),
+            "{err}"
+        );
+        assert_eq!(
+            RestpointSource::from_arg(None).unwrap(),
+            RestpointSource::Registry
+        );
+    }
+
     #[test]
     fn refuses_an_output_folder_inside_the_repository() {
         let root = crate::regen::repo_root();
-        let err = run(&root, "vbr=specs/vbr/openapi.yaml", &root.join("target/x")).unwrap_err();
+        let err = run(
+            &root,
+            "vbr=specs/vbr/openapi.yaml",
+            &root.join("target/x"),
+            &RestpointSource::Registry,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("inside the repository"), "{err}");
     }
 
@@ -184,7 +363,7 @@ mod tests {
     fn refuses_em_and_malformed_arguments() {
         let root = crate::regen::repo_root();
         let out = std::env::temp_dir().join("restpoint-xtask-never-written");
-        assert!(run(&root, "em=x.xsd", &out).is_err());
-        assert!(run(&root, "no-equals-sign", &out).is_err());
+        assert!(run(&root, "em=x.xsd", &out, &RestpointSource::Registry).is_err());
+        assert!(run(&root, "no-equals-sign", &out, &RestpointSource::Registry).is_err());
     }
 }
