@@ -82,6 +82,12 @@ async fn api_errors_are_typed_and_show_no_body() {
     let missing = uuid::Uuid::nil();
     let error = vbr.api().get_job().id(missing).send().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+    let context = error.context().expect("an API error has a context");
+    assert_eq!(
+        (context.product(), context.operation()),
+        ("vbr", "GetJob"),
+        "the generated send names the spec's operation id"
+    );
     match &error {
         Error::Api { error: api, .. } => assert_eq!(api.code(), Some("NotFound")),
         other => panic!("expected an API error, got {other:?}"),

@@ -70,6 +70,12 @@ async fn a_server_error_is_typed_and_not_retried() {
     let before = emulator.admin().counters().product(Product::Zvm).requests;
     let error = zvm.api().get_vpgs().send().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    let context = error.context().expect("a server error has a context");
+    assert_eq!(
+        (context.product(), context.operation()),
+        ("zvm", "GetVpgs"),
+        "the generated send names the spec's operation id"
+    );
     assert!(
         matches!(error, Error::Api { .. } | Error::Protocol { .. }),
         "{error:?}"
