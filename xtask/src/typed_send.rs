@@ -67,17 +67,18 @@ fn hide_progenitor_error(file: &mut syn::File) {
             }
         }
     }
+    if hidden.is_empty() {
+        return;
+    }
     if let Some(position) = file
         .items
         .iter()
         .position(|item| matches!(item, Item::Use(_)))
     {
-        if !hidden.is_empty() {
-            file.items.insert(
-                position + 1,
-                parse_quote!(#[allow(unused_imports)] use progenitor_client::{#(#hidden),*};),
-            );
-        }
+        file.items.insert(
+            position + 1,
+            parse_quote!(#[allow(unused_imports)] use progenitor_client::{#(#hidden),*};),
+        );
     }
 }
 
