@@ -7,7 +7,8 @@
 //! in the `types` module:
 //!
 //! - an exact match wins, then a match without regard to ASCII case;
-//! - any other value decodes into a new `Other(String)` variant that keeps it verbatim;
+//! - any other value decodes into a new `Other(String)` variant that keeps it verbatim (named
+//!   `OtherValue`, or `OtherValue2`..., when the spec lists a value whose variant is `Other`);
 //! - serialisation is unchanged for the listed values (the spec's spelling) and verbatim for
 //!   `Other`.
 //!
@@ -135,10 +136,11 @@ fn rewrite_enum(e: &mut ItemEnum) -> TokenStream {
         .iter()
         .map(|v| (v.ident.clone(), raw_name(&v.attrs, &v.ident)))
         .collect();
+    let other = catch_all_name(&variants);
     e.variants.push(syn::parse_quote! {
         /// A value this client's spec does not list (a newer server revision), kept verbatim.
         #[serde(untagged)]
-        Other(::std::string::String)
+        #other(::std::string::String)
     });
 
     let name = &e.ident;
@@ -152,7 +154,6 @@ fn rewrite_enum(e: &mut ItemEnum) -> TokenStream {
             seen.insert(folded.clone()).then_some((i, folded))
         })
         .unzip();
-    let other = format_ident!("Other");
     quote! {
         impl #name {
             /// The value as sent on the wire.
@@ -203,6 +204,22 @@ fn rewrite_enum(e: &mut ItemEnum) -> TokenStream {
     }
 }
 
+/// `Other`, unless the spec itself lists a value whose variant is named so.
+fn catch_all_name(variants: &[(syn::Ident, String)]) -> syn::Ident {
+    let taken = |name: &syn::Ident| variants.iter().any(|(v, _)| v == name);
+    let mut name = format_ident!("Other");
+    let mut n = 1;
+    while taken(&name) {
+        name = if n == 1 {
+            format_ident!("OtherValue")
+        } else {
+            format_ident!("OtherValue{n}")
+        };
+        n += 1;
+    }
+    name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +260,36 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("Clone, Copy, Debug"), "{text}");
+    }
+
+    /// A spec that lists `Other` itself (VBR 1.3's guest OS families) keeps it as a unit variant;
+    /// the catch-all takes the next free name.
+    #[test]
+    fn a_listed_other_value_keeps_its_variant() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types {
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug)]
+                pub enum Family {
+                    Windows,
+                    Other,
+                    OtherValue,
+                }
+                impl ::std::str::FromStr for Family {
+                    type Err = ();
+                    fn from_str(value: &str) -> Result<Self, ()> { Err(()) }
+                }
+            }
+        };
+        assert_eq!(make_enums_lenient(&mut file), 1);
+        let text = prettyplease::unparse(&file);
+        assert!(text.contains("        Other,\n"), "{text}");
+        assert!(
+            text.contains("OtherValue2(::std::string::String)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("_ => Self::OtherValue2(value.to_string())"),
+            "{text}"
+        );
     }
 }

@@ -17,6 +17,7 @@ mod normalize;
 mod openapi;
 mod regen;
 mod standalone;
+mod typed_send;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

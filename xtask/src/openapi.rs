@@ -2,7 +2,8 @@
 //!
 //! The output tolerates what newer servers send: string enums decode re-cased and unknown
 //! values ([`lenient_enums`]), and property names decode with either case of their first letter
-//! ([`lenient_fields`]).
+//! ([`lenient_fields`]). A client over a session sends every operation through it and answers
+//! `restpoint_session::Error` naming the spec's operation id ([`typed_send`]).
 //!
 //! progenitor panics on some constructs instead of returning an error. Generation runs under
 //! `catch_unwind`; when the whole spec fails, the operations are bisected to find the ones that
@@ -16,13 +17,15 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use serde_json::Value;
 
 use crate::normalize::{self, METHODS};
-use crate::{lenient_enums, lenient_fields};
+use crate::{lenient_enums, lenient_fields, typed_send};
 
 /// How a client is generated.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    /// Rust path of the type the generated `Client` carries as its inner value, whose crate then
-    /// implements `ClientHooks` for `Client` (session handling). `None`: a plain client.
+    /// Rust path of the type the generated `Client` carries as its inner value, a
+    /// `restpoint_session::Session<_>` whose crate then implements `ClientHooks` for `Client`
+    /// (session handling); every builder's `send` then answers `restpoint_session::Error`
+    /// ([`typed_send`]). `None`: a plain progenitor client.
     pub inner_type: Option<String>,
 }
 
@@ -124,6 +127,9 @@ pub fn generate(mut spec: Value, settings: &Settings) -> Result<Generated> {
         syn::parse2(tokens).context("progenitor produced tokens that are not a Rust file")?;
     lenient_enums::make_enums_lenient(&mut file);
     lenient_fields::add_case_aliases(&mut file);
+    if settings.inner_type.is_some() {
+        typed_send::wrap_sends(&mut file, &operations(&spec))?;
+    }
     Ok(Generated {
         code: prettyplease::unparse(&file),
         operations: operations(&spec),

@@ -132,7 +132,7 @@ pub fn run(
     let krate = session.krate;
     let source = format!(
         "{}//! Client for the full {product} API of a server's own spec ({} operations), whose calls\n\
-         //! go through restpoint's session layer: `client(&session).call(..)`.\n\n\
+         //! go through restpoint's session layer: `client(&session).api().<operation>()...send().await?`.\n\n\
          #![allow(clippy::all, missing_docs, unused_imports)]\n\n{}\n\n\
          ::restpoint_session::impl_client_hooks!(Client, ::{krate}::client::ApiSession);\n\n\
          /// The full API over a logged-on session.\n\

@@ -42,11 +42,7 @@ pub async fn vbr_session(emulator: &Emulator) -> anyhow::Result<VbrSession> {
 
 /// One typed `GetAllJobs` call.
 pub async fn typed_jobs(vbr: &VbrClient) -> anyhow::Result<JobsResult> {
-    Ok(vbr
-        .call("GetAllJobs", |api| {
-            api.get_all_jobs().limit(JOBS_LIMIT).send()
-        })
-        .await?)
+    Ok(vbr.api().get_all_jobs().limit(JOBS_LIMIT).send().await?)
 }
 
 /// The baseline of P1: bare reqwest, the headers set by hand, serde_json into the same type.

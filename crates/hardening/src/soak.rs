@@ -140,9 +140,7 @@ async fn one(emulator: &Emulator, product: u64) -> Result<(), Error> {
             }
             let vbr = builder.build().await?;
             let client = vbr.client();
-            client
-                .call("GetAllJobs", |api| api.get_all_jobs().send())
-                .await?;
+            client.api().get_all_jobs().send().await?;
         }
         _ => {
             let mut builder = ZvmSession::builder(emulator.zvm_url())

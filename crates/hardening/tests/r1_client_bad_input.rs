@@ -355,9 +355,7 @@ async fn call(
             if let Call::VbrJobs = call {
                 arm();
                 let client = vbr.client();
-                return got(client
-                    .call("GetAllJobs", |api| api.get_all_jobs().send())
-                    .await);
+                return got(client.api().get_all_jobs().send().await);
             }
             if let Call::VbrSend = call {
                 let url = vbr.base_url().join("api/v1/jobs").unwrap();
@@ -385,7 +383,7 @@ async fn call(
             if let Call::ZvmVpgs = call {
                 arm();
                 let client = zvm.client();
-                return got(client.call("GetVpgs", |api| api.get_vpgs().send()).await);
+                return got(client.api().get_vpgs().send().await);
             }
             Ok(())
         }

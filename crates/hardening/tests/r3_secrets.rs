@@ -88,20 +88,13 @@ async fn no_secret_in_any_log_line_debug_display_or_error() {
     audit.debug(vbr.session().authenticator());
     audit.token(&vbr.token().await.unwrap());
     let api = vbr.client();
-    let jobs = api
-        .call("GetAllJobs", |api| api.get_all_jobs().send())
-        .await
-        .unwrap();
+    let jobs = api.api().get_all_jobs().send().await.unwrap();
     audit.debug(&jobs);
     emulator.advance(Duration::from_secs(16 * 60)); // refresh grant
-    api.call("GetAllJobs", |api| api.get_all_jobs().send())
-        .await
-        .unwrap();
+    api.api().get_all_jobs().send().await.unwrap();
     audit.token(&vbr.token().await.unwrap());
     emulator.admin().revoke_all(Product::Vbr); // re-logon
-    api.call("GetAllJobs", |api| api.get_all_jobs().send())
-        .await
-        .unwrap();
+    api.api().get_all_jobs().send().await.unwrap();
     audit.token(&vbr.token().await.unwrap());
     let code = vbr.create_authorization_code().await.unwrap();
     audit.secrets.push(code.expose_secret().to_owned());
@@ -115,19 +108,13 @@ async fn no_secret_in_any_log_line_debug_display_or_error() {
     emulator
         .admin()
         .inject_fault(Product::Vbr, Fault::Status(401), 5);
-    let error = api
-        .call("GetAllJobs", |api| api.get_all_jobs().send())
-        .await
-        .unwrap_err();
+    let error = api.api().get_all_jobs().send().await.unwrap_err();
     audit.error(&error);
     emulator.admin().clear_faults();
     emulator
         .admin()
         .inject_fault(Product::Vbr, Fault::MalformedBody, 1);
-    let error = api
-        .call("GetAllJobs", |api| api.get_all_jobs().send())
-        .await
-        .unwrap_err();
+    let error = api.api().get_all_jobs().send().await.unwrap_err();
     audit.error(&error);
     let error = vbr_builder()
         .credentials(Credentials::new(defaults::MFA_USER, defaults::MFA_PASSWORD))
@@ -142,10 +129,7 @@ async fn no_secret_in_any_log_line_debug_display_or_error() {
         .unwrap_err();
     audit.error(&error);
     vbr.logout().await.unwrap();
-    let error = api
-        .call("GetAllJobs", |api| api.get_all_jobs().send())
-        .await
-        .unwrap_err();
+    let error = api.api().get_all_jobs().send().await.unwrap_err();
     audit.error(&error);
 
     // ---------------------------------------------------------------- EM (XML and JSON)
@@ -213,20 +197,13 @@ async fn no_secret_in_any_log_line_debug_display_or_error() {
         audit.debug(zvm.session().authenticator());
         audit.token(&zvm.token().await.unwrap());
         let api = zvm.client();
-        let vpgs = api
-            .call("GetVpgs", |api| api.get_vpgs().send())
-            .await
-            .unwrap();
+        let vpgs = api.api().get_vpgs().send().await.unwrap();
         audit.debug(&vpgs);
         emulator.admin().revoke_all(Product::Zvm);
-        api.call("GetVpgs", |api| api.get_vpgs().send())
-            .await
-            .unwrap();
+        api.api().get_vpgs().send().await.unwrap();
         audit.token(&zvm.token().await.unwrap());
         emulator.advance(Duration::from_secs(31 * 60));
-        api.call("GetVpgs", |api| api.get_vpgs().send())
-            .await
-            .unwrap();
+        api.api().get_vpgs().send().await.unwrap();
         audit.token(&zvm.token().await.unwrap());
         let error = zvm_builder(flavor)
             .credentials(wrong())
@@ -235,10 +212,7 @@ async fn no_secret_in_any_log_line_debug_display_or_error() {
             .unwrap_err();
         audit.error(&error);
         zvm.logout().await.unwrap();
-        let error = api
-            .call("GetVpgs", |api| api.get_vpgs().send())
-            .await
-            .unwrap_err();
+        let error = api.api().get_vpgs().send().await.unwrap_err();
         audit.error(&error);
     }
     let client = zvm_builder(ZvmFlavor::Appliance)

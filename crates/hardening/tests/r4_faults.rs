@@ -91,20 +91,12 @@ impl Client {
     /// An idempotent GET decoded into its type.
     async fn get(&self) -> Result<(), Error> {
         match self {
-            Client::Vbr(vbr) => vbr
-                .client()
-                .call("GetAllJobs", |api| api.get_all_jobs().send())
-                .await
-                .map(drop),
+            Client::Vbr(vbr) => vbr.client().api().get_all_jobs().send().await.map(drop),
             Client::Em(em, sessions, _) => em
                 .get_resource::<LogonSessionList>(sessions)
                 .await
                 .map(drop),
-            Client::Zvm(zvm) => zvm
-                .client()
-                .call("GetVpgs", |api| api.get_vpgs().send())
-                .await
-                .map(drop),
+            Client::Zvm(zvm) => zvm.client().api().get_vpgs().send().await.map(drop),
         }
     }
 
@@ -317,17 +309,12 @@ async fn start_job_under(
     match client {
         Client::Vbr(vbr) => {
             let api = vbr.client();
-            let jobs = api
-                .call("GetAllJobs", |api| api.get_all_jobs().send())
-                .await
-                .unwrap();
+            let jobs = api.api().get_all_jobs().send().await.unwrap();
             let id = jobs.data[0].id;
             let route = ("POST", "/api/v1/jobs/{id}/{action}");
             let before = requests(emulator, product, route);
             emulator.admin().inject_fault(product, fault, 1);
-            let _ = api
-                .call("StartJob", |api| api.start_job().id(id).send())
-                .await;
+            let _ = api.api().start_job().id(id).send().await;
             requests(emulator, product, route) - before
         }
         Client::Em(em, _, start) => {

@@ -25,10 +25,11 @@
 //! Generate with the session as the inner type and `HooksMode::Expected`, then invoke
 //! [`impl_client_hooks!`] in the product crate (`impl_client_hooks!(generated::Client,
 //! Session<VbrAuth>)`): its `exec` sends every call through [`Session::execute_with_relogon`]
-//! (current token, one re-logon and one retry after a 401). [`progenitor::TypedClient::call`]
-//! logs on first (so logon errors are typed) and converts progenitor's errors, which print
-//! headers and bodies, into [`Error`]. A hand-written `pre` may instead call
-//! [`Session::authorize`] and map its error to `progenitor_client::Error::Custom`.
+//! (current token, one re-logon and one retry after a 401). `cargo xtask regen` then rewrites
+//! each builder's `send()` to call [`progenitor::send`] with the spec's operation id: it logs on
+//! first (so logon errors are typed) and converts progenitor's errors, which print headers and
+//! bodies, into [`Error`]. A hand-written `pre` may instead call [`Session::authorize`] and map
+//! its error to `progenitor_client::Error::Custom`.
 //!
 //! # Renewal
 //! - A token with a lifetime is renewed `expiry_margin` (default 60 s) before it expires, on

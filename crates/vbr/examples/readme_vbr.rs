@@ -19,19 +19,12 @@ async fn list_start_and_log_off(url: &str) -> Result<(), Box<dyn std::error::Err
         .build()
         .await?;
     let vbr = session.client();
-    let jobs = vbr
-        .call("GetAllJobs", |api| api.get_all_jobs().limit(50).send())
-        .await?;
+    let jobs = vbr.api().get_all_jobs().limit(50).send().await?;
     let Some(job) = jobs.data.first() else {
         return Ok(());
     };
-    let started = vbr
-        .call("StartJob", |api| api.start_job().id(job.id).send())
-        .await?;
-    let state = vbr
-        .call("GetSession", |api| api.get_session().id(started.id).send())
-        .await?
-        .state;
+    let started = vbr.api().start_job().id(job.id).send().await?;
+    let state = vbr.api().get_session().id(started.id).send().await?.state;
     println!("{}: {state:?}", job.name);
     vbr.logout().await?; // revokes both tokens (VBR-06)
     Ok(())

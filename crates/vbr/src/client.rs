@@ -2,8 +2,10 @@
 //!
 //! Every generated call goes through the session: it is authorised with the current bearer
 //! token and `x-api-version`, and after a 401 the session logs on once more and retries once.
-//! [`VbrClient::call`] converts errors at this boundary into [`restpoint_session::Error`], which
-//! never shows a header, a body or a token.
+//! Each generated builder's `send()` names its operation id (written by `cargo xtask regen`
+//! from the spec) and answers [`restpoint_session::Error`], which never shows a header, a body
+//! or a token: `vbr.api().<operation>()...send().await?`. progenitor's own error type is not
+//! part of the public interface.
 
 use restpoint_session::Session;
 use restpoint_session::progenitor::TypedClient;
@@ -24,7 +26,7 @@ restpoint_session::impl_client_hooks!(generated::Client, ApiSession);
 ///     .build()
 ///     .await?;
 /// let vbr = session.client();
-/// let jobs = vbr.call("GetAllJobs", |api| api.get_all_jobs().limit(50).send()).await?;
+/// let jobs = vbr.api().get_all_jobs().limit(50).send().await?;
 /// vbr.logout().await?;
 /// ```
 pub type VbrClient = TypedClient<generated::Client, VbrAuth>;

@@ -20,10 +20,13 @@
 //! let running = restpoint_vbr::paging::stream(50, move |skip, limit| {
 //!     let vbr = vbr.clone();
 //!     async move {
-//!         vbr.call("GetAllSessions", |api| {
-//!             api.get_all_sessions().state_filter(ESessionState::Working).skip(skip).limit(limit).send()
-//!         })
-//!         .await
+//!         vbr.api()
+//!             .get_all_sessions()
+//!             .state_filter(ESessionState::Working)
+//!             .skip(skip)
+//!             .limit(limit)
+//!             .send()
+//!             .await
 //!     }
 //! });
 //! ```
@@ -104,9 +107,6 @@ mod sealed {
 /// An item of a collection that [`VbrPaging`] lists. Implemented for `JobModel`,
 /// `SessionModel`, `BackupModel` and `RepositoryModel`.
 pub trait Listed: sealed::Sealed + Send + Sized + 'static {
-    /// The operation id, for errors.
-    const OPERATION: &'static str;
-
     /// Fetches one page.
     fn fetch(
         client: &VbrClient,
@@ -117,38 +117,30 @@ pub trait Listed: sealed::Sealed + Send + Sized + 'static {
 }
 
 macro_rules! listed {
-    ($item:ident, $operation:literal, $call:ident) => {
+    ($item:ident, $call:ident) => {
         impl sealed::Sealed for types::$item {}
 
         impl Listed for types::$item {
-            const OPERATION: &'static str = $operation;
-
             async fn fetch(
                 client: &VbrClient,
                 skip: i32,
                 limit: i32,
                 name_filter: Option<&str>,
             ) -> Result<Page<Self>> {
-                let name_filter = name_filter.map(str::to_owned);
-                client
-                    .call($operation, |api| {
-                        let mut call = api.$call().skip(skip).limit(limit);
-                        if let Some(filter) = name_filter {
-                            call = call.name_filter(filter);
-                        }
-                        call.send()
-                    })
-                    .await
-                    .map(Envelope::into_page)
+                let mut call = client.api().$call().skip(skip).limit(limit);
+                if let Some(filter) = name_filter {
+                    call = call.name_filter(filter.to_owned());
+                }
+                call.send().await.map(Envelope::into_page)
             }
         }
     };
 }
 
-listed!(JobModel, "GetAllJobs", get_all_jobs);
-listed!(SessionModel, "GetAllSessions", get_all_sessions);
-listed!(BackupModel, "GetAllBackups", get_all_backups);
-listed!(RepositoryModel, "GetAllRepositories", get_all_repositories);
+listed!(JobModel, get_all_jobs);
+listed!(SessionModel, get_all_sessions);
+listed!(BackupModel, get_all_backups);
+listed!(RepositoryModel, get_all_repositories);
 
 /// A paged listing of one collection; build it with [`VbrPaging`].
 #[must_use = "a listing does nothing until it is streamed"]

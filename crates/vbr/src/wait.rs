@@ -148,7 +148,10 @@ impl SessionWait {
                 let client = client.clone();
                 async move {
                     client
-                        .call("GetSession", |api| api.get_session().id(id).send())
+                        .api()
+                        .get_session()
+                        .id(id)
+                        .send()
                         .await
                         .map(session_status)
                 }
@@ -190,9 +193,7 @@ impl VbrWait for VbrClient {
     }
 
     async fn start_job(&self, job_id: Uuid) -> Result<SessionWait, Error> {
-        let session = self
-            .call("StartJob", |api| api.start_job().id(job_id).send())
-            .await?;
+        let session = self.api().start_job().id(job_id).send().await?;
         tracing::info!(product = PRODUCT, job = %job_id, session = %session.id, "job started");
         let mut wait = self.wait_for_session(session.id);
         wait.started = Some(session);

@@ -116,22 +116,19 @@ async fn any_paged_call_streams_with_its_own_filters() {
     let (_emulator, vbr, _) = start().await;
     let job = job_named(&vbr, "Backup Job 05").await;
     for _ in 0..3 {
-        vbr.call("StartJob", |api| api.start_job().id(job.id).send())
-            .await
-            .unwrap();
+        vbr.api().start_job().id(job.id).send().await.unwrap();
     }
     let client = vbr.clone();
     let sessions: Vec<SessionModel> = paging::stream(2, move |skip, limit| {
         let vbr = client.clone();
         async move {
-            vbr.call("GetAllSessions", |api| {
-                api.get_all_sessions()
-                    .job_id_filter(job.id)
-                    .skip(skip)
-                    .limit(limit)
-                    .send()
-            })
-            .await
+            vbr.api()
+                .get_all_sessions()
+                .job_id_filter(job.id)
+                .skip(skip)
+                .limit(limit)
+                .send()
+                .await
         }
     })
     .try_collect()
@@ -243,9 +240,7 @@ async fn a_stopped_job_is_a_failure_and_a_short_timeout_a_typed_error() {
         error.to_string().contains("not finished after 30 s"),
         "{error}"
     );
-    vbr.call("StopJob", |api| api.stop_job().id(job.id).send())
-        .await
-        .unwrap();
+    vbr.api().stop_job().id(job.id).send().await.unwrap();
     let finished = vbr.wait_for_session(id).await.unwrap();
     assert_eq!(finished.outcome.message(), Some("Stopped by user"));
     assert!(!finished.is_success());
@@ -274,7 +269,10 @@ async fn a_get_is_retried_through_two_503s() {
         .admin()
         .inject_fault(Product::Vbr, Fault::Status(503), 2);
     let jobs = vbr
-        .call("GetAllJobs", |api| api.get_all_jobs().limit(3).send())
+        .api()
+        .get_all_jobs()
+        .limit(3)
+        .send()
         .await
         .expect("the third attempt succeeds");
     assert_eq!(jobs.data.len(), 3);
@@ -312,10 +310,7 @@ async fn a_spent_budget_is_the_last_typed_error() {
     emulator
         .admin()
         .inject_fault(Product::Vbr, Fault::Status(503), 5);
-    let error = vbr
-        .call("GetAllJobs", |api| api.get_all_jobs().send())
-        .await
-        .unwrap_err();
+    let error = vbr.api().get_all_jobs().send().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     assert!(retry::is_transient(&error));
     assert_eq!(gets(&emulator, "/api/v1/jobs"), 3, "the default budget");
@@ -347,10 +342,7 @@ async fn retries_can_be_switched_off_or_widened() {
     emulator
         .admin()
         .inject_fault(Product::Vbr, Fault::Status(502), 1);
-    let error = once
-        .call("GetAllJobs", |api| api.get_all_jobs().send())
-        .await
-        .unwrap_err();
+    let error = once.api().get_all_jobs().send().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
     assert_eq!(gets(&emulator, "/api/v1/jobs"), 1);
 
@@ -363,7 +355,9 @@ async fn retries_can_be_switched_off_or_widened() {
         .admin()
         .inject_fault(Product::Vbr, Fault::Status(429), 5);
     patient
-        .call("GetAllJobs", |api| api.get_all_jobs().send())
+        .api()
+        .get_all_jobs()
+        .send()
         .await
         .expect("the sixth attempt succeeds");
     assert_eq!(gets(&emulator, "/api/v1/jobs"), 6);
@@ -390,7 +384,10 @@ async fn the_newest_common_revision_is_negotiated_with_an_older_server() {
     assert_eq!(session.api_version(), "1.2-rev0");
     let jobs = session
         .client()
-        .call("GetAllJobs", |api| api.get_all_jobs().limit(1).send())
+        .api()
+        .get_all_jobs()
+        .limit(1)
+        .send()
         .await
         .expect("calls work with the negotiated revision");
     assert_eq!(jobs.data.len(), 1);

@@ -34,54 +34,75 @@ async fn every_accepted_revision_decodes() {
             .unwrap_or_else(|e| panic!("logon with {rev}: {e}"));
         let vbr = session.client();
         let info = vbr
-            .call("GetServerInfo", |api| api.get_server_info().send())
+            .api()
+            .get_server_info()
+            .send()
             .await
             .unwrap_or_else(|e| panic!("serverInfo with {rev}: {e}"));
         assert!(!info.build_version.is_empty());
         let jobs = vbr
-            .call("GetAllJobs", |api| api.get_all_jobs().send())
+            .api()
+            .get_all_jobs()
+            .send()
             .await
             .unwrap_or_else(|e| panic!("jobs with {rev}: {e}"));
         assert!(!jobs.data.is_empty());
         let job_id = jobs.data[0].id;
         let job = vbr
-            .call("GetJob", |api| api.get_job().id(job_id).send())
+            .api()
+            .get_job()
+            .id(job_id)
+            .send()
             .await
             .unwrap_or_else(|e| panic!("job with {rev}: {e}"));
         assert_eq!(job.id, job_id);
         if decoded == 0 {
-            vbr.call("StartJob", |api| api.start_job().id(job_id).send())
+            vbr.api()
+                .start_job()
+                .id(job_id)
+                .send()
                 .await
                 .unwrap_or_else(|e| panic!("start with {rev}: {e}"));
         }
         let sessions = vbr
-            .call("GetAllSessions", |api| api.get_all_sessions().send())
+            .api()
+            .get_all_sessions()
+            .send()
             .await
             .unwrap_or_else(|e| panic!("sessions with {rev}: {e}"));
         let session_id = sessions.data.first().expect("a session").id;
-        vbr.call("GetSession", |api| api.get_session().id(session_id).send())
+        vbr.api()
+            .get_session()
+            .id(session_id)
+            .send()
             .await
             .unwrap_or_else(|e| panic!("session with {rev}: {e}"));
         let backups = vbr
-            .call("GetAllBackups", |api| api.get_all_backups().send())
+            .api()
+            .get_all_backups()
+            .send()
             .await
             .unwrap_or_else(|e| panic!("backups with {rev}: {e}"));
         let backup_id = backups.data.first().expect("a backup").id;
-        vbr.call("GetBackup", |api| api.get_backup().id(backup_id).send())
+        vbr.api()
+            .get_backup()
+            .id(backup_id)
+            .send()
             .await
             .unwrap_or_else(|e| panic!("backup with {rev}: {e}"));
         let repositories = vbr
-            .call("GetAllRepositories", |api| {
-                api.get_all_repositories().send()
-            })
+            .api()
+            .get_all_repositories()
+            .send()
             .await
             .unwrap_or_else(|e| panic!("repositories with {rev}: {e}"));
         let repository_id = repositories.data.first().expect("a repository").id;
-        vbr.call("GetRepository", |api| {
-            api.get_repository().id(repository_id).send()
-        })
-        .await
-        .unwrap_or_else(|e| panic!("repository with {rev}: {e}"));
+        vbr.api()
+            .get_repository()
+            .id(repository_id)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("repository with {rev}: {e}"));
         decoded += 1;
     }
     println!("decoded serverInfo, jobs, sessions, backups, repositories in {decoded} revisions");

@@ -30,53 +30,35 @@ async fn start() -> (Emulator, restpoint_vbr::VbrClient) {
 #[tokio::test]
 async fn lists_pages_and_reads_the_core_resources() {
     let (_emulator, vbr) = start().await;
-    let info = vbr
-        .call("GetServerInfo", |api| api.get_server_info().send())
-        .await
-        .unwrap();
+    let info = vbr.api().get_server_info().send().await.unwrap();
     assert!(!info.build_version.is_empty());
 
     let page = vbr
-        .call("GetAllJobs", |api| {
-            api.get_all_jobs().skip(0).limit(5).send()
-        })
+        .api()
+        .get_all_jobs()
+        .skip(0)
+        .limit(5)
+        .send()
         .await
         .unwrap();
     assert_eq!(page.data.len(), 5);
     assert!(page.pagination.total > 5, "the seeded inventory pages");
     let first = &page.data[0];
-    let job = vbr
-        .call("GetJob", |api| api.get_job().id(first.id).send())
-        .await
-        .unwrap();
+    let job = vbr.api().get_job().id(first.id).send().await.unwrap();
     assert_eq!(job.name, first.name);
 
-    let repositories = vbr
-        .call("GetAllRepositories", |api| {
-            api.get_all_repositories().send()
-        })
-        .await
-        .unwrap();
+    let repositories = vbr.api().get_all_repositories().send().await.unwrap();
     assert!(!repositories.data.is_empty());
-    let backups = vbr
-        .call("GetAllBackups", |api| api.get_all_backups().send())
-        .await
-        .unwrap();
+    let backups = vbr.api().get_all_backups().send().await.unwrap();
     assert!(backups.pagination.total >= backups.data.len() as i32);
 }
 
 #[tokio::test]
 async fn a_started_job_runs_to_success_on_the_virtual_clock() {
     let (emulator, vbr) = start().await;
-    let jobs = vbr
-        .call("GetAllJobs", |api| api.get_all_jobs().limit(1).send())
-        .await
-        .unwrap();
+    let jobs = vbr.api().get_all_jobs().limit(1).send().await.unwrap();
     let job_id = jobs.data[0].id;
-    let session = vbr
-        .call("StartJob", |api| api.start_job().id(job_id).send())
-        .await
-        .unwrap();
+    let session = vbr.api().start_job().id(job_id).send().await.unwrap();
     assert_eq!(session.job_id, job_id);
     let mut state = session.state.clone();
     for _ in 0..120 {
@@ -84,10 +66,7 @@ async fn a_started_job_runs_to_success_on_the_virtual_clock() {
             break;
         }
         emulator.advance(Duration::from_secs(30));
-        let polled = vbr
-            .call("GetSession", |api| api.get_session().id(session.id).send())
-            .await
-            .unwrap();
+        let polled = vbr.api().get_session().id(session.id).send().await.unwrap();
         state = polled.state.clone();
         if state == ESessionState::Stopped {
             let result = polled.result.expect("a stopped session has a result");
@@ -101,11 +80,14 @@ async fn a_started_job_runs_to_success_on_the_virtual_clock() {
 async fn api_errors_are_typed_and_show_no_body() {
     let (_emulator, vbr) = start().await;
     let missing = uuid::Uuid::nil();
-    let error = vbr
-        .call("GetJob", |api| api.get_job().id(missing).send())
-        .await
-        .unwrap_err();
+    let error = vbr.api().get_job().id(missing).send().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+    let context = error.context().expect("an API error has a context");
+    assert_eq!(
+        (context.product(), context.operation()),
+        ("vbr", "GetJob"),
+        "the generated send names the spec's operation id"
+    );
     match &error {
         Error::Api { error: api, .. } => assert_eq!(api.code(), Some("NotFound")),
         other => panic!("expected an API error, got {other:?}"),
@@ -120,7 +102,9 @@ async fn a_401_mid_stream_is_one_relogon_and_one_retry_through_the_generated_cod
         .admin()
         .inject_fault(Product::Vbr, Fault::Status(401), 1);
     let jobs = vbr
-        .call("GetAllJobs", |api| api.get_all_jobs().send())
+        .api()
+        .get_all_jobs()
+        .send()
         .await
         .expect("the retry after one re-logon succeeds");
     assert!(!jobs.data.is_empty());
@@ -143,7 +127,9 @@ async fn a_refused_logon_is_a_typed_error_from_the_typed_client() {
         .expect("a lazy session does not log on at build");
     let error = session
         .client()
-        .call("GetAllJobs", |api| api.get_all_jobs().send())
+        .api()
+        .get_all_jobs()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(error.auth_error(), Some(&AuthError::WrongCredentials));

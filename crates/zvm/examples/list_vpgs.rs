@@ -32,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("logged on to {url} ({:?})", session.flavor());
 
     let zvm = session.client();
-    let vpgs = zvm.call("GetVpgs", |api| api.get_vpgs().send()).await?;
+    let vpgs = zvm.api().get_vpgs().send().await?;
     for vpg in &vpgs {
         println!(
             "  {} ({}), status {}",

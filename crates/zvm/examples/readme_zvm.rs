@@ -18,7 +18,7 @@ async fn list_vpgs(url: &str) -> Result<(), Box<dyn std::error::Error>> {
         .build()
         .await?;
     let zvm = session.client();
-    let vpgs = zvm.call("GetVpgs", |api| api.get_vpgs().send()).await?;
+    let vpgs = zvm.api().get_vpgs().send().await?;
     println!("{} VPGs", vpgs.len());
     zvm.logout().await?;
     Ok(())

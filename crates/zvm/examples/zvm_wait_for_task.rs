@@ -44,7 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let id = match std::env::var("RESTPOINT_ZVM_TASK") {
         Ok(id) => id,
         Err(_) => {
-            let tasks = zvm.call("GetTasks", |api| api.get_tasks().send()).await?;
+            let tasks = zvm.api().get_tasks().send().await?;
             tasks
                 .iter()
                 .find(|t| t.status.state == STATE_IN_PROGRESS)

@@ -2,8 +2,10 @@
 //!
 //! Every generated call goes through the session: it is authorised with the current
 //! `x-zerto-session` id (or Appliance bearer token), and after a 401 the session logs on once more and retries once.
-//! [`ZvmClient::call`] converts errors at this boundary into [`restpoint_session::Error`], which
-//! never shows a header, a body or a token.
+//! Each generated builder's `send()` names its operation id (written by `cargo xtask regen`
+//! from the spec) and answers [`restpoint_session::Error`], which never shows a header, a body
+//! or a token: `zvm.api().<operation>()...send().await?`. progenitor's own error type is not
+//! part of the public interface.
 
 use restpoint_session::Session;
 use restpoint_session::progenitor::TypedClient;
@@ -24,7 +26,7 @@ restpoint_session::impl_client_hooks!(generated::Client, ApiSession);
 ///     .build()
 ///     .await?;
 /// let zvm = session.client();
-/// let vpgs = zvm.call("GetVpgs", |api| api.get_vpgs().send()).await?;
+/// let vpgs = zvm.api().get_vpgs().send().await?;
 /// zvm.logout().await?;
 /// ```
 pub type ZvmClient = TypedClient<generated::Client, ZvmAuth>;

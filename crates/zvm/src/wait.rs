@@ -137,9 +137,10 @@ impl TaskWait {
                 let id = id.clone();
                 async move {
                     client
-                        .call("GetTask", |api| {
-                            api.get_task().task_identifier(id.as_str()).send()
-                        })
+                        .api()
+                        .get_task()
+                        .task_identifier(id.as_str())
+                        .send()
                         .await
                         .map(task_status)
                 }

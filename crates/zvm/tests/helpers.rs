@@ -32,10 +32,7 @@ async fn start(flavor: ZvmFlavor) -> (Emulator, ZvmClient) {
 }
 
 async fn running_task(zvm: &ZvmClient) -> String {
-    let tasks = zvm
-        .call("GetTasks", |api| api.get_tasks().send())
-        .await
-        .unwrap();
+    let tasks = zvm.api().get_tasks().send().await.unwrap();
     tasks
         .iter()
         .find(|t| t.status.state == STATE_IN_PROGRESS)

@@ -27,39 +27,23 @@ async fn client(emulator: &Emulator, flavor: ZvmFlavor) -> restpoint_zvm::ZvmCli
 async fn reads_the_core_resources(flavor: ZvmFlavor) {
     let emulator = Emulator::start(EmulatorConfig::for_tests()).await.unwrap();
     let zvm = client(&emulator, flavor).await;
-    let site = zvm
-        .call("GetLocalSite", |api| api.get_local_site().send())
-        .await
-        .unwrap();
+    let site = zvm.api().get_local_site().send().await.unwrap();
     assert!(!site.site_identifier.is_empty());
-    let vpgs = zvm
-        .call("GetVpgs", |api| api.get_vpgs().send())
-        .await
-        .unwrap();
+    let vpgs = zvm.api().get_vpgs().send().await.unwrap();
     assert!(!vpgs.is_empty());
     let first = &vpgs[0];
     let vpg = zvm
-        .call("GetVpg", |api| {
-            api.get_vpg()
-                .vpg_identifier(first.vpg_identifier.clone())
-                .send()
-        })
+        .api()
+        .get_vpg()
+        .vpg_identifier(first.vpg_identifier.clone())
+        .send()
         .await
         .unwrap();
     assert_eq!(vpg.vpg_name, first.vpg_name);
-    let vms = zvm
-        .call("GetVms", |api| api.get_vms().send())
-        .await
-        .unwrap();
+    let vms = zvm.api().get_vms().send().await.unwrap();
     assert!(!vms.is_empty());
-    let tasks = zvm
-        .call("GetTasks", |api| api.get_tasks().send())
-        .await
-        .unwrap();
-    let alerts = zvm
-        .call("GetAlerts", |api| api.get_alerts().send())
-        .await
-        .unwrap();
+    let tasks = zvm.api().get_tasks().send().await.unwrap();
+    let alerts = zvm.api().get_alerts().send().await.unwrap();
     let _ = (tasks, alerts);
     zvm.logout().await.unwrap();
     let live = emulator.admin().live_sessions(Product::Zvm);
@@ -84,11 +68,14 @@ async fn a_server_error_is_typed_and_not_retried() {
         .admin()
         .inject_fault(Product::Zvm, Fault::Status(500), 1);
     let before = emulator.admin().counters().product(Product::Zvm).requests;
-    let error = zvm
-        .call("GetVpgs", |api| api.get_vpgs().send())
-        .await
-        .unwrap_err();
+    let error = zvm.api().get_vpgs().send().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    let context = error.context().expect("a server error has a context");
+    assert_eq!(
+        (context.product(), context.operation()),
+        ("zvm", "GetVpgs"),
+        "the generated send names the spec's operation id"
+    );
     assert!(
         matches!(error, Error::Api { .. } | Error::Protocol { .. }),
         "{error:?}"

@@ -2,7 +2,9 @@
 // Run `cargo xtask regen` after changing the spec.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+pub use progenitor_client::{ByteStream, ClientInfo};
+#[allow(unused_imports)]
+use progenitor_client::{Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
@@ -3351,8 +3353,22 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `POST` request to `/api/oauth2/authorization_code`
+        ///Sends `POST /api/oauth2/authorization_code` (operation `CreateAuthorizationCode`) through the session; errors are [`::restpoint_session::Error`]s naming `CreateAuthorizationCode`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            types::AuthorizationCodeModel,
+            ::restpoint_session::Error,
+        > {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "CreateAuthorizationCode",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::AuthorizationCodeModel>, Error<types::Error>> {
             let Self { client } = self;
@@ -3413,8 +3429,18 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `POST` request to `/api/oauth2/logout`
+        ///Sends `POST /api/oauth2/logout` (operation `Logout`) through the session; errors are [`::restpoint_session::Error`]s naming `Logout`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            types::EmptySuccessResponse,
+            ::restpoint_session::Error,
+        > {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(session, "Logout", self.send_untyped())
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::EmptySuccessResponse>, Error<types::Error>> {
             let Self { client } = self;
@@ -3503,8 +3529,19 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/oauth2/token`
+        ///Sends `POST /api/oauth2/token` (operation `CreateToken`) through the session; errors are [`::restpoint_session::Error`]s naming `CreateToken`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::TokenModel, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "CreateToken",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::TokenModel>, Error<types::Error>> {
             let Self { client, body } = self;
@@ -3653,8 +3690,22 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/backupInfrastructure/repositories`
+        ///Sends `GET /api/v1/backupInfrastructure/repositories` (operation `GetAllRepositories`) through the session; errors are [`::restpoint_session::Error`]s naming `GetAllRepositories`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            types::RepositoriesResult,
+            ::restpoint_session::Error,
+        > {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetAllRepositories",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::RepositoriesResult>, Error<types::Error>> {
             let Self {
@@ -3752,8 +3803,19 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/backupInfrastructure/repositories/{id}`
+        ///Sends `GET /api/v1/backupInfrastructure/repositories/{id}` (operation `GetRepository`) through the session; errors are [`::restpoint_session::Error`]s naming `GetRepository`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::RepositoryModel, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetRepository",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::RepositoryModel>, Error<types::Error>> {
             let Self { client, id } = self;
@@ -3901,8 +3963,19 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for skip failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/api/v1/backups`
+        ///Sends `GET /api/v1/backups` (operation `GetAllBackups`) through the session; errors are [`::restpoint_session::Error`]s naming `GetAllBackups`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::BackupsResult, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetAllBackups",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::BackupsResult>, Error<types::Error>> {
             let Self {
@@ -4000,8 +4073,19 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/backups/{id}`
+        ///Sends `GET /api/v1/backups/{id}` (operation `GetBackup`) through the session; errors are [`::restpoint_session::Error`]s naming `GetBackup`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::BackupModel, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetBackup",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::BackupModel>, Error<types::Error>> {
             let Self { client, id } = self;
@@ -4147,8 +4231,19 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/jobs`
+        ///Sends `GET /api/v1/jobs` (operation `GetAllJobs`) through the session; errors are [`::restpoint_session::Error`]s naming `GetAllJobs`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::JobsResult, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetAllJobs",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::JobsResult>, Error<types::Error>> {
             let Self {
@@ -4244,8 +4339,15 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/jobs/{id}`
+        ///Sends `GET /api/v1/jobs/{id}` (operation `GetJob`) through the session; errors are [`::restpoint_session::Error`]s naming `GetJob`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::JobModel, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(session, "GetJob", self.send_untyped())
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::JobModel>, Error<types::Error>> {
             let Self { client, id } = self;
@@ -4324,8 +4426,19 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/api/v1/jobs/{id}/retry`
+        ///Sends `POST /api/v1/jobs/{id}/retry` (operation `RetryJob`) through the session; errors are [`::restpoint_session::Error`]s naming `RetryJob`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::SessionModel, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "RetryJob",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::SessionModel>, Error<types::Error>> {
             let Self { client, id } = self;
@@ -4404,8 +4517,19 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/api/v1/jobs/{id}/start`
+        ///Sends `POST /api/v1/jobs/{id}/start` (operation `StartJob`) through the session; errors are [`::restpoint_session::Error`]s naming `StartJob`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::SessionModel, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "StartJob",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::SessionModel>, Error<types::Error>> {
             let Self { client, id } = self;
@@ -4484,8 +4608,19 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/api/v1/jobs/{id}/stop`
+        ///Sends `POST /api/v1/jobs/{id}/stop` (operation `StopJob`) through the session; errors are [`::restpoint_session::Error`]s naming `StopJob`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::SessionModel, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "StopJob",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::SessionModel>, Error<types::Error>> {
             let Self { client, id } = self;
@@ -4549,8 +4684,19 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/api/v1/serverInfo`
+        ///Sends `GET /api/v1/serverInfo` (operation `GetServerInfo`) through the session; errors are [`::restpoint_session::Error`]s naming `GetServerInfo`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::ServerInfoModel, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetServerInfo",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::ServerInfoModel>, Error<types::Error>> {
             let Self { client } = self;
@@ -4772,8 +4918,19 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/sessions`
+        ///Sends `GET /api/v1/sessions` (operation `GetAllSessions`) through the session; errors are [`::restpoint_session::Error`]s naming `GetAllSessions`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::SessionsResult, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetAllSessions",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::SessionsResult>, Error<types::Error>> {
             let Self {
@@ -4900,8 +5057,19 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/sessions/{id}`
+        ///Sends `GET /api/v1/sessions/{id}` (operation `GetSession`) through the session; errors are [`::restpoint_session::Error`]s naming `GetSession`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::SessionModel, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetSession",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::SessionModel>, Error<types::Error>> {
             let Self { client, id } = self;

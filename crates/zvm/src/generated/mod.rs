@@ -2,7 +2,9 @@
 // Run `cargo xtask regen` after changing the spec.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+pub use progenitor_client::{ByteStream, ClientInfo};
+#[allow(unused_imports)]
+use progenitor_client::{Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
@@ -3445,8 +3447,19 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/auth/realms/zerto/protocol/openid-connect/token`
+        ///Sends `POST /auth/realms/zerto/protocol/openid-connect/token` (operation `GetAuthToken`) through the session; errors are [`::restpoint_session::Error`]s naming `GetAuthToken`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::TokenResult, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetAuthToken",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::TokenResult>, Error<types::TokenError>> {
             let Self { client, body } = self;
@@ -3589,8 +3602,22 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/v1/alerts`
+        ///Sends `GET /v1/alerts` (operation `GetAlerts`) through the session; errors are [`::restpoint_session::Error`]s naming `GetAlerts`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<types::Alert>,
+            ::restpoint_session::Error,
+        > {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetAlerts",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<::std::vec::Vec<types::Alert>>, Error<types::Error>> {
             let Self {
@@ -3670,8 +3697,19 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/v1/localsite`
+        ///Sends `GET /v1/localsite` (operation `GetLocalSite`) through the session; errors are [`::restpoint_session::Error`]s naming `GetLocalSite`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::LocalSite, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetLocalSite",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::LocalSite>, Error<types::Error>> {
             let Self { client } = self;
@@ -3732,8 +3770,19 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `DELETE` request to `/v1/session`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        ///Sends `DELETE /v1/session` (operation `SessionDelete`) through the session; errors are [`::restpoint_session::Error`]s naming `SessionDelete`, without headers, bodies or tokens.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<(), ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "SessionDelete",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(self) -> Result<ResponseValue<()>, Error<types::Error>> {
             let Self { client } = self;
             let url = format!("{}/v1/session", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -3820,8 +3869,19 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/v1/session/add`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        ///Sends `POST /v1/session/add` (operation `SessionAdd`) through the session; errors are [`::restpoint_session::Error`]s naming `SessionAdd`, without headers, bodies or tokens.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<(), ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "SessionAdd",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(self) -> Result<ResponseValue<()>, Error<types::Error>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -3990,8 +4050,22 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/v1/tasks`
+        ///Sends `GET /v1/tasks` (operation `GetTasks`) through the session; errors are [`::restpoint_session::Error`]s naming `GetTasks`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<types::Task>,
+            ::restpoint_session::Error,
+        > {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetTasks",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<::std::vec::Vec<types::Task>>, Error<types::Error>> {
             let Self {
@@ -4111,8 +4185,19 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/v1/tasks/{taskIdentifier}`
+        ///Sends `GET /v1/tasks/{taskIdentifier}` (operation `GetTask`) through the session; errors are [`::restpoint_session::Error`]s naming `GetTask`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::Task, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetTask",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::Task>, Error<types::Error>> {
             let Self { client, task_identifier } = self;
@@ -4239,8 +4324,18 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/v1/vms`
+        ///Sends `GET /v1/vms` (operation `GetVms`) through the session; errors are [`::restpoint_session::Error`]s naming `GetVms`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<types::Vm>,
+            ::restpoint_session::Error,
+        > {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(session, "GetVms", self.send_untyped())
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<::std::vec::Vec<types::Vm>>, Error<types::Error>> {
             let Self { client, status, vm_identifier, vm_name, vpg_name } = self;
@@ -4403,8 +4498,22 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/v1/vpgs`
+        ///Sends `GET /v1/vpgs` (operation `GetVpgs`) through the session; errors are [`::restpoint_session::Error`]s naming `GetVpgs`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<types::Vpg>,
+            ::restpoint_session::Error,
+        > {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(
+                    session,
+                    "GetVpgs",
+                    self.send_untyped(),
+                )
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<::std::vec::Vec<types::Vpg>>, Error<types::Error>> {
             let Self {
@@ -4513,8 +4622,15 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/v1/vpgs/{vpgIdentifier}`
+        ///Sends `GET /v1/vpgs/{vpgIdentifier}` (operation `GetVpg`) through the session; errors are [`::restpoint_session::Error`]s naming `GetVpg`, without headers, bodies or tokens.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::Vpg, ::restpoint_session::Error> {
+            let session = &self.client.inner;
+            ::restpoint_session::progenitor::send(session, "GetVpg", self.send_untyped())
+                .await
+        }
+        async fn send_untyped(
             self,
         ) -> Result<ResponseValue<types::Vpg>, Error<types::Error>> {
             let Self { client, vpg_identifier } = self;
