@@ -502,11 +502,8 @@ async fn run_cucumber(
         .tee::<ConformWorld, _>(writer::Json::for_tee(output(outputs.json)))
         .normalized();
 
-    let any = cucumber::codegen::Regex::new("^.*$").expect("valid regex");
-    let steps = cucumber::step::Collection::new()
-        .given(None, any.clone(), steps::dispatch)
-        .when(None, any.clone(), steps::dispatch)
-        .then(None, any, steps::dispatch);
+    // Every step of `steps`, registered by its `#[given]`/`#[when]`/`#[then]` attribute.
+    let steps = <ConformWorld as cucumber::World>::collection();
 
     // Against the emulator, scenarios that move its clock or change its settings run alone.
     // Against real servers scenarios run one at a time unless --jobs says otherwise.

@@ -46,7 +46,10 @@ pub struct TokenSet {
     pub refresh: String,
 }
 
-/// The state of one scenario.
+/// The state of one scenario. The steps are registered for it with cucumber's `#[given]`,
+/// `#[when]` and `#[then]` attributes (see the `steps` module).
+#[derive(cucumber::World)]
+#[world(init = Self::for_scenario)]
 pub struct ConformWorld {
     pub(crate) ctx: Arc<Context>,
     /// The product of the scenario's feature file.
@@ -120,15 +123,12 @@ impl fmt::Debug for ConformWorld {
     }
 }
 
-impl cucumber::World for ConformWorld {
-    type Error = anyhow::Error;
-
-    async fn new() -> Result<Self, Self::Error> {
+impl ConformWorld {
+    /// A fresh world on the context of the current run (what cucumber calls per scenario).
+    async fn for_scenario() -> anyhow::Result<ConformWorld> {
         Ok(ConformWorld::with_context(current_context()?))
     }
-}
 
-impl ConformWorld {
     /// A fresh world on `ctx`.
     pub(crate) fn with_context(ctx: Arc<Context>) -> ConformWorld {
         ConformWorld {

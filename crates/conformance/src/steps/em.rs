@@ -5,7 +5,9 @@ use std::time::Duration;
 use anyhow::{Context as _, anyhow, bail};
 use cucumber::gherkin;
 
-use super::{list, pat};
+use cucumber::{given, then, when};
+
+use super::{StepResult, list};
 use crate::answer::{Answer, Element};
 use crate::facts::Product;
 use crate::target::{Credential, password_of};
@@ -22,280 +24,332 @@ enum Auth<'a> {
     None,
 }
 
-pub(crate) async fn step(
-    w: &mut ConformWorld,
-    text: &str,
-    _step: &gherkin::Step,
-) -> Option<anyhow::Result<()>> {
-    // Logon.
-    if let Some(a) = pat(text, "I log on to Enterprise Manager with version {string}") {
-        return Some(logon_step(w, &a[0], None).await);
-    }
-    if let Some(a) = pat(
-        text,
-        "I log on to Enterprise Manager with version {string} asking for JSON",
-    ) {
-        return Some(logon_step(w, &a[0], Some("application/json")).await);
-    }
-    match text {
-        "I am logged on to Enterprise Manager"
-        | "I am logged on to Enterprise Manager a second time" => {
-            return Some(logged_on(w).await);
-        }
-        "another user is logged on to Enterprise Manager" => {
-            return Some(other_user_logged_on(w).await);
-        }
-        "I log on to Enterprise Manager with an unknown user name" => {
-            let c = crate::target::unknown_user();
-            return Some(logon(w, "latest", Auth::Basic(&c), None).await.map(drop));
-        }
-        "I log on to Enterprise Manager with a wrong password for my account" => {
-            let r = async {
-                let c = super::wrong_password_for(w, Product::Em)?;
-                logon(w, "latest", Auth::Basic(&c), None).await.map(drop)
-            };
-            return Some(r.await);
-        }
-        "I logged on to Enterprise Manager and logged off again" => {
-            return Some(logged_on_and_off(w).await);
-        }
-        "I log on to Enterprise Manager without an Authorization header" => {
-            return Some(logon(w, "latest", Auth::None, None).await.map(drop));
-        }
-        "I log on to Enterprise Manager as a user without a portal role" => {
-            let r = async {
-                let cred = w
-                    .ctx
-                    .emulator_accounts
-                    .as_ref()
-                    .ok_or_else(|| anyhow!("needs the emulator's account without a role"))?
-                    .em_no_role
-                    .clone();
-                logon(w, "latest", Auth::Basic(&cred), None).await.map(drop)
-            };
-            return Some(r.await);
-        }
-        "I log on again sending only my session token" => {
-            let r = async {
-                let token = my_session(w)?.token.clone();
-                let opened = logon(w, "latest", Auth::Token(token), None).await?;
-                if let Some(s) = opened {
-                    w.em.push(s);
-                }
-                Ok(())
-            };
-            return Some(r.await);
-        }
-        "if a session was opened it names the same user" => {
-            return Some(same_user(w));
-        }
-        "I ask for the Enterprise Manager entry point without credentials" => {
-            return Some(entry_point(w, None).await);
-        }
-        "I ask for the Enterprise Manager entry point asking for JSON" => {
-            return Some(entry_point(w, Some("application/json")).await);
-        }
+// Logon.
 
-        // Sessions list and token transport.
-        "I list the logon sessions"
-        | "I list the logon sessions sending my token in the header only" => {
-            return Some(list_sessions(w, TokenIn::Header, None).await);
-        }
-        "I list the logon sessions sending my token in the cookie only" => {
-            return Some(list_sessions(w, TokenIn::Cookie, None).await);
-        }
-        "I list the logon sessions sending my token in the cookie and a made-up token in the header" =>
-        {
-            return Some(list_sessions(w, TokenIn::CookieGoodHeaderBad, None).await);
-        }
-        "I list the logon sessions sending a made-up token in the cookie and my token in the header" =>
-        {
-            return Some(list_sessions(w, TokenIn::CookieBadHeaderGood, None).await);
-        }
-        "I list the logon sessions with a made-up token" => {
-            return Some(list_with_token(w, Some(MADE_UP_TOKEN.to_owned())).await);
-        }
-        "I list the logon sessions without a token" => {
-            return Some(list_with_token(w, None).await);
-        }
-        "I list the logon sessions sending the Backup & Replication access token as my token" => {
-            return Some(match super::spent_token(w, Product::Vbr) {
-                Ok(t) => list_with_token(w, Some(t)).await,
-                Err(e) => Err(e),
-            });
-        }
-        "I list the logon sessions sending the Zerto session id as my token" => {
-            return Some(match super::spent_token(w, Product::Zvm) {
-                Ok(t) => list_with_token(w, Some(t)).await,
-                Err(e) => Err(e),
-            });
-        }
-        "the list holds my session" => return Some(list_holds(w, false)),
-        "the list holds my session first" => return Some(list_holds(w, true)),
-        "the list does not hold the other user's session" => return Some(list_lacks_other(w)),
+#[when(expr = "I log on to Enterprise Manager with version {string}")]
+async fn log_on_with_version(w: &mut ConformWorld, version: String) -> StepResult {
+    Ok(logon_step(w, &version, None).await?)
+}
 
-        // Logoff.
-        "I log off through the session's Delete link" | "I log off again through the same link" => {
-            return Some(logoff(w).await);
-        }
-        "my session token is refused" => return Some(token_state(w, false).await),
-        "my session token still works" => return Some(token_state(w, true).await),
+#[when(expr = "I log on to Enterprise Manager with version {string} asking for JSON")]
+async fn log_on_with_version_json(w: &mut ConformWorld, version: String) -> StepResult {
+    Ok(logon_step(w, &version, Some("application/json")).await?)
+}
 
-        // Tasks.
-        "I start the first job" => return Some(start_first_job(w).await),
-        "I look at the task from the new session" => return Some(look_at_task(w).await),
-        "the task has a Result" => {
-            let r = w
-                .last()
-                .and_then(Answer::xml)
-                .map(|x| !x.find_all("Result").is_empty());
-            return Some(r.and_then(|ok| w.check(ok, || "a Task with a Result element".into())));
-        }
+#[given(regex = "^I am logged on to Enterprise Manager(?: a second time)?$")]
+async fn am_logged_on(w: &mut ConformWorld) -> StepResult {
+    Ok(logged_on(w).await?)
+}
 
-        // Revision 2.
-        "its Delete link has no Type" => return Some(delete_link_untyped(w)),
-        "I log on to Enterprise Manager as the emulator's tenant with a LoginSpec body" => {
-            return Some(tenant_logon(w).await);
-        }
-        "the session token follows one of the readings:" => {
-            return Some(token_form(w, _step));
-        }
-        "the answer's byte-order mark follows one of the readings:" => {
-            return Some(bom_reading(w, _step));
-        }
-        "I list the logon sessions with a made-up token asking for JSON" => {
-            let url = w.ctx.url(Product::Em, "/api/logonSessions");
-            return Some(match url {
-                Ok(url) => {
-                    let rb = w
-                        .ctx
-                        .client
-                        .get(url)
-                        .header(TOKEN_HEADER, MADE_UP_TOKEN)
-                        .header("Accept", "application/json");
-                    w.send("GET /api/logonSessions".into(), rb).await.map(drop)
-                }
-                Err(e) => Err(e),
-            });
-        }
+#[given("another user is logged on to Enterprise Manager")]
+async fn another_user_logged_on(w: &mut ConformWorld) -> StepResult {
+    Ok(other_user_logged_on(w).await?)
+}
 
-        // Documents.
-        "it names the user and the session" => return Some(names_user_and_session(w)),
-        "each supported version has its own logon link" => return Some(version_links(w)),
-        _ => {}
+#[when("I log on to Enterprise Manager with an unknown user name")]
+async fn log_on_unknown_user(w: &mut ConformWorld) -> StepResult {
+    let c = crate::target::unknown_user();
+    logon(w, "latest", Auth::Basic(&c), None).await?;
+    Ok(())
+}
+
+#[when("I log on to Enterprise Manager with a wrong password for my account")]
+async fn log_on_wrong_password(w: &mut ConformWorld) -> StepResult {
+    let c = super::wrong_password_for(w, Product::Em)?;
+    logon(w, "latest", Auth::Basic(&c), None).await?;
+    Ok(())
+}
+
+#[given("I logged on to Enterprise Manager and logged off again")]
+async fn logged_on_and_off_again(w: &mut ConformWorld) -> StepResult {
+    Ok(logged_on_and_off(w).await?)
+}
+
+#[when("I log on to Enterprise Manager without an Authorization header")]
+async fn log_on_without_authorization(w: &mut ConformWorld) -> StepResult {
+    logon(w, "latest", Auth::None, None).await?;
+    Ok(())
+}
+
+#[when("I log on to Enterprise Manager as a user without a portal role")]
+async fn log_on_without_role(w: &mut ConformWorld) -> StepResult {
+    let cred = w
+        .ctx
+        .emulator_accounts
+        .as_ref()
+        .ok_or_else(|| anyhow!("needs the emulator's account without a role"))?
+        .em_no_role
+        .clone();
+    logon(w, "latest", Auth::Basic(&cred), None).await?;
+    Ok(())
+}
+
+#[when(expr = "I log on to Enterprise Manager as the emulator's {string} account")]
+async fn log_on_with_role(w: &mut ConformWorld, role: String) -> StepResult {
+    let cred = w.ctx.emulator_accounts.as_ref().and_then(|acc| {
+        acc.em_by_role
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, c)| c.clone())
+    });
+    let c = cred.ok_or_else(|| anyhow!("the emulator has no {role} account"))?;
+    logon(w, "latest", Auth::Basic(&c), None).await?;
+    Ok(())
+}
+
+#[when("I log on to Enterprise Manager as the emulator's tenant with a LoginSpec body")]
+async fn log_on_as_tenant(w: &mut ConformWorld) -> StepResult {
+    Ok(tenant_logon(w).await?)
+}
+
+#[when("I log on again sending only my session token")]
+async fn log_on_with_token(w: &mut ConformWorld) -> StepResult {
+    let token = my_session(w)?.token.clone();
+    let opened = logon(w, "latest", Auth::Token(token), None).await?;
+    if let Some(s) = opened {
+        w.em.push(s);
     }
-    if let Some(a) = pat(
-        text,
-        "I log on to Enterprise Manager as the emulator's {string} account",
-    ) {
-        let cred = w.ctx.emulator_accounts.as_ref().and_then(|acc| {
-            acc.em_by_role
-                .iter()
-                .find(|(role, _)| *role == a[0])
-                .map(|(_, c)| c.clone())
-        });
-        return Some(match cred {
-            Some(c) => logon(w, "latest", Auth::Basic(&c), None).await.map(drop),
-            None => Err(anyhow!("the emulator has no {} account", a[0])),
-        });
-    }
-    if let Some(a) = pat(text, "I list the logon sessions asking for {string}") {
-        return Some(list_sessions(w, TokenIn::Header, Some(&a[0])).await);
-    }
-    if let Some(a) = pat(
-        text,
-        "the answer sets the cookie {string} with path {string} holding the session token",
-    ) {
-        return Some(cookie_check(w, &a[0], &a[1]));
-    }
-    if let Some(a) = pat(text, "the answer is an XML {string} document") {
-        return Some(xml_root(w, &[a[0].as_str()]));
-    }
-    if let Some(a) = pat(text, "it has a link of type {string} with Rel {string}") {
-        let r = w.last().and_then(Answer::xml).map(|x| {
-            links(&x)
-                .iter()
-                .any(|l| l.attr("Type") == Some(&a[0]) && l.attr("Rel") == Some(&a[1]))
-        });
-        return Some(
-            r.and_then(|ok| w.check(ok, || format!("a Link Type=\"{}\" Rel=\"{}\"", a[0], a[1]))),
-        );
-    }
-    if let Some(a) = pat(text, "it has Down links to {string}") {
-        return Some(down_links(w, &list(&a[0])));
-    }
-    if let Some(a) = pat(text, "it has Down links with {string}") {
-        let r = w.last().and_then(Answer::xml).map(|x| {
-            links(&x).iter().any(|l| {
-                l.attr("Rel") == Some("Down") && l.attr("Href").is_some_and(|h| h.contains(&a[0]))
-            })
-        });
-        return Some(
-            r.and_then(|ok| w.check(ok, || format!("a Down link whose Href holds {}", a[0]))),
-        );
-    }
-    if let Some(a) = pat(text, "it has a Delete link to {string}") {
-        let r = w.last().and_then(Answer::xml).map(|x| {
-            links(&x).iter().any(|l| {
-                l.attr("Rel") == Some("Delete") && l.attr("Href").is_some_and(|h| h.contains(&a[0]))
-            })
-        });
-        return Some(
-            r.and_then(|ok| w.check(ok, || format!("a Rel=\"Delete\" link to {}<id>", a[0]))),
-        );
-    }
-    if let Some(a) = pat(text, "it lists the supported versions {string}") {
-        let want = list(&a[0]);
-        let r = w.last().and_then(Answer::xml).map(|x| {
-            let names: Vec<String> = x
-                .find_all("SupportedVersion")
-                .iter()
-                .filter_map(|v| v.attr("Name").map(str::to_owned))
-                .collect();
-            (want.iter().all(|v| names.contains(v)), names)
-        });
-        return Some(r.and_then(|(ok, names)| {
-            w.check(ok, || {
-                format!(
-                    "SupportedVersion elements {} (found: {})",
-                    a[0],
-                    names.join(", ")
-                )
-            })
-        }));
-    }
-    if let Some(a) = pat(
-        text,
-        "the entry point holds its links in {string} and its versions in {string}",
-    ) {
-        return Some(root_wrappers(w, &a[0], &a[1]));
-    }
-    if let Some(a) = pat(text, "I follow the link of type {string}") {
-        return Some(follow_link(w, &a[0]).await);
-    }
-    if let Some(a) = pat(text, "I ask for the Enterprise Manager resource {string}") {
-        return Some(get_resource(w, &a[0]).await);
-    }
-    if let Some(a) = pat(text, "the answer is an EM Error with StatusCode {int}") {
-        return Some(error_element(w, &a[0], false));
-    }
-    if let Some(a) = pat(text, "the answer is a JSON EM Error with StatusCode {int}") {
-        return Some(error_element(w, &a[0], true));
-    }
-    if let Some(a) = pat(text, "the task's State is {string} or {string}") {
-        let r = w
-            .last()
-            .and_then(Answer::xml)
-            .map(|x| x.text_of("State").map(str::to_owned));
-        return Some(r.and_then(|state| {
-            let ok = state.as_deref().is_some_and(|s| s == a[0] || s == a[1]);
-            w.check(ok, || format!("a Task whose State is {} or {}", a[0], a[1]))
-        }));
-    }
-    if let Some(a) = pat(text, "I follow the task until its State is {string}") {
-        return Some(follow_task(w, &a[0]).await);
-    }
-    None
+    Ok(())
+}
+
+#[then("if a session was opened it names the same user")]
+fn opened_session_same_user(w: &mut ConformWorld) -> StepResult {
+    Ok(same_user(w)?)
+}
+
+#[when("I ask for the Enterprise Manager entry point without credentials")]
+async fn ask_entry_point(w: &mut ConformWorld) -> StepResult {
+    Ok(entry_point(w, None).await?)
+}
+
+#[when("I ask for the Enterprise Manager entry point asking for JSON")]
+async fn ask_entry_point_json(w: &mut ConformWorld) -> StepResult {
+    Ok(entry_point(w, Some("application/json")).await?)
+}
+
+// Sessions list and token transport.
+
+#[when(regex = "^I list the logon sessions(?: sending my token in the header only)?$")]
+async fn list_the_sessions(w: &mut ConformWorld) -> StepResult {
+    Ok(list_sessions(w, TokenIn::Header, None).await?)
+}
+
+#[when("I list the logon sessions sending my token in the cookie only")]
+async fn list_token_in_cookie(w: &mut ConformWorld) -> StepResult {
+    Ok(list_sessions(w, TokenIn::Cookie, None).await?)
+}
+
+#[when(
+    "I list the logon sessions sending my token in the cookie and a made-up token in the header"
+)]
+async fn list_cookie_good_header_bad(w: &mut ConformWorld) -> StepResult {
+    Ok(list_sessions(w, TokenIn::CookieGoodHeaderBad, None).await?)
+}
+
+#[when(
+    "I list the logon sessions sending a made-up token in the cookie and my token in the header"
+)]
+async fn list_cookie_bad_header_good(w: &mut ConformWorld) -> StepResult {
+    Ok(list_sessions(w, TokenIn::CookieBadHeaderGood, None).await?)
+}
+
+#[when(expr = "I list the logon sessions asking for {string}")]
+async fn list_asking_for(w: &mut ConformWorld, accept: String) -> StepResult {
+    Ok(list_sessions(w, TokenIn::Header, Some(&accept)).await?)
+}
+
+#[when("I list the logon sessions with a made-up token")]
+async fn list_made_up_token(w: &mut ConformWorld) -> StepResult {
+    Ok(list_with_token(w, Some(MADE_UP_TOKEN.to_owned())).await?)
+}
+
+#[when("I list the logon sessions without a token")]
+async fn list_without_token(w: &mut ConformWorld) -> StepResult {
+    Ok(list_with_token(w, None).await?)
+}
+
+#[when("I list the logon sessions sending the Backup & Replication access token as my token")]
+async fn list_with_vbr_token(w: &mut ConformWorld) -> StepResult {
+    let t = super::spent_token(w, Product::Vbr)?;
+    Ok(list_with_token(w, Some(t)).await?)
+}
+
+#[when("I list the logon sessions sending the Zerto session id as my token")]
+async fn list_with_zvm_session(w: &mut ConformWorld) -> StepResult {
+    let t = super::spent_token(w, Product::Zvm)?;
+    Ok(list_with_token(w, Some(t)).await?)
+}
+
+#[when("I list the logon sessions with a made-up token asking for JSON")]
+async fn list_made_up_token_json(w: &mut ConformWorld) -> StepResult {
+    let url = w.ctx.url(Product::Em, "/api/logonSessions")?;
+    let rb = w
+        .ctx
+        .client
+        .get(url)
+        .header(TOKEN_HEADER, MADE_UP_TOKEN)
+        .header("Accept", "application/json");
+    w.send("GET /api/logonSessions".into(), rb).await?;
+    Ok(())
+}
+
+#[then("the list holds my session")]
+fn list_holds_mine(w: &mut ConformWorld) -> StepResult {
+    Ok(list_holds(w, false)?)
+}
+
+#[then("the list holds my session first")]
+fn list_holds_mine_first(w: &mut ConformWorld) -> StepResult {
+    Ok(list_holds(w, true)?)
+}
+
+#[then("the list does not hold the other user's session")]
+fn list_lacks_others(w: &mut ConformWorld) -> StepResult {
+    Ok(list_lacks_other(w)?)
+}
+
+#[then(expr = "the answer sets the cookie {string} with path {string} holding the session token")]
+fn sets_cookie(w: &mut ConformWorld, name: String, path: String) -> StepResult {
+    Ok(cookie_check(w, &name, &path)?)
+}
+
+// Logoff.
+
+#[when(regex = "^I log off (?:through the session's Delete link|again through the same link)$")]
+async fn log_off(w: &mut ConformWorld) -> StepResult {
+    Ok(logoff(w).await?)
+}
+
+// Tasks.
+
+#[when("I look at the task from the new session")]
+async fn look_at_the_task(w: &mut ConformWorld) -> StepResult {
+    Ok(look_at_task(w).await?)
+}
+
+#[then("the task has a Result")]
+fn task_has_result(w: &mut ConformWorld) -> StepResult {
+    let ok = !w.last()?.xml()?.find_all("Result").is_empty();
+    Ok(w.check(ok, || "a Task with a Result element".into())?)
+}
+
+#[then(expr = "the task's State is {string} or {string}")]
+fn task_state_is(w: &mut ConformWorld, one: String, other: String) -> StepResult {
+    let state = w.last()?.xml()?.text_of("State").map(str::to_owned);
+    let ok = state.as_deref().is_some_and(|s| s == one || s == other);
+    Ok(w.check(ok, || format!("a Task whose State is {one} or {other}"))?)
+}
+
+#[when(expr = "I follow the task until its State is {string}")]
+async fn follow_the_task(w: &mut ConformWorld, state: String) -> StepResult {
+    Ok(follow_task(w, &state).await?)
+}
+
+// Revision 2.
+
+#[then("its Delete link has no Type")]
+fn delete_link_has_no_type(w: &mut ConformWorld) -> StepResult {
+    Ok(delete_link_untyped(w)?)
+}
+
+#[then("the session token follows one of the readings:")]
+fn session_token_readings(w: &mut ConformWorld, step: &gherkin::Step) -> StepResult {
+    Ok(token_form(w, step)?)
+}
+
+#[then("the answer's byte-order mark follows one of the readings:")]
+fn byte_order_mark_readings(w: &mut ConformWorld, step: &gherkin::Step) -> StepResult {
+    Ok(bom_reading(w, step)?)
+}
+
+#[then(expr = "the answer is an EM Error with StatusCode {int}")]
+fn em_error(w: &mut ConformWorld, status: String) -> StepResult {
+    Ok(error_element(w, &status, false)?)
+}
+
+#[then(expr = "the answer is a JSON EM Error with StatusCode {int}")]
+fn em_json_error(w: &mut ConformWorld, status: String) -> StepResult {
+    Ok(error_element(w, &status, true)?)
+}
+
+// Documents.
+
+#[then("it names the user and the session")]
+fn names_the_user_and_session(w: &mut ConformWorld) -> StepResult {
+    Ok(names_user_and_session(w)?)
+}
+
+#[then("each supported version has its own logon link")]
+fn each_version_has_link(w: &mut ConformWorld) -> StepResult {
+    Ok(version_links(w)?)
+}
+
+#[then(expr = "the answer is an XML {string} document")]
+fn xml_document(w: &mut ConformWorld, root: String) -> StepResult {
+    Ok(xml_root(w, &[root.as_str()])?)
+}
+
+#[then(expr = "it has a link of type {string} with Rel {string}")]
+fn has_typed_link(w: &mut ConformWorld, ty: String, rel: String) -> StepResult {
+    let ok = links(&w.last()?.xml()?)
+        .iter()
+        .any(|l| l.attr("Type") == Some(&ty) && l.attr("Rel") == Some(&rel));
+    Ok(w.check(ok, || format!("a Link Type=\"{ty}\" Rel=\"{rel}\""))?)
+}
+
+#[then(expr = "it has Down links to {string}")]
+fn has_down_links_to(w: &mut ConformWorld, targets: String) -> StepResult {
+    Ok(down_links(w, &list(&targets))?)
+}
+
+#[then(expr = "it has Down links with {string}")]
+fn has_down_links_with(w: &mut ConformWorld, part: String) -> StepResult {
+    let ok = links(&w.last()?.xml()?).iter().any(|l| {
+        l.attr("Rel") == Some("Down") && l.attr("Href").is_some_and(|h| h.contains(&part))
+    });
+    Ok(w.check(ok, || format!("a Down link whose Href holds {part}"))?)
+}
+
+#[then(expr = "it has a Delete link to {string}")]
+fn has_delete_link(w: &mut ConformWorld, path: String) -> StepResult {
+    let ok = links(&w.last()?.xml()?).iter().any(|l| {
+        l.attr("Rel") == Some("Delete") && l.attr("Href").is_some_and(|h| h.contains(&path))
+    });
+    Ok(w.check(ok, || format!("a Rel=\"Delete\" link to {path}<id>"))?)
+}
+
+#[then(expr = "it lists the supported versions {string}")]
+fn lists_versions(w: &mut ConformWorld, versions: String) -> StepResult {
+    let want = list(&versions);
+    let names: Vec<String> = w
+        .last()?
+        .xml()?
+        .find_all("SupportedVersion")
+        .iter()
+        .filter_map(|v| v.attr("Name").map(str::to_owned))
+        .collect();
+    let ok = want.iter().all(|v| names.contains(v));
+    Ok(w.check(ok, || {
+        format!(
+            "SupportedVersion elements {versions} (found: {})",
+            names.join(", ")
+        )
+    })?)
+}
+
+#[then(expr = "the entry point holds its links in {string} and its versions in {string}")]
+fn entry_point_wrappers(w: &mut ConformWorld, links: String, versions: String) -> StepResult {
+    Ok(root_wrappers(w, &links, &versions)?)
+}
+
+#[when(expr = "I follow the link of type {string}")]
+async fn follow_typed_link(w: &mut ConformWorld, ty: String) -> StepResult {
+    Ok(follow_link(w, &ty).await?)
+}
+
+#[when(expr = "I ask for the Enterprise Manager resource {string}")]
+async fn ask_resource(w: &mut ConformWorld, path: String) -> StepResult {
+    Ok(get_resource(w, &path).await?)
 }
 
 /// Logs on, logs off through the session's Delete link, and keeps the closed session's token
@@ -557,7 +611,7 @@ async fn logoff(w: &mut ConformWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn token_state(w: &mut ConformWorld, alive: bool) -> anyhow::Result<()> {
+pub(super) async fn token_state(w: &mut ConformWorld, alive: bool) -> anyhow::Result<()> {
     let token = my_session(w)?.token.clone();
     list_with_token(w, Some(token)).await?;
     let status = w.last()?.status;
@@ -701,7 +755,7 @@ fn version_links(w: &mut ConformWorld) -> anyhow::Result<()> {
     })
 }
 
-async fn start_first_job(w: &mut ConformWorld) -> anyhow::Result<()> {
+pub(super) async fn start_first_job(w: &mut ConformWorld) -> anyhow::Result<()> {
     let token = my_session(w)?.token.clone();
     let url = w.ctx.url(Product::Em, "/api/jobs")?;
     let rb = w.ctx.client.get(url).header(TOKEN_HEADER, &token);

@@ -1,13 +1,15 @@
-//! Step definitions. Every step of every feature file goes through [`run_step`], which tries the
-//! steps of the scenario's product first, then the shared ones, then the other products' (for
-//! scenarios that need a second product, e.g. a token of the wrong product).
+//! Step definitions, registered with cucumber's own `#[given]`/`#[when]`/`#[then]` attributes
+//! (collected by [`ConformWorld::collection`](cucumber::World::collection)), so that cucumber
+//! reports a step text that no definition or more than one definition matches. The steps every
+//! product uses are here; each product's own steps are in its module. A step text that two
+//! products share is one definition here that acts for the product of the scenario's feature
+//! file ([`ConformWorld::product`]).
 
+use std::fmt;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
-use cucumber::gherkin;
-use futures::FutureExt as _;
-use futures::future::LocalBoxFuture;
+use cucumber::{gherkin, then, when};
 
 use crate::facts::Product;
 use crate::world::ConformWorld;
@@ -15,6 +17,31 @@ use crate::world::ConformWorld;
 mod em;
 mod vbr;
 mod zvm;
+
+/// Why a step failed: its error with the chain of causes. A step function returning it makes
+/// cucumber fail the step with this message.
+pub(crate) struct Failure(anyhow::Error);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure(e)
+    }
+}
+
+/// What a step function returns.
+pub(crate) type StepResult = Result<(), Failure>;
+
+/// The product of the scenario's feature file, for a step whose text two products share.
+fn product_of(w: &ConformWorld) -> anyhow::Result<Product> {
+    w.product
+        .ok_or_else(|| anyhow!("this step acts for the product of its feature file, and this feature file is in no product's folder"))
+}
 
 /// The ZVM Appliance realm's logout endpoint (ZVM-13).
 pub(crate) const OIDC_LOGOUT_PATH: &str = "/auth/realms/zerto/protocol/openid-connect/logout";
@@ -54,90 +81,6 @@ pub(crate) fn wrong_password_for(
     let c = w.ctx.credential(product)?;
     let wrong = format!("restpoint-wrong-{}", uuid::Uuid::new_v4().simple());
     Ok(crate::target::Credential::new(c.username(), wrong))
-}
-
-/// The one cucumber step function: dispatches the step's text to our step definitions and
-/// turns an error into a step failure.
-pub(crate) fn dispatch(
-    world: &mut ConformWorld,
-    ctx: cucumber::step::Context,
-) -> LocalBoxFuture<'_, ()> {
-    async move {
-        if let Err(e) = run_step(world, &ctx.step).await {
-            // cucumber reports a panicking step as failed, with this message.
-            std::panic::panic_any(format!("{e:#}"));
-        }
-    }
-    .boxed_local()
-}
-
-/// Runs one step.
-pub(crate) async fn run_step(w: &mut ConformWorld, step: &gherkin::Step) -> anyhow::Result<()> {
-    let text = step.value.trim();
-    let own = w.product;
-    if let Some(p) = own
-        && let Some(r) = product_step(p, w, text, step).await
-    {
-        return r;
-    }
-    if let Some(r) = common(w, text, step).await {
-        return r;
-    }
-    for p in Product::ALL {
-        if Some(p) != own
-            && let Some(r) = product_step(p, w, text, step).await
-        {
-            return r;
-        }
-    }
-    bail!("no step definition matches \"{text}\"")
-}
-
-async fn product_step(
-    p: Product,
-    w: &mut ConformWorld,
-    text: &str,
-    step: &gherkin::Step,
-) -> Option<anyhow::Result<()>> {
-    match p {
-        Product::Em => em::step(w, text, step).await,
-        Product::Vbr => vbr::step(w, text, step).await,
-        Product::Zvm => zvm::step(w, text, step).await,
-    }
-}
-
-/// Matches `text` against `pattern`, where `{string}` is a quoted string (double or single
-/// quotes) and `{int}` a whole number; returns the captured values.
-pub(crate) fn pat(text: &str, pattern: &str) -> Option<Vec<String>> {
-    let mut captures = Vec::new();
-    let mut rest = text;
-    let mut pattern = pattern;
-    loop {
-        if pattern.is_empty() {
-            return rest.is_empty().then_some(captures);
-        }
-        if let Some(p) = pattern.strip_prefix("{string}") {
-            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-            let body = &rest[1..];
-            let end = body.find(quote)?;
-            captures.push(body[..end].to_owned());
-            rest = &body[end + 1..];
-            pattern = p;
-        } else if let Some(p) = pattern.strip_prefix("{int}") {
-            let n = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if n == 0 {
-                return None;
-            }
-            captures.push(rest[..n].to_owned());
-            rest = &rest[n..];
-            pattern = p;
-        } else {
-            let next = pattern.find('{').unwrap_or(pattern.len());
-            let literal = &pattern[..next];
-            rest = rest.strip_prefix(literal)?;
-            pattern = &pattern[next..];
-        }
-    }
 }
 
 /// Splits a comma-separated list from a feature file.
@@ -226,148 +169,165 @@ fn matches_form(answer: &crate::answer::Answer, form: &str) -> anyhow::Result<bo
     })
 }
 
-async fn common(
-    w: &mut ConformWorld,
-    text: &str,
-    step: &gherkin::Step,
-) -> Option<anyhow::Result<()>> {
-    // Time.
-    if let Some(d) = text
-        .strip_suffix(" pass without requests")
-        .and_then(parse_duration)
-    {
-        return Some(w.ctx.clone().let_time_pass(d).await);
-    }
+// Steps whose text two products share: one definition, acting for the feature's product.
 
-    // Status.
-    if let Some(rest) = text.strip_prefix("the answer is ")
-        && rest.len() >= 3
-        && rest.as_bytes()[..3].iter().all(u8::is_ascii_digit)
-        && (rest.len() == 3 || rest.as_bytes()[3] == b' ')
-    {
-        let want: u16 = rest[..3].parse().ok()?;
-        return Some(status_is(w, want));
+#[when("I start the first job")]
+async fn start_first_job(w: &mut ConformWorld) -> StepResult {
+    match product_of(w)? {
+        Product::Em => em::start_first_job(w).await?,
+        Product::Vbr => vbr::start_first_job(w).await?,
+        Product::Zvm => return Err(anyhow!("Zerto Virtual Manager has no job to start").into()),
     }
-    if let Some(rest) = text.strip_prefix("every answer is ")
-        && rest.len() >= 3
-    {
-        let want: u16 = rest[..3].parse().ok()?;
-        let bad: Vec<String> = w
-            .answers
-            .iter()
-            .filter(|a| a.status != want)
-            .map(|a| a.summary())
-            .collect();
-        return Some(if w.answers.is_empty() {
-            Err(anyhow!("no answers were collected"))
-        } else if bad.is_empty() {
-            Ok(())
-        } else {
-            Err(anyhow!(
-                "expected every answer to be {want}; got {}",
-                bad.join(", ")
-            ))
-        });
-    }
-    match text {
-        "the answer is a client error" => {
-            let r = w.last().map(|a| a.status / 100 == 4);
-            return Some(r.and_then(|ok| w.check(ok, || "a client error (4xx)".into())));
-        }
-        "the answer is a success" => {
-            let r = w.last().map(|a| a.status / 100 == 2);
-            return Some(r.and_then(|ok| w.check(ok, || "a success (2xx)".into())));
-        }
-        "the answer body is empty" => {
-            let r = w.last().map(|a| a.body_is_empty());
-            return Some(r.and_then(|ok| w.check(ok, || "an empty body".into())));
-        }
-        "the answer is JSON" => {
-            let r = w
-                .last()
-                .map(|a| a.content_type().contains("json") && a.json().is_ok());
-            return Some(r.and_then(|ok| {
-                w.check(ok, || "a JSON body (Content-Type application/json)".into())
-            }));
-        }
-        "the answer is XML" => {
-            let r = w
-                .last()
-                .map(|a| a.content_type().contains("xml") && a.xml().is_ok());
-            return Some(r.and_then(|ok| {
-                w.check(ok, || "an XML body (Content-Type application/xml)".into())
-            }));
-        }
-        "the answer follows one of the documented readings:" => {
-            return Some(readings(w, step));
-        }
-        _ => {}
-    }
-    if let Some(a) = pat(text, "the answer has the header {string}") {
-        let r = w.last().map(|ans| ans.header(&a[0]).is_some());
-        return Some(r.and_then(|ok| w.check(ok, || format!("a {} header", a[0]))));
-    }
-    if let Some(a) = pat(
-        text,
-        "the answer has the header {string} with the value {string}",
-    ) {
-        // Compared without regard to case, spacing or quotes (`realm="RestSvc"`); any of several
-        // headers of that name may match (e.g. `Negotiate` and `Basic` challenges).
-        let norm = |s: &str| {
-            s.replace('"', "")
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_ascii_lowercase()
-        };
-        let r = w.last().map(|ans| {
-            ans.headers
-                .get_all(a[0].as_str())
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .any(|v| norm(v) == norm(&a[1]))
-        });
-        return Some(r.and_then(|ok| w.check(ok, || format!("the header {}: {}", a[0], a[1]))));
-    }
+    Ok(())
+}
 
-    // JSON.
-    if let Some(a) = pat(text, "the JSON has the fields {string}") {
-        return Some(json_fields(w, &list(&a[0])));
+#[then("my session token is refused")]
+async fn session_token_refused(w: &mut ConformWorld) -> StepResult {
+    Ok(session_token_state(w, false).await?)
+}
+
+#[then("my session token still works")]
+async fn session_token_works(w: &mut ConformWorld) -> StepResult {
+    Ok(session_token_state(w, true).await?)
+}
+
+/// Whether the token of the scenario's session still works in the feature's product.
+async fn session_token_state(w: &mut ConformWorld, alive: bool) -> anyhow::Result<()> {
+    match product_of(w)? {
+        Product::Em => em::token_state(w, alive).await,
+        Product::Vbr => vbr::token_works(w, alive).await,
+        Product::Zvm => zvm::session_state(w, alive).await,
     }
-    if let Some(a) = pat(text, "the JSON field {string} is {string}") {
-        let r = w
-            .last()
-            .and_then(|ans| ans.json())
-            .map(|j| j.get(&a[0]).and_then(|v| v.as_str()) == Some(a[1].as_str()));
-        return Some(
-            r.and_then(|ok| w.check(ok, || format!("the JSON field {} to be {:?}", a[0], a[1]))),
-        );
+}
+
+// Time.
+
+#[when(
+    regex = r"^(\d+ (?:second|minute|hour|day)s?(?: and \d+ (?:second|minute|hour|day)s?)*) pass without requests$"
+)]
+async fn time_passes(w: &mut ConformWorld, span: String) -> StepResult {
+    let d = parse_duration(&span).ok_or_else(|| anyhow!("not a duration: {span:?}"))?;
+    Ok(w.ctx.clone().let_time_pass(d).await?)
+}
+
+// Status.
+
+#[then(regex = r"^the answer is (\d{3})(?: .*)?$")]
+fn answer_is(w: &mut ConformWorld, want: u16) -> StepResult {
+    Ok(status_is(w, want)?)
+}
+
+#[then(regex = r"^every answer is (\d{3})(?: .*)?$")]
+fn every_answer_is(w: &mut ConformWorld, want: u16) -> StepResult {
+    let bad: Vec<String> = w
+        .answers
+        .iter()
+        .filter(|a| a.status != want)
+        .map(|a| a.summary())
+        .collect();
+    if w.answers.is_empty() {
+        return Err(anyhow!("no answers were collected").into());
     }
-    if let Some(a) = pat(
-        text,
-        "the JSON field {string} is a list of objects with {string}",
-    ) {
-        let fields = list(&a[1]);
-        let r = w.last().and_then(|ans| ans.json()).map(|j| {
-            j.get(&a[0])
-                .and_then(|v| v.as_array())
-                .is_some_and(|items| {
-                    !items.is_empty()
-                        && items
-                            .iter()
-                            .all(|i| fields.iter().all(|f| i.get(f).is_some()))
-                })
+    if !bad.is_empty() {
+        return Err(anyhow!("expected every answer to be {want}; got {}", bad.join(", ")).into());
+    }
+    Ok(())
+}
+
+#[then("the answer is a client error")]
+fn client_error(w: &mut ConformWorld) -> StepResult {
+    let ok = w.last()?.status / 100 == 4;
+    Ok(w.check(ok, || "a client error (4xx)".into())?)
+}
+
+#[then("the answer is a success")]
+fn success(w: &mut ConformWorld) -> StepResult {
+    let ok = w.last()?.status / 100 == 2;
+    Ok(w.check(ok, || "a success (2xx)".into())?)
+}
+
+#[then("the answer body is empty")]
+fn body_empty(w: &mut ConformWorld) -> StepResult {
+    let ok = w.last()?.body_is_empty();
+    Ok(w.check(ok, || "an empty body".into())?)
+}
+
+#[then("the answer is JSON")]
+fn answer_json(w: &mut ConformWorld) -> StepResult {
+    let a = w.last()?;
+    let ok = a.content_type().contains("json") && a.json().is_ok();
+    Ok(w.check(ok, || "a JSON body (Content-Type application/json)".into())?)
+}
+
+#[then("the answer is XML")]
+fn answer_xml(w: &mut ConformWorld) -> StepResult {
+    let a = w.last()?;
+    let ok = a.content_type().contains("xml") && a.xml().is_ok();
+    Ok(w.check(ok, || "an XML body (Content-Type application/xml)".into())?)
+}
+
+#[then("the answer follows one of the documented readings:")]
+fn follows_readings(w: &mut ConformWorld, step: &gherkin::Step) -> StepResult {
+    Ok(readings(w, step)?)
+}
+
+#[then(expr = "the answer has the header {string}")]
+fn has_header(w: &mut ConformWorld, name: String) -> StepResult {
+    let ok = w.last()?.header(&name).is_some();
+    Ok(w.check(ok, || format!("a {name} header"))?)
+}
+
+#[then(expr = "the answer has the header {string} with the value {string}")]
+fn has_header_value(w: &mut ConformWorld, name: String, value: String) -> StepResult {
+    // Compared without regard to case, spacing or quotes (`realm="RestSvc"`); any of several
+    // headers of that name may match (e.g. `Negotiate` and `Basic` challenges).
+    let norm = |s: &str| {
+        s.replace('"', "")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase()
+    };
+    let ok = w
+        .last()?
+        .headers
+        .get_all(name.as_str())
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| norm(v) == norm(&value));
+    Ok(w.check(ok, || format!("the header {name}: {value}"))?)
+}
+
+// JSON.
+
+#[then(expr = "the JSON has the fields {string}")]
+fn json_has_fields(w: &mut ConformWorld, fields: String) -> StepResult {
+    Ok(json_fields(w, &list(&fields))?)
+}
+
+#[then(expr = "the JSON field {string} is {string}")]
+fn json_field_is(w: &mut ConformWorld, field: String, want: String) -> StepResult {
+    let ok = w.last()?.json()?.get(&field).and_then(|v| v.as_str()) == Some(want.as_str());
+    Ok(w.check(ok, || format!("the JSON field {field} to be {want:?}"))?)
+}
+
+#[then(expr = "the JSON field {string} is a list of objects with {string}")]
+fn json_field_objects(w: &mut ConformWorld, field: String, with: String) -> StepResult {
+    let fields = list(&with);
+    let ok = w
+        .last()?
+        .json()?
+        .get(&field)
+        .and_then(|v| v.as_array())
+        .is_some_and(|items| {
+            !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| fields.iter().all(|f| i.get(f).is_some()))
         });
-        return Some(r.and_then(|ok| {
-            w.check(ok, || {
-                format!(
-                    "the JSON field {} to be a non-empty list of objects with {}",
-                    a[0], a[1]
-                )
-            })
-        }));
-    }
-    None
+    Ok(w.check(ok, || {
+        format!("the JSON field {field} to be a non-empty list of objects with {with}")
+    })?)
 }
 
 fn status_is(w: &mut ConformWorld, want: u16) -> anyhow::Result<()> {
@@ -461,25 +421,89 @@ fn readings(w: &mut ConformWorld, step: &gherkin::Step) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
+    /// The steps of a scenario, once per row of its examples (a scenario outline).
+    fn expanded(scenario: &gherkin::Scenario) -> Vec<Vec<gherkin::Step>> {
+        let rows: Vec<Vec<(String, String)>> = scenario
+            .examples
+            .iter()
+            .filter_map(|e| e.table.as_ref())
+            .flat_map(|t| {
+                let header = t.rows[0].clone();
+                t.rows[1..].iter().map(move |row| {
+                    header
+                        .iter()
+                        .map(|h| format!("<{}>", h.trim()))
+                        .zip(row.iter().map(|v| v.trim().to_owned()))
+                        .collect()
+                })
+            })
+            .collect();
+        if rows.is_empty() {
+            return vec![scenario.steps.clone()];
+        }
+        rows.iter()
+            .map(|row| {
+                let mut steps = scenario.steps.clone();
+                for step in &mut steps {
+                    for (name, value) in row {
+                        step.value = step.value.replace(name, value);
+                    }
+                }
+                steps
+            })
+            .collect()
+    }
+
+    /// Every step of every scenario of the embedded conformance features (also those a run
+    /// against the emulator skips) has exactly one step definition.
     #[test]
-    fn patterns() {
-        assert_eq!(
-            pat(
-                r#"I log on with version "v1_7""#,
-                "I log on with version {string}"
-            ),
-            Some(vec!["v1_7".to_owned()])
-        );
-        assert_eq!(
-            pat("I get it 5 times", "I get it {int} times"),
-            Some(vec!["5".to_owned()])
-        );
-        assert_eq!(
-            pat(r#"body '{"A": 0}'"#, "body {string}"),
-            Some(vec![r#"{"A": 0}"#.to_owned()])
-        );
-        assert_eq!(pat("I get it 5 times!", "I get it {int} times"), None);
-        assert_eq!(pat("abc", "abd"), None);
+    fn every_step_has_exactly_one_definition() {
+        let collection = <ConformWorld as cucumber::World>::collection();
+        let features = crate::features::FeatureSet::embedded()
+            .parse()
+            .expect("the embedded features parse");
+        let mut problems = Vec::new();
+        let mut checked = 0;
+        for feature in &features {
+            let path = feature.path.as_deref().expect("a feature path");
+            if crate::features::parent_name(path) == Some("clients") {
+                continue; // the clients' features have their own steps (tests/clients.rs)
+            }
+            let background: Vec<gherkin::Step> = feature
+                .background
+                .iter()
+                .flat_map(|b| b.steps.clone())
+                .collect();
+            let scenarios = feature
+                .scenarios
+                .iter()
+                .chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()));
+            for scenario in scenarios {
+                for steps in expanded(scenario) {
+                    for step in background.iter().chain(&steps) {
+                        checked += 1;
+                        match collection.find(step) {
+                            Ok(Some(_)) => {}
+                            Ok(None) => problems.push(format!(
+                                "{}: no definition for {:?} {:?}",
+                                path.display(),
+                                step.ty,
+                                step.value
+                            )),
+                            Err(e) => problems.push(format!(
+                                "{}: {} definitions match {:?} {:?}",
+                                path.display(),
+                                e.possible_matches.len(),
+                                step.ty,
+                                step.value
+                            )),
+                        }
+                    }
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        assert!(checked > 500, "only {checked} steps were checked");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 use anyhow::{anyhow, bail};
 use cucumber::gherkin;
 
-use super::{is_vbr_error_model, pat};
+use cucumber::{given, then, when};
+
+use super::{StepResult, is_vbr_error_model};
 use crate::answer::Answer;
 use crate::facts::Product;
 use crate::target::{Credential, EmulatorAccounts, password_of};
@@ -19,262 +21,320 @@ enum Version<'a> {
     This(&'a str),
 }
 
-pub(crate) async fn step(
-    w: &mut ConformWorld,
-    text: &str,
-    _step: &gherkin::Step,
-) -> Option<anyhow::Result<()>> {
-    let r = match text {
-        "I am logged on to Backup & Replication" => logged_on(w, false).await,
-        "I am logged on to Backup & Replication with a short-term refresh token" => {
-            logged_on(w, true).await
-        }
-        "I am logged on to Backup & Replication as a user without privileges" => {
-            match accounts(w).map(|a| a.vbr_viewer.clone()) {
-                Ok(c) => {
-                    w.vbr_account = Some(c);
-                    logged_on(w, false).await
-                }
-                Err(e) => Err(e),
-            }
-        }
-        "my account requires multi-factor authentication" => {
-            accounts(w).map(|a| a.vbr_mfa.clone()).map(|c| {
-                w.vbr_account = Some(c);
-            })
-        }
-        "I ask for a token with my user name and password" => {
-            let c = account(w);
-            password_grant(w, "password", &c, false, Version::Configured).await
-        }
-        "I ask for a token with an unknown user name" => {
-            let c = crate::target::unknown_user();
-            password_grant(w, "password", &c, false, Version::Configured).await
-        }
-        "I ask for a token with a wrong password for my account" => {
-            match super::wrong_password_for(w, Product::Vbr) {
-                Ok(c) => password_grant(w, "password", &c, false, Version::Configured).await,
-                Err(e) => Err(e),
-            }
-        }
-        "I logged on to Backup & Replication and logged off again" => logged_on_and_off(w).await,
-        "I ask for a token without the x-api-version header" => {
-            let c = account(w);
-            password_grant(w, "password", &c, false, Version::Omitted).await
-        }
-        "I ask for a token with a user name but no password" => {
-            // A made-up name: an empty password may count as a wrong one for a real account.
-            let user = crate::target::unknown_user().username().to_owned();
-            token_form(
-                w,
-                &[("grant_type", "password"), ("username", &user)],
-                Version::Configured,
-            )
-            .await
-        }
-        "I ask for a token without a grant type" => {
-            let c = account(w);
-            token_form(
-                w,
-                &[("username", c.username()), ("password", password_of(&c))],
-                Version::Configured,
-            )
-            .await
-        }
-        "I ask for a token with a JSON body" => json_token_request(w).await,
-        "I ask for a token with the emulator's vbr_token" => {
-            match accounts(w).map(|a| a.vbr_token.clone()) {
-                Ok(t) => {
-                    token_form(
-                        w,
-                        &[("grant_type", "vbr_token"), ("vbr_token", &t)],
-                        Version::Configured,
-                    )
-                    .await
-                }
-                Err(e) => Err(e),
-            }
-        }
-        "the answer is a token set as the reference shows it" => token_set(w),
-        "the answer carries new tokens" => new_tokens(w),
-        "the access token lifetime follows one of the documented readings:" => {
-            lifetime_readings(w, _step)
-        }
-        "the error message mentions multi-factor authentication" => mentions_mfa(w),
-        "the error message names the supported revisions" => names_revisions(w),
-        "I ask for a token with my user name and password and empty optional fields" => {
-            let c = account(w);
-            token_form(
-                w,
-                &[
-                    ("grant_type", "password"),
-                    ("username", c.username()),
-                    ("password", password_of(&c)),
-                    ("refresh_token", ""),
-                    ("code", ""),
-                    ("use_short_term_refresh", ""),
-                    ("vbr_token", ""),
-                ],
-                Version::Configured,
-            )
-            .await
-        }
-        "I ask for a token with my user name and password and a stale bearer token" => {
-            stale_bearer_grant(w).await
-        }
-        "I ask for a token with an unknown user name and an unsupported x-api-version" => {
-            let c = crate::target::unknown_user();
-            password_grant(w, "password", &c, false, Version::This("0.1-rev0")).await
-        }
-        "the emulator answers requests without x-api-version in the newest revision" => {
-            match w
-                .require_emulator()
-                .and_then(|e| e.set_vbr_missing_version_newest(true))
-            {
-                Ok(()) => {
-                    w.settings_changed = true;
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            }
-        }
-        "the access token's lifetime and 1 minute pass without requests" => {
-            pass_lifetime(w, 60, true).await
-        }
-        "all but 1 minute of the access token's lifetime pass without requests" => {
-            pass_lifetime(w, 60, false).await
-        }
+// Logon.
 
-        "I get the server information" => match access(w) {
-            Ok(t) => server_info(w, Some(t), Version::Configured).await,
-            Err(e) => Err(e),
-        },
-        "I get the server information without the x-api-version header" => match access(w) {
-            Ok(t) => server_info(w, Some(t), Version::Omitted).await,
-            Err(e) => Err(e),
-        },
-        "I get the server information without authorization" => {
-            server_info(w, None, Version::Configured).await
-        }
-        "I get the server information with a made-up token" => {
-            server_info(w, Some(MADE_UP_TOKEN.to_owned()), Version::Configured).await
-        }
-        "I get the server information sending the Enterprise Manager token as a bearer token" => {
-            match super::spent_token(w, Product::Em) {
-                Ok(t) => server_info(w, Some(t), Version::Configured).await,
-                Err(e) => Err(e),
-            }
-        }
-        "my access token is refused" | "my session token is refused" => token_works(w, false).await,
-        "my access token still works" | "my session token still works" => {
-            token_works(w, true).await
-        }
-        "the new access token works" => new_token_works(w).await,
-
-        "I refresh the tokens" => refresh(w, "refresh_token").await,
-        "I refresh again with the same refresh token" => refresh(w, "refresh_token").await,
-        "the new tokens differ from the old ones" => tokens_differ(w),
-        "I ask for an authorization code" => authorization_code_at(w, Version::Configured).await,
-        "another client exchanges the code for tokens" => {
-            exchange_code_at(w, Version::Configured).await
-        }
-        "I log out of Backup & Replication" => logout(w).await,
-        "the answer is an empty JSON object" => empty_object(w),
-        "the answer carries the error model" => error_model(w, None),
-
-        "the emulator answers refused tokens with an empty body" => {
-            match w.require_emulator().and_then(|e| e.set_vbr_empty_401(true)) {
-                Ok(()) => {
-                    w.settings_changed = true;
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            }
-        }
-        "the emulator fails the next request with a server error" => {
-            match w
-                .require_emulator()
-                .and_then(|e| e.fail_next(Product::Vbr, 500))
-            {
-                Ok(()) => {
-                    w.settings_changed = true;
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            }
-        }
-        "I start the first job" => start_first_job(w).await,
-        _ => return parameterised(w, text).await,
-    };
-    Some(r)
+#[given("I am logged on to Backup & Replication")]
+async fn am_logged_on(w: &mut ConformWorld) -> StepResult {
+    Ok(logged_on(w, false).await?)
 }
 
-async fn parameterised(w: &mut ConformWorld, text: &str) -> Option<anyhow::Result<()>> {
-    if let Some(a) = pat(
-        text,
-        "the access token's lifetime and {int} minutes pass without requests",
-    ) {
-        let minutes: u64 = a[0].parse().unwrap_or(1);
-        return Some(pass_lifetime(w, minutes * 60, true).await);
-    }
-    if let Some(a) = pat(
-        text,
-        "I ask for an authorization code with x-api-version {string}",
-    ) {
-        return Some(authorization_code_at(w, Version::This(&a[0])).await);
-    }
-    if let Some(a) = pat(
-        text,
-        "another client exchanges the code for tokens with x-api-version {string}",
-    ) {
-        return Some(exchange_code_at(w, Version::This(&a[0])).await);
-    }
-    if let Some(a) = pat(
-        text,
-        "I ask for a token with the emulator's vbr_token and x-api-version {string}",
-    ) {
-        return Some(match accounts(w).map(|a| a.vbr_token.clone()) {
-            Ok(t) => {
-                token_form(
-                    w,
-                    &[("grant_type", "vbr_token"), ("vbr_token", &t)],
-                    Version::This(&a[0]),
-                )
-                .await
-            }
-            Err(e) => Err(e),
-        });
-    }
-    if let Some(a) = pat(text, "I get the server information {int} times") {
-        let n: usize = a[0].parse().unwrap_or(1);
-        return Some(repeat_server_info(w, n).await);
-    }
-    if let Some(a) = pat(
-        text,
-        "I get the server information with x-api-version {string}",
-    ) {
-        return Some(match access(w) {
-            Ok(t) => server_info(w, Some(t), Version::This(&a[0])).await,
-            Err(e) => Err(e),
-        });
-    }
-    if let Some(a) = pat(
-        text,
-        "I ask for a token with grant type {string} and my user name and password",
-    ) {
-        let c = account(w);
-        return Some(password_grant(w, &a[0], &c, false, Version::Configured).await);
-    }
-    if let Some(a) = pat(text, "I refresh the tokens with grant type {string}") {
-        return Some(refresh(w, &a[0]).await);
-    }
-    if let Some(a) = pat(
-        text,
-        "the answer carries the error model with the code {string}",
-    ) {
-        return Some(error_model(w, Some(&a[0])));
-    }
-    None
+#[given("I am logged on to Backup & Replication with a short-term refresh token")]
+async fn am_logged_on_short_term(w: &mut ConformWorld) -> StepResult {
+    Ok(logged_on(w, true).await?)
+}
+
+#[given("I am logged on to Backup & Replication as a user without privileges")]
+async fn am_logged_on_without_privileges(w: &mut ConformWorld) -> StepResult {
+    let c = accounts(w)?.vbr_viewer.clone();
+    w.vbr_account = Some(c);
+    Ok(logged_on(w, false).await?)
+}
+
+#[given("my account requires multi-factor authentication")]
+fn account_requires_mfa(w: &mut ConformWorld) -> StepResult {
+    let c = accounts(w)?.vbr_mfa.clone();
+    w.vbr_account = Some(c);
+    Ok(())
+}
+
+#[given("I logged on to Backup & Replication and logged off again")]
+async fn logged_on_and_off_again(w: &mut ConformWorld) -> StepResult {
+    Ok(logged_on_and_off(w).await?)
+}
+
+#[when("I ask for a token with my user name and password")]
+async fn ask_token(w: &mut ConformWorld) -> StepResult {
+    let c = account(w);
+    Ok(password_grant(w, "password", &c, false, Version::Configured).await?)
+}
+
+#[when(expr = "I ask for a token with grant type {string} and my user name and password")]
+async fn ask_token_with_grant(w: &mut ConformWorld, grant: String) -> StepResult {
+    let c = account(w);
+    Ok(password_grant(w, &grant, &c, false, Version::Configured).await?)
+}
+
+#[when("I ask for a token with an unknown user name")]
+async fn ask_token_unknown_user(w: &mut ConformWorld) -> StepResult {
+    let c = crate::target::unknown_user();
+    Ok(password_grant(w, "password", &c, false, Version::Configured).await?)
+}
+
+#[when("I ask for a token with a wrong password for my account")]
+async fn ask_token_wrong_password(w: &mut ConformWorld) -> StepResult {
+    let c = super::wrong_password_for(w, Product::Vbr)?;
+    Ok(password_grant(w, "password", &c, false, Version::Configured).await?)
+}
+
+#[when("I ask for a token without the x-api-version header")]
+async fn ask_token_without_version(w: &mut ConformWorld) -> StepResult {
+    let c = account(w);
+    Ok(password_grant(w, "password", &c, false, Version::Omitted).await?)
+}
+
+#[when("I ask for a token with a user name but no password")]
+async fn ask_token_without_password(w: &mut ConformWorld) -> StepResult {
+    // A made-up name: an empty password may count as a wrong one for a real account.
+    let user = crate::target::unknown_user().username().to_owned();
+    Ok(token_form(
+        w,
+        &[("grant_type", "password"), ("username", &user)],
+        Version::Configured,
+    )
+    .await?)
+}
+
+#[when("I ask for a token without a grant type")]
+async fn ask_token_without_grant(w: &mut ConformWorld) -> StepResult {
+    let c = account(w);
+    Ok(token_form(
+        w,
+        &[("username", c.username()), ("password", password_of(&c))],
+        Version::Configured,
+    )
+    .await?)
+}
+
+#[when("I ask for a token with a JSON body")]
+async fn ask_token_json(w: &mut ConformWorld) -> StepResult {
+    Ok(json_token_request(w).await?)
+}
+
+#[when("I ask for a token with the emulator's vbr_token")]
+async fn ask_token_vbr_token(w: &mut ConformWorld) -> StepResult {
+    let t = accounts(w)?.vbr_token.clone();
+    Ok(token_form(
+        w,
+        &[("grant_type", "vbr_token"), ("vbr_token", &t)],
+        Version::Configured,
+    )
+    .await?)
+}
+
+#[when(expr = "I ask for a token with the emulator's vbr_token and x-api-version {string}")]
+async fn ask_token_vbr_token_at(w: &mut ConformWorld, version: String) -> StepResult {
+    let t = accounts(w)?.vbr_token.clone();
+    Ok(token_form(
+        w,
+        &[("grant_type", "vbr_token"), ("vbr_token", &t)],
+        Version::This(&version),
+    )
+    .await?)
+}
+
+#[when("I ask for a token with my user name and password and empty optional fields")]
+async fn ask_token_empty_optional(w: &mut ConformWorld) -> StepResult {
+    let c = account(w);
+    Ok(token_form(
+        w,
+        &[
+            ("grant_type", "password"),
+            ("username", c.username()),
+            ("password", password_of(&c)),
+            ("refresh_token", ""),
+            ("code", ""),
+            ("use_short_term_refresh", ""),
+            ("vbr_token", ""),
+        ],
+        Version::Configured,
+    )
+    .await?)
+}
+
+#[when("I ask for a token with my user name and password and a stale bearer token")]
+async fn ask_token_stale_bearer(w: &mut ConformWorld) -> StepResult {
+    Ok(stale_bearer_grant(w).await?)
+}
+
+#[when("I ask for a token with an unknown user name and an unsupported x-api-version")]
+async fn ask_token_unknown_user_bad_version(w: &mut ConformWorld) -> StepResult {
+    let c = crate::target::unknown_user();
+    Ok(password_grant(w, "password", &c, false, Version::This("0.1-rev0")).await?)
+}
+
+// Token answers.
+
+#[then("the answer is a token set as the reference shows it")]
+fn answer_is_token_set(w: &mut ConformWorld) -> StepResult {
+    Ok(token_set(w)?)
+}
+
+#[then("the answer carries new tokens")]
+fn answer_carries_new_tokens(w: &mut ConformWorld) -> StepResult {
+    Ok(new_tokens(w)?)
+}
+
+#[then("the access token lifetime follows one of the documented readings:")]
+fn access_token_lifetime(w: &mut ConformWorld, step: &gherkin::Step) -> StepResult {
+    Ok(lifetime_readings(w, step)?)
+}
+
+#[then("the error message mentions multi-factor authentication")]
+fn message_mentions_mfa(w: &mut ConformWorld) -> StepResult {
+    Ok(mentions_mfa(w)?)
+}
+
+#[then("the error message names the supported revisions")]
+fn message_names_revisions(w: &mut ConformWorld) -> StepResult {
+    Ok(names_revisions(w)?)
+}
+
+// Emulator settings.
+
+#[given("the emulator answers requests without x-api-version in the newest revision")]
+fn emulator_missing_version_newest(w: &mut ConformWorld) -> StepResult {
+    w.require_emulator()?.set_vbr_missing_version_newest(true)?;
+    w.settings_changed = true;
+    Ok(())
+}
+
+#[given("the emulator answers refused tokens with an empty body")]
+fn emulator_empty_401(w: &mut ConformWorld) -> StepResult {
+    w.require_emulator()?.set_vbr_empty_401(true)?;
+    w.settings_changed = true;
+    Ok(())
+}
+
+#[given("the emulator fails the next request with a server error")]
+fn emulator_fails_next(w: &mut ConformWorld) -> StepResult {
+    w.require_emulator()?.fail_next(Product::Vbr, 500)?;
+    w.settings_changed = true;
+    Ok(())
+}
+
+// Time.
+
+#[when(regex = r"^the access token's lifetime and (\d+) minutes? pass without requests$")]
+async fn lifetime_and_minutes_pass(w: &mut ConformWorld, minutes: u64) -> StepResult {
+    Ok(pass_lifetime(w, minutes * 60, true).await?)
+}
+
+#[when("all but 1 minute of the access token's lifetime pass without requests")]
+async fn all_but_a_minute_passes(w: &mut ConformWorld) -> StepResult {
+    Ok(pass_lifetime(w, 60, false).await?)
+}
+
+// Server information.
+
+#[when("I get the server information")]
+async fn get_server_info(w: &mut ConformWorld) -> StepResult {
+    let t = access(w)?;
+    Ok(server_info(w, Some(t), Version::Configured).await?)
+}
+
+#[when("I get the server information without the x-api-version header")]
+async fn get_server_info_without_version(w: &mut ConformWorld) -> StepResult {
+    let t = access(w)?;
+    Ok(server_info(w, Some(t), Version::Omitted).await?)
+}
+
+#[when(expr = "I get the server information with x-api-version {string}")]
+async fn get_server_info_at(w: &mut ConformWorld, version: String) -> StepResult {
+    let t = access(w)?;
+    Ok(server_info(w, Some(t), Version::This(&version)).await?)
+}
+
+#[when("I get the server information without authorization")]
+async fn get_server_info_anonymous(w: &mut ConformWorld) -> StepResult {
+    Ok(server_info(w, None, Version::Configured).await?)
+}
+
+#[when("I get the server information with a made-up token")]
+async fn get_server_info_made_up(w: &mut ConformWorld) -> StepResult {
+    Ok(server_info(w, Some(MADE_UP_TOKEN.to_owned()), Version::Configured).await?)
+}
+
+#[when("I get the server information sending the Enterprise Manager token as a bearer token")]
+async fn get_server_info_em_token(w: &mut ConformWorld) -> StepResult {
+    let t = super::spent_token(w, Product::Em)?;
+    Ok(server_info(w, Some(t), Version::Configured).await?)
+}
+
+#[when(expr = "I get the server information {int} times")]
+async fn get_server_info_times(w: &mut ConformWorld, n: usize) -> StepResult {
+    Ok(repeat_server_info(w, n).await?)
+}
+
+#[then("my access token is refused")]
+async fn access_token_refused(w: &mut ConformWorld) -> StepResult {
+    Ok(token_works(w, false).await?)
+}
+
+#[then("my access token still works")]
+async fn access_token_works(w: &mut ConformWorld) -> StepResult {
+    Ok(token_works(w, true).await?)
+}
+
+#[then("the new access token works")]
+async fn the_new_token_works(w: &mut ConformWorld) -> StepResult {
+    Ok(new_token_works(w).await?)
+}
+
+// Refresh, codes and logout.
+
+#[when(regex = "^I refresh (?:the tokens|again with the same refresh token)$")]
+async fn refresh_tokens(w: &mut ConformWorld) -> StepResult {
+    Ok(refresh(w, "refresh_token").await?)
+}
+
+#[when(expr = "I refresh the tokens with grant type {string}")]
+async fn refresh_with_grant(w: &mut ConformWorld, grant: String) -> StepResult {
+    Ok(refresh(w, &grant).await?)
+}
+
+#[then("the new tokens differ from the old ones")]
+fn new_tokens_differ(w: &mut ConformWorld) -> StepResult {
+    Ok(tokens_differ(w)?)
+}
+
+#[when("I ask for an authorization code")]
+async fn ask_code(w: &mut ConformWorld) -> StepResult {
+    Ok(authorization_code_at(w, Version::Configured).await?)
+}
+
+#[when(expr = "I ask for an authorization code with x-api-version {string}")]
+async fn ask_code_at(w: &mut ConformWorld, version: String) -> StepResult {
+    Ok(authorization_code_at(w, Version::This(&version)).await?)
+}
+
+#[when("another client exchanges the code for tokens")]
+async fn exchange_code(w: &mut ConformWorld) -> StepResult {
+    Ok(exchange_code_at(w, Version::Configured).await?)
+}
+
+#[when(expr = "another client exchanges the code for tokens with x-api-version {string}")]
+async fn exchange_code_with_version(w: &mut ConformWorld, version: String) -> StepResult {
+    Ok(exchange_code_at(w, Version::This(&version)).await?)
+}
+
+#[when("I log out of Backup & Replication")]
+async fn log_out(w: &mut ConformWorld) -> StepResult {
+    Ok(logout(w).await?)
+}
+
+#[then("the answer is an empty JSON object")]
+fn answer_is_empty_object(w: &mut ConformWorld) -> StepResult {
+    Ok(empty_object(w)?)
+}
+
+#[then("the answer carries the error model")]
+fn answer_carries_error_model(w: &mut ConformWorld) -> StepResult {
+    Ok(error_model(w, None)?)
+}
+
+#[then(expr = "the answer carries the error model with the code {string}")]
+fn answer_carries_error_code(w: &mut ConformWorld, code: String) -> StepResult {
+    Ok(error_model(w, Some(&code))?)
 }
 
 fn accounts(w: &ConformWorld) -> anyhow::Result<&EmulatorAccounts> {
@@ -682,7 +742,7 @@ async fn repeat_server_info(w: &mut ConformWorld, n: usize) -> anyhow::Result<()
     Ok(())
 }
 
-async fn token_works(w: &mut ConformWorld, alive: bool) -> anyhow::Result<()> {
+pub(super) async fn token_works(w: &mut ConformWorld, alive: bool) -> anyhow::Result<()> {
     let token = access(w)?;
     server_info(w, Some(token), Version::Configured).await?;
     let status = w.last()?.status;
@@ -841,7 +901,7 @@ fn error_model(w: &mut ConformWorld, code: Option<&str>) -> anyhow::Result<()> {
     })
 }
 
-async fn start_first_job(w: &mut ConformWorld) -> anyhow::Result<()> {
+pub(super) async fn start_first_job(w: &mut ConformWorld) -> anyhow::Result<()> {
     let token = access(w)?;
     let url = w.ctx.url(Product::Vbr, "/api/v1/jobs?limit=1")?;
     let rb = w

@@ -4,9 +4,10 @@
 mod realm;
 
 use anyhow::{anyhow, bail};
-use cucumber::gherkin;
 
-use super::pat;
+use cucumber::{given, then, when};
+
+use super::StepResult;
 use crate::answer::Answer;
 use crate::facts::Product;
 use crate::target::{Credential, password_of};
@@ -23,148 +24,162 @@ enum Auth {
     None,
 }
 
-pub(crate) async fn step(
-    w: &mut ConformWorld,
-    text: &str,
-    _step: &gherkin::Step,
-) -> Option<anyhow::Result<()>> {
-    let r = match text {
-        "I start a Zerto session with Basic credentials" => match w.ctx.credential(Product::Zvm) {
-            Ok(c) => session_add(w, "/v1/session/add", Some(&c), None).await,
-            Err(e) => Err(e),
-        },
-        "I start a Zerto session with an unknown user name" => {
-            let c = crate::target::unknown_user();
-            session_add(w, "/v1/session/add", Some(&c), None).await
-        }
-        "I start a Zerto session with a wrong password for my account" => {
-            match super::wrong_password_for(w, Product::Zvm) {
-                Ok(c) => session_add(w, "/v1/session/add", Some(&c), None).await,
-                Err(e) => Err(e),
-            }
-        }
-        "I logged on to Zerto Virtual Manager and logged off again" => logged_on_and_off(w).await,
-        "I start a Zerto session without credentials" => {
-            session_add(w, "/v1/session/add", None, None).await
-        }
-        "I am logged on to Zerto Virtual Manager" => logged_on(w).await,
-        "I get the local site" => match current_auth(w) {
-            Ok(auth) => get(w, "/v1/localsite", auth, None).await,
-            Err(e) => Err(e),
-        },
-        "I get the local site without a session" => get(w, "/v1/localsite", Auth::None, None).await,
-        "I get the local site with a made-up session id" => {
-            get(
-                w,
-                "/v1/localsite",
-                Auth::Session(MADE_UP_SESSION.into()),
-                None,
-            )
-            .await
-        }
-        "I get the local site sending the Enterprise Manager token as my session id" => {
-            match super::spent_token(w, Product::Em) {
-                Ok(t) => get(w, "/v1/localsite", Auth::Session(t), None).await,
-                Err(e) => Err(e),
-            }
-        }
-        "I get the local site with the bearer token" => match oidc_access(w, false) {
-            Ok(t) => get(w, "/v1/localsite", Auth::Bearer(t), None).await,
-            Err(e) => Err(e),
-        },
-        "the new bearer token works" => match oidc_access(w, true) {
-            Ok(t) => {
-                let r = get(w, "/v1/localsite", Auth::Bearer(t), None).await;
-                match r.and_then(|()| w.last().map(|a| a.status)) {
-                    Ok(status) => {
-                        w.check(status == 200, || "200 OK with the new bearer token".into())
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        },
-        "I end the Zerto session" => end_session(w).await,
-        "my session token is refused" => session_state(w, false).await,
-        "my session token still works" => session_state(w, true).await,
-        "I ask the appliance for a token with my user name and password" => {
-            match w.ctx.credential(Product::Zvm) {
-                Ok(c) => oidc_password(w, &c).await,
-                Err(e) => Err(e),
-            }
-        }
-        "I ask the appliance for a token with an unknown user name" => {
-            let c = crate::target::unknown_user();
-            oidc_password(w, &c).await
-        }
-        "I ask the appliance for a token with a wrong password for my account" => {
-            match super::wrong_password_for(w, Product::Zvm) {
-                Ok(c) => oidc_password(w, &c).await,
-                Err(e) => Err(e),
-            }
-        }
-        "I ask the appliance for a token with the emulator's client id and secret" => {
-            match w.ctx.emulator_accounts.as_ref() {
-                Some(acc) => {
-                    let (id, secret) = acc.zvm_client_credentials.clone();
-                    oidc_form(
-                        w,
-                        &[
-                            ("grant_type", "client_credentials"),
-                            ("client_id", &id),
-                            ("client_secret", &secret),
-                        ],
-                    )
-                    .await
-                }
-                None => Err(anyhow!("needs the emulator's client id and secret")),
-            }
-        }
-        "I am logged on to the ZVM Appliance" => oidc_logged_on(w).await,
-        "I refresh the appliance token" => oidc_refresh(w).await,
-        "the answer is an OpenID Connect token set" => oidc_token_set(w),
-        _ => match realm::step(w, text).await {
-            Some(r) => r,
-            None => return parameterised(w, text).await,
-        },
-    };
-    Some(r)
+// Windows ZVM sessions.
+
+#[when("I start a Zerto session with Basic credentials")]
+async fn start_session(w: &mut ConformWorld) -> StepResult {
+    let c = w.ctx.credential(Product::Zvm)?;
+    Ok(session_add(w, "/v1/session/add", Some(&c), None).await?)
 }
 
-async fn parameterised(w: &mut ConformWorld, text: &str) -> Option<anyhow::Result<()>> {
-    if let Some(a) = pat(
-        text,
-        "I start a Zerto session with Basic credentials and the body {string}",
-    ) {
-        let c = match w.ctx.credential(Product::Zvm) {
-            Ok(c) => c,
-            Err(e) => return Some(Err(e)),
-        };
-        return Some(session_add(w, "/v1/session/add", Some(&c), Some(&a[0])).await);
-    }
-    if let Some(a) = pat(
-        text,
-        "I start a Zerto session with Basic credentials at {string}",
-    ) {
-        let c = match w.ctx.credential(Product::Zvm) {
-            Ok(c) => c,
-            Err(e) => return Some(Err(e)),
-        };
-        return Some(session_add(w, &a[0], Some(&c), None).await);
-    }
-    if let Some(a) = pat(text, "I get the local site asking for {string}") {
-        return Some(match current_auth(w) {
-            Ok(auth) => get(w, "/v1/localsite", auth, Some(&a[0])).await,
-            Err(e) => Err(e),
-        });
-    }
-    if let Some(a) = pat(text, "I get {string}") {
-        return Some(match current_auth(w) {
-            Ok(auth) => get(w, &a[0], auth, None).await,
-            Err(e) => Err(e),
-        });
-    }
-    None
+#[when(expr = "I start a Zerto session with Basic credentials and the body {string}")]
+async fn start_session_with_body(w: &mut ConformWorld, body: String) -> StepResult {
+    let c = w.ctx.credential(Product::Zvm)?;
+    Ok(session_add(w, "/v1/session/add", Some(&c), Some(&body)).await?)
+}
+
+#[when(expr = "I start a Zerto session with Basic credentials at {string}")]
+async fn start_session_at(w: &mut ConformWorld, path: String) -> StepResult {
+    let c = w.ctx.credential(Product::Zvm)?;
+    Ok(session_add(w, &path, Some(&c), None).await?)
+}
+
+#[when("I start a Zerto session with an unknown user name")]
+async fn start_session_unknown_user(w: &mut ConformWorld) -> StepResult {
+    let c = crate::target::unknown_user();
+    Ok(session_add(w, "/v1/session/add", Some(&c), None).await?)
+}
+
+#[when("I start a Zerto session with a wrong password for my account")]
+async fn start_session_wrong_password(w: &mut ConformWorld) -> StepResult {
+    let c = super::wrong_password_for(w, Product::Zvm)?;
+    Ok(session_add(w, "/v1/session/add", Some(&c), None).await?)
+}
+
+#[when("I start a Zerto session without credentials")]
+async fn start_session_anonymous(w: &mut ConformWorld) -> StepResult {
+    Ok(session_add(w, "/v1/session/add", None, None).await?)
+}
+
+#[given("I logged on to Zerto Virtual Manager and logged off again")]
+async fn logged_on_and_off_again(w: &mut ConformWorld) -> StepResult {
+    Ok(logged_on_and_off(w).await?)
+}
+
+#[given("I am logged on to Zerto Virtual Manager")]
+async fn am_logged_on(w: &mut ConformWorld) -> StepResult {
+    Ok(logged_on(w).await?)
+}
+
+#[when("I end the Zerto session")]
+async fn end_the_session(w: &mut ConformWorld) -> StepResult {
+    Ok(end_session(w).await?)
+}
+
+// Resources.
+
+#[when("I get the local site")]
+async fn get_local_site(w: &mut ConformWorld) -> StepResult {
+    let auth = current_auth(w)?;
+    Ok(get(w, "/v1/localsite", auth, None).await?)
+}
+
+#[when(expr = "I get the local site asking for {string}")]
+async fn get_local_site_as(w: &mut ConformWorld, accept: String) -> StepResult {
+    let auth = current_auth(w)?;
+    Ok(get(w, "/v1/localsite", auth, Some(&accept)).await?)
+}
+
+#[when(expr = "I get {string}")]
+async fn get_path(w: &mut ConformWorld, path: String) -> StepResult {
+    let auth = current_auth(w)?;
+    Ok(get(w, &path, auth, None).await?)
+}
+
+#[when("I get the local site without a session")]
+async fn get_local_site_anonymous(w: &mut ConformWorld) -> StepResult {
+    Ok(get(w, "/v1/localsite", Auth::None, None).await?)
+}
+
+#[when("I get the local site with a made-up session id")]
+async fn get_local_site_made_up(w: &mut ConformWorld) -> StepResult {
+    let auth = Auth::Session(MADE_UP_SESSION.into());
+    Ok(get(w, "/v1/localsite", auth, None).await?)
+}
+
+#[when("I get the local site sending the Enterprise Manager token as my session id")]
+async fn get_local_site_em_token(w: &mut ConformWorld) -> StepResult {
+    let t = super::spent_token(w, Product::Em)?;
+    Ok(get(w, "/v1/localsite", Auth::Session(t), None).await?)
+}
+
+#[when("I get the local site with the bearer token")]
+async fn get_local_site_bearer(w: &mut ConformWorld) -> StepResult {
+    let t = oidc_access(w, false)?;
+    Ok(get(w, "/v1/localsite", Auth::Bearer(t), None).await?)
+}
+
+#[then("the new bearer token works")]
+async fn new_bearer_works(w: &mut ConformWorld) -> StepResult {
+    let t = oidc_access(w, true)?;
+    get(w, "/v1/localsite", Auth::Bearer(t), None).await?;
+    let status = w.last()?.status;
+    Ok(w.check(status == 200, || "200 OK with the new bearer token".into())?)
+}
+
+// The ZVM Appliance's OpenID Connect logon.
+
+#[when("I ask the appliance for a token with my user name and password")]
+async fn ask_appliance_token(w: &mut ConformWorld) -> StepResult {
+    let c = w.ctx.credential(Product::Zvm)?;
+    Ok(oidc_password(w, &c).await?)
+}
+
+#[when("I ask the appliance for a token with an unknown user name")]
+async fn ask_appliance_token_unknown_user(w: &mut ConformWorld) -> StepResult {
+    let c = crate::target::unknown_user();
+    Ok(oidc_password(w, &c).await?)
+}
+
+#[when("I ask the appliance for a token with a wrong password for my account")]
+async fn ask_appliance_token_wrong_password(w: &mut ConformWorld) -> StepResult {
+    let c = super::wrong_password_for(w, Product::Zvm)?;
+    Ok(oidc_password(w, &c).await?)
+}
+
+#[when("I ask the appliance for a token with the emulator's client id and secret")]
+async fn ask_appliance_token_client(w: &mut ConformWorld) -> StepResult {
+    let (id, secret) = w
+        .ctx
+        .emulator_accounts
+        .as_ref()
+        .ok_or_else(|| anyhow!("needs the emulator's client id and secret"))?
+        .zvm_client_credentials
+        .clone();
+    Ok(oidc_form(
+        w,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+        ],
+    )
+    .await?)
+}
+
+#[given("I am logged on to the ZVM Appliance")]
+async fn am_logged_on_appliance(w: &mut ConformWorld) -> StepResult {
+    Ok(oidc_logged_on(w).await?)
+}
+
+#[when("I refresh the appliance token")]
+async fn refresh_appliance_token(w: &mut ConformWorld) -> StepResult {
+    Ok(oidc_refresh(w).await?)
+}
+
+#[then("the answer is an OpenID Connect token set")]
+fn answer_is_oidc_token_set(w: &mut ConformWorld) -> StepResult {
+    Ok(oidc_token_set(w)?)
 }
 
 /// How this scenario's requests are authorised: the Windows session id, or on a ZVM Appliance
@@ -274,7 +289,7 @@ async fn end_session(w: &mut ConformWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn session_state(w: &mut ConformWorld, alive: bool) -> anyhow::Result<()> {
+pub(super) async fn session_state(w: &mut ConformWorld, alive: bool) -> anyhow::Result<()> {
     let s = session(w)?;
     get(w, "/v1/localsite", Auth::Session(s), None).await?;
     let status = w.last()?.status;

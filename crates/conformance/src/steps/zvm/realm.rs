@@ -3,96 +3,109 @@
 //! Keycloak logout (ZVM-13), and property-name case (ZVM-14).
 
 use anyhow::anyhow;
+use cucumber::{given, then, when};
 
 use super::{Auth, get, oidc_form, oidc_logged_on_with, tokens_of};
-use crate::steps::pat;
+use crate::steps::StepResult;
 use crate::world::ConformWorld;
 
 use crate::steps::OIDC_LOGOUT_PATH as LOGOUT_PATH;
 const MADE_UP_BEARER: &str = "restpoint-made-up-bearer-token";
 
-/// The steps of this module; `None` when `text` is not one of them.
-pub(super) async fn step(w: &mut ConformWorld, text: &str) -> Option<anyhow::Result<()>> {
-    let r = match text {
-        "the emulator plays a ZVM Appliance" => {
-            set(w, |e| e.set_zvm_kind(crate::args::ZvmKind::Appliance))
-        }
-        "the emulator plays a Windows ZVM" => {
-            set(w, |e| e.set_zvm_kind(crate::args::ZvmKind::Windows))
-        }
-        "the emulator refuses tokens issued without the openid scope" => {
-            set(w, |e| e.set_zvm_require_openid_scope(true))
-        }
-        "I am logged on to the ZVM Appliance with the openid scope" => {
-            oidc_logged_on_with(w, Some("openid")).await
-        }
-        "I get the local site with a made-up bearer token" => {
-            get(
-                w,
-                "/v1/localsite",
-                Auth::Bearer(MADE_UP_BEARER.into()),
-                None,
-            )
-            .await
-        }
-        "I log out of the ZVM Appliance" => logout(w, true).await,
-        "I log out of the ZVM Appliance without the refresh token" => logout(w, false).await,
-        "the bearer token is refused" => bearer_state(w, false).await,
-        "the bearer token still works" => bearer_state(w, true).await,
-        "the refresh token is refused" => refresh_state(w, false).await,
-        "the refresh token still works" => refresh_state(w, true).await,
-        _ => return parameterised(w, text),
-    };
-    Some(r)
+#[given("the emulator plays a ZVM Appliance")]
+fn plays_appliance(w: &mut ConformWorld) -> StepResult {
+    Ok(set(w, |e| e.set_zvm_kind(crate::args::ZvmKind::Appliance))?)
 }
 
-fn parameterised(w: &mut ConformWorld, text: &str) -> Option<anyhow::Result<()>> {
-    if let Some(a) = pat(text, "the JSON number {string} is {int}") {
-        let want: i64 = a[1].parse().ok()?;
-        let r = w
-            .last()
-            .and_then(|ans| ans.json())
-            .map(|j| j.get(&a[0]).and_then(serde_json::Value::as_i64));
-        return Some(r.and_then(|got| {
-            w.check(got == Some(want), || {
-                format!("the JSON number {} to be {want}", a[0])
-            })
-        }));
-    }
-    if let Some(a) = pat(
-        text,
-        "the JSON has the field {string} in either case of its first letter",
-    ) {
-        // ZVM-14: PascalCase (Windows ZVM) or camelCase (the Appliance's OpenAPI file).
-        let name = a[0].clone();
-        let mut chars = name.chars();
-        let other = match chars.next() {
-            Some(c) if c.is_ascii_uppercase() => {
-                format!("{}{}", c.to_ascii_lowercase(), chars.as_str())
-            }
-            Some(c) => format!("{}{}", c.to_ascii_uppercase(), chars.as_str()),
-            None => return Some(Err(anyhow!("an empty field name"))),
+#[given("the emulator plays a Windows ZVM")]
+fn plays_windows(w: &mut ConformWorld) -> StepResult {
+    Ok(set(w, |e| e.set_zvm_kind(crate::args::ZvmKind::Windows))?)
+}
+
+#[given("the emulator refuses tokens issued without the openid scope")]
+fn requires_openid_scope(w: &mut ConformWorld) -> StepResult {
+    Ok(set(w, |e| e.set_zvm_require_openid_scope(true))?)
+}
+
+#[given("I am logged on to the ZVM Appliance with the openid scope")]
+async fn logged_on_with_openid(w: &mut ConformWorld) -> StepResult {
+    Ok(oidc_logged_on_with(w, Some("openid")).await?)
+}
+
+#[when("I get the local site with a made-up bearer token")]
+async fn get_local_site_made_up_bearer(w: &mut ConformWorld) -> StepResult {
+    let auth = Auth::Bearer(MADE_UP_BEARER.into());
+    Ok(get(w, "/v1/localsite", auth, None).await?)
+}
+
+#[when("I log out of the ZVM Appliance")]
+async fn log_out(w: &mut ConformWorld) -> StepResult {
+    Ok(logout(w, true).await?)
+}
+
+#[when("I log out of the ZVM Appliance without the refresh token")]
+async fn log_out_without_refresh(w: &mut ConformWorld) -> StepResult {
+    Ok(logout(w, false).await?)
+}
+
+#[then("the bearer token is refused")]
+async fn bearer_refused(w: &mut ConformWorld) -> StepResult {
+    Ok(bearer_state(w, false).await?)
+}
+
+#[then("the bearer token still works")]
+async fn bearer_works(w: &mut ConformWorld) -> StepResult {
+    Ok(bearer_state(w, true).await?)
+}
+
+#[then("the refresh token is refused")]
+async fn refresh_refused(w: &mut ConformWorld) -> StepResult {
+    Ok(refresh_state(w, false).await?)
+}
+
+#[then("the refresh token still works")]
+async fn refresh_works(w: &mut ConformWorld) -> StepResult {
+    Ok(refresh_state(w, true).await?)
+}
+
+#[then(expr = "the JSON number {string} is {int}")]
+fn json_number_is(w: &mut ConformWorld, field: String, want: i64) -> StepResult {
+    let got = w
+        .last()?
+        .json()?
+        .get(&field)
+        .and_then(serde_json::Value::as_i64);
+    Ok(w.check(got == Some(want), || {
+        format!("the JSON number {field} to be {want}")
+    })?)
+}
+
+#[then(expr = "the JSON has the field {string} in either case of its first letter")]
+fn json_field_either_case(w: &mut ConformWorld, name: String) -> StepResult {
+    // ZVM-14: PascalCase (Windows ZVM) or camelCase (the Appliance's OpenAPI file).
+    let mut chars = name.chars();
+    let other = match chars.next() {
+        Some(c) if c.is_ascii_uppercase() => {
+            format!("{}{}", c.to_ascii_lowercase(), chars.as_str())
+        }
+        Some(c) => format!("{}{}", c.to_ascii_uppercase(), chars.as_str()),
+        None => return Err(anyhow!("an empty field name").into()),
+    };
+    let j = w.last()?.json()?;
+    let found = [&name, &other]
+        .into_iter()
+        .find(|k| j.get(k.as_str()).is_some())
+        .cloned();
+    if let Some(found) = &found {
+        let reading = if found.starts_with(|c: char| c.is_ascii_uppercase()) {
+            "PascalCase (Windows ZVM)"
+        } else {
+            "camelCase (the Appliance's OpenAPI file)"
         };
-        let r = w.last().and_then(|ans| ans.json()).map(|j| {
-            let found = [&name, &other]
-                .into_iter()
-                .find(|k| j.get(k.as_str()).is_some());
-            found.cloned()
-        });
-        return Some(r.and_then(|found| {
-            if let Some(found) = &found {
-                let reading = if found.starts_with(|c: char| c.is_ascii_uppercase()) {
-                    "PascalCase (Windows ZVM)"
-                } else {
-                    "camelCase (the Appliance's OpenAPI file)"
-                };
-                w.notes
-                    .push(format!("doc-conflict: property names in {reading}"));
-            }
-            w.check(found.is_some(), || format!("a field {name} or {other}"))
-        }));
+        w.notes
+            .push(format!("doc-conflict: property names in {reading}"));
     }
-    None
+    Ok(w.check(found.is_some(), || format!("a field {name} or {other}"))?)
 }
 
 /// Changes an emulator setting for this scenario (reset after it).
