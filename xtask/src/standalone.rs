@@ -150,10 +150,11 @@ pub fn run(
     );
     std::fs::write(out.join("src/lib.rs"), source)?;
     println!(
-        "wrote crate {name} in {}: {} operations, {} schemas, {} warnings, {:.1} s",
+        "wrote crate {name} in {}: {} operations, {} schemas, {} secret fields, {} warnings, {:.1} s",
         out.display(),
         generated.operations.len(),
         generated.n_schemas,
+        generated.secret_fields.len(),
         generated.warnings.len(),
         started.elapsed().as_secs_f64()
     );
