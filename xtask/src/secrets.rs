@@ -11,7 +11,8 @@
 //! than `password` or `byte`) are considered. One of them is secret when:
 //!
 //! 1. its schema says `format: password` (OpenAPI's own marker for a sensitive string); this
-//!    also applies to a named string schema or array items with `format: password`; or
+//!    also applies to array items and to a named string schema with `format: password` (typify
+//!    then makes a newtype around `SecretField`, which prints `Name("<redacted>")`); or
 //! 2. its name, lower-cased with everything but letters and digits removed
 //!    (`refresh_token`, `refreshToken` and `Refresh-Token` all become `refreshtoken`), ends
 //!    with one of [`SECRET_SUFFIXES`] and is not one of [`NOT_SECRET`]; or
@@ -332,5 +333,57 @@ mod tests {
         assert!(error.get(RUST_TYPE).is_none());
         // A second pass finds nothing new to mark.
         assert!(mark_secrets(&mut spec).is_empty());
+    }
+
+    #[test]
+    fn generated_models_carry_the_secret_type() {
+        let spec = json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/login": {"post": {
+                "operationId": "Login",
+                "requestBody": {"content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/Login"}}}},
+                "responses": {"200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Answer"}}}}}
+            }}},
+            "components": {"schemas": {
+                "Login": {
+                    "type": "object",
+                    "required": ["password", "apiKey", "pin"],
+                    "properties": {
+                        "username": {"type": "string"},
+                        "password": {"type": "string"},
+                        "apiKey": {"type": "string", "nullable": true},
+                        "pin": {"$ref": "#/components/schemas/Pin"}
+                    }
+                },
+                "Answer": {"type": "object", "properties": {
+                    "token": {"type": "string"},
+                    "token_type": {"type": "string"}
+                }},
+                "Pin": {"type": "string", "format": "password"}
+            }}
+        });
+        let generated =
+            crate::openapi::generate(spec, &crate::openapi::Settings::default()).unwrap();
+        assert_eq!(
+            generated.secret_fields.len(),
+            4,
+            "{:?}",
+            generated.secret_fields
+        );
+        let code = generated.code;
+        for field in [
+            "pub password: ::restpoint_session::SecretField,",
+            "pub api_key: ::std::option::Option<::restpoint_session::SecretField>,",
+            "pub pin: Pin,",
+            "pub struct Pin(pub ::restpoint_session::SecretField);",
+            "pub token: ::std::option::Option<::restpoint_session::SecretField>,",
+            "pub token_type: ::std::option::Option<::std::string::String>,",
+            "pub username: ::std::option::Option<::std::string::String>,",
+        ] {
+            assert!(code.contains(field), "{field} missing from\n{code}");
+        }
     }
 }
