@@ -16,6 +16,7 @@ mod manifests;
 mod normalize;
 mod openapi;
 mod regen;
+mod secrets;
 mod standalone;
 mod typed_send;
 

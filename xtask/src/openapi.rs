@@ -2,7 +2,8 @@
 //!
 //! The output tolerates what newer servers send: string enums decode re-cased and unknown
 //! values ([`lenient_enums`]), and property names decode with either case of their first letter
-//! ([`lenient_fields`]). A client over a session sends every operation through it and answers
+//! ([`lenient_fields`]). Secret properties (passwords, tokens, …) are typed
+//! `restpoint_session::SecretField`, which never prints its value ([`secrets`]). A client over a session sends every operation through it and answers
 //! `restpoint_session::Error` naming the spec's operation id ([`typed_send`]).
 //!
 //! progenitor panics on some constructs instead of returning an error. Generation runs under
@@ -13,11 +14,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor::{CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
 use crate::normalize::{self, METHODS};
-use crate::{lenient_enums, lenient_fields, typed_send};
+use crate::{lenient_enums, lenient_fields, secrets, typed_send};
 
 /// How a client is generated.
 #[derive(Debug, Clone, Default)]
@@ -51,6 +52,8 @@ pub struct Generated {
     pub n_schemas: usize,
     /// One line per rewrite or skipped operation.
     pub warnings: Vec<String>,
+    /// Where each property given the secret type is ([`secrets::mark_secrets`]).
+    pub secret_fields: Vec<String>,
 }
 
 /// Reads a spec file as JSON or YAML.
@@ -95,6 +98,7 @@ pub fn operations(spec: &Value) -> Vec<Operation> {
 pub fn generate(mut spec: Value, settings: &Settings) -> Result<Generated> {
     let report = normalize::normalize(&mut spec)?;
     let mut warnings = report.warnings;
+    let secret_fields = secrets::mark_secrets(&mut spec);
     let n_schemas = spec
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -135,6 +139,7 @@ pub fn generate(mut spec: Value, settings: &Settings) -> Result<Generated> {
         operations: operations(&spec),
         n_schemas,
         warnings,
+        secret_fields,
     })
 }
 
@@ -145,7 +150,9 @@ fn try_generate(spec: &Value, settings: &Settings) -> Result<proc_macro2::TokenS
     let mut gen_settings = GenerationSettings::new();
     gen_settings
         .with_interface(InterfaceStyle::Builder)
-        .with_tag(TagStyle::Merged);
+        .with_tag(TagStyle::Merged)
+        .with_crate(secrets::SECRET_CRATE, CrateVers::Any, None)
+        .with_crate("std", CrateVers::Any, None);
     if let Some(inner) = &settings.inner_type {
         let inner: proc_macro2::TokenStream = inner
             .parse()

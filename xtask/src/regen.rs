@@ -67,6 +67,12 @@ pub fn generate_openapi(root: &Path, product: &OpenApiProduct) -> Result<(PathBu
     for warning in &generated.warnings {
         eprintln!("warning: {}: {warning}", product.spec);
     }
+    println!(
+        "{}: {} secret fields ({})",
+        product.spec,
+        generated.secret_fields.len(),
+        generated.secret_fields.join(", ")
+    );
     let code = format!(
         "{}// Run `cargo xtask regen` after changing the spec.\n\n{}",
         header(product.spec),

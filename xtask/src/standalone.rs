@@ -150,10 +150,11 @@ pub fn run(
     );
     std::fs::write(out.join("src/lib.rs"), source)?;
     println!(
-        "wrote crate {name} in {}: {} operations, {} schemas, {} warnings, {:.1} s",
+        "wrote crate {name} in {}: {} operations, {} schemas, {} secret fields, {} warnings, {:.1} s",
         out.display(),
         generated.operations.len(),
         generated.n_schemas,
+        generated.secret_fields.len(),
         generated.warnings.len(),
         started.elapsed().as_secs_f64()
     );
@@ -231,9 +232,9 @@ mod tests {
     /// Real vendor specs generate without a panic, keeping nearly all their operations.
     #[test]
     fn vendor_specs_generate() {
-        for (file, min_ops) in [
-            ("vbr-1.2-rev1.json", 200),
-            ("zvm-appliance-10.0u6.json", 150),
+        for (file, min_ops, min_secrets) in [
+            ("vbr-1.2-rev1.json", 200, 30),
+            ("zvm-appliance-10.0u6.json", 150, 10),
         ] {
             let Some(path) = vendor_spec(file) else {
                 continue;
@@ -247,6 +248,27 @@ mod tests {
                 generated.warnings
             );
             assert!(generated.code.contains("pub struct Client"));
+            assert!(
+                generated.secret_fields.len() >= min_secrets,
+                "{file}: only {} secret fields: {:?}",
+                generated.secret_fields.len(),
+                generated.secret_fields
+            );
+            // No field named like a secret is left a plain string.
+            let plain: Vec<&str> = generated
+                .code
+                .lines()
+                .map(str::trim)
+                .filter(|line| {
+                    line.strip_prefix("pub ")
+                        .and_then(|rest| rest.split_once(": "))
+                        .is_some_and(|(name, ty)| {
+                            crate::secrets::is_secret_name(name)
+                                && ty.contains("::std::string::String")
+                        })
+                })
+                .collect();
+            assert!(plain.is_empty(), "{file}: {plain:#?}");
         }
     }
 

@@ -5,6 +5,9 @@
 //! `X-RestSvcSessionId`, ZVM's `x-zerto-session`, VBR's and the Appliance's access and refresh
 //! tokens, VBR's authorization code): zero hits.
 //!
+//! `generated_types_print_no_secret` prints every generated token, login and logon-session type
+//! (VBR, ZVM, EM) built with known secrets, with no exemption.
+//!
 //! The per-crate `tests/no_secrets.rs` files check each product on its own; this one runs them
 //! together and also includes the emulator's logs and the flows that fail.
 
@@ -358,5 +361,110 @@ async fn no_secret_in_any_report_format() {
     assert!(
         redactions > 0,
         "nothing was redacted: the search proves nothing"
+    );
+}
+
+/// Every generated token, login and logon-session type of the three products, built with known
+/// secrets and printed with `{:?}` and `{:#?}` (the builders of the OpenAPI models too): no
+/// secret appears, with no exemption. `cargo xtask regen` types the secret properties
+/// `restpoint_session::SecretField`; the EM types redact `SessionId` and logon-session `Href`s.
+#[test]
+fn generated_types_print_no_secret() {
+    use restpoint_session::SecretField;
+    use restpoint_vbr::generated::types as vbr;
+    use restpoint_zvm::generated::types as zvm;
+
+    let secret = |n: u32| format!("r3-generated-secret-{n:04}-value");
+    let secrets: Vec<String> = (0..12).map(secret).collect();
+    let field = |n: u32| SecretField::from(secret(n));
+    let mut printed: Vec<String> = Vec::new();
+    let mut print = |value: &dyn std::fmt::Debug| {
+        printed.push(format!("{value:?}"));
+        printed.push(format!("{value:#?}"));
+    };
+
+    let login = vbr::TokenLoginSpec {
+        code: Some(field(0)),
+        grant_type: vbr::ELoginGrantType::Password,
+        password: Some(field(1)),
+        refresh_token: Some(field(2)),
+        use_short_term_refresh: Some(true),
+        username: Some("r3-user".into()),
+        vbr_token: Some(field(3)),
+    };
+    print(&login);
+    print(&vbr::builder::TokenLoginSpec::from(login.clone()));
+    let token: vbr::TokenModel = serde_json::from_value(serde_json::json!({
+        "access_token": secret(4), "refresh_token": secret(5), "token_type": "bearer",
+        "expires_in": 900, ".issued": "2024-01-01T00:00:00Z", ".expires": "2024-01-01T00:15:00Z",
+    }))
+    .unwrap();
+    print(&token);
+    print(&vbr::builder::TokenModel::from(token.clone()));
+    let code = vbr::AuthorizationCodeModel { code: field(6) };
+    print(&code);
+    print(&vbr::builder::AuthorizationCodeModel::from(code));
+
+    let request = zvm::TokenRequest {
+        client_id: "zerto-client".into(),
+        client_secret: Some(field(7)),
+        grant_type: zvm::TokenRequestGrantType::Password,
+        password: Some(field(8)),
+        refresh_token: Some(field(9)),
+        username: Some("r3-user".into()),
+    };
+    print(&request);
+    print(&zvm::builder::TokenRequest::from(request.clone()));
+    let result: zvm::TokenResult = serde_json::from_value(serde_json::json!({
+        "access_token": secret(10), "refresh_token": secret(11), "token_type": "Bearer",
+        "expires_in": 300, "refresh_expires_in": 1800,
+    }))
+    .unwrap();
+    print(&result);
+    print(&zvm::builder::TokenResult::from(result.clone()));
+
+    // EM (EM-14): the SessionId and the session's own Href.
+    let em_id = "cjMtZW0tc2Vzc2lvbi1pZC0wMDAx";
+    let xml = format!(
+        r#"<LogonSession xmlns="http://www.veeam.com/ent/v1.0" Href="https://em:9398/api/logonSessions/{em_id}" Type="LogonSession"><Links><Link Href="https://em:9398/api/logonSessions/{em_id}" Rel="Delete"/></Links><UserName>r3-user</UserName><SessionId>{em_id}</SessionId></LogonSession>"#
+    );
+    let logon: restpoint_em::LogonSession = restpoint_em::parse_xml(xml.as_bytes()).unwrap();
+    assert_eq!(logon.session_id, em_id, "the XML was read");
+    print(&logon);
+
+    // The wire form still carries each value: the redaction is in Debug only.
+    let wire = format!(
+        "{} {} {} {}",
+        serde_json::to_string(&login).unwrap(),
+        serde_json::to_string(&token).unwrap(),
+        serde_json::to_string(&request).unwrap(),
+        serde_json::to_string(&result).unwrap(),
+    );
+    for n in [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11] {
+        assert!(wire.contains(&secret(n)), "secret {n} is not serialized");
+    }
+
+    let mut hits = Vec::new();
+    for text in &printed {
+        for (n, s) in secrets.iter().chain([&em_id.to_owned()]).enumerate() {
+            if text.contains(s.as_str()) {
+                hits.push(format!("secret {n} printed in: {text}"));
+            }
+        }
+    }
+    let redactions: usize = printed
+        .iter()
+        .map(|t| t.matches("<redacted>").count())
+        .sum();
+    println!(
+        "r3 generated types: {} outputs, {redactions} redactions, {} hits",
+        printed.len(),
+        hits.len()
+    );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+    assert!(redactions >= 2 * (12 + 1), "only {redactions} redactions");
+    assert!(
+        printed.iter().any(|t| t.contains("r3-user")),
+        "user names still print"
     );
 }

@@ -60,6 +60,7 @@ pub mod paging;
 pub mod poll;
 pub mod progenitor;
 pub mod retry;
+mod secret_field;
 mod session;
 mod token;
 
@@ -72,5 +73,6 @@ pub use http::HttpOptions;
 pub use restpoint_clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretString};
+pub use secret_field::SecretField;
 pub use session::{AuthContext, Authenticator, Session, SessionOptions, SessionStats};
 pub use token::Token;

@@ -15,7 +15,7 @@ pub mod types {
     pub struct AuthorizationCodeModel {
         ///Authorization code, exchanged with `grant_type=authorization_code`.
         #[serde(alias = "Code")]
-        pub code: ::std::string::String,
+        pub code: ::restpoint_session::SecretField,
     }
     impl AuthorizationCodeModel {
         pub fn builder() -> builder::AuthorizationCodeModel {
@@ -533,17 +533,17 @@ revisions capitalise them, and servers accept either (VBR-11).
         ///Authorization code; required with `grant_type=authorization_code`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Code")]
-        pub code: ::std::option::Option<::std::string::String>,
+        pub code: ::std::option::Option<::restpoint_session::SecretField>,
         #[serde(alias = "Grant_type")]
         pub grant_type: ELoginGrantType,
         ///Password; required with `grant_type=password`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Password")]
-        pub password: ::std::option::Option<::std::string::String>,
+        pub password: ::std::option::Option<::restpoint_session::SecretField>,
         ///Refresh token; required with `grant_type=refresh_token`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Refresh_token")]
-        pub refresh_token: ::std::option::Option<::std::string::String>,
+        pub refresh_token: ::std::option::Option<::restpoint_session::SecretField>,
         /**If `true`, the refresh token lives only the access token's lifetime plus 15 minutes
 (VBR-04).
 */
@@ -559,7 +559,7 @@ revision 1.3-rev0 (VBR-05).
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Vbr_token")]
-        pub vbr_token: ::std::option::Option<::std::string::String>,
+        pub vbr_token: ::std::option::Option<::restpoint_session::SecretField>,
     }
     impl TokenLoginSpec {
         pub fn builder() -> builder::TokenLoginSpec {
@@ -574,7 +574,7 @@ several kilobytes long.
         ///Access token; sent as `Authorization: Bearer <access_token>`; lives `expires_in` seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Access_token")]
-        pub access_token: ::std::option::Option<::std::string::String>,
+        pub access_token: ::std::option::Option<::restpoint_session::SecretField>,
         ///When the access token expires (ISO 8601, with or without a UTC offset).
         #[serde(
             rename = ".expires",
@@ -596,7 +596,7 @@ say 60 minutes: a client reads it and never assumes one).
         ///Refresh token; usable once; lives 14 days by default (VBR-10).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Refresh_token")]
-        pub refresh_token: ::std::option::Option<::std::string::String>,
+        pub refresh_token: ::std::option::Option<::restpoint_session::SecretField>,
         ///Type of the access token, `bearer`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Token_type")]
@@ -611,7 +611,10 @@ say 60 minutes: a client reads it and never assumes one).
     pub mod builder {
         #[derive(Clone, Debug)]
         pub struct AuthorizationCodeModel {
-            code: ::std::result::Result<::std::string::String, ::std::string::String>,
+            code: ::std::result::Result<
+                ::restpoint_session::SecretField,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AuthorizationCodeModel {
             fn default() -> Self {
@@ -623,7 +626,7 @@ say 60 minutes: a client reads it and never assumes one).
         impl AuthorizationCodeModel {
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::restpoint_session::SecretField>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
@@ -1922,7 +1925,7 @@ say 60 minutes: a client reads it and never assumes one).
         #[derive(Clone, Debug)]
         pub struct TokenLoginSpec {
             code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::restpoint_session::SecretField>,
                 ::std::string::String,
             >,
             grant_type: ::std::result::Result<
@@ -1930,11 +1933,11 @@ say 60 minutes: a client reads it and never assumes one).
                 ::std::string::String,
             >,
             password: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::restpoint_session::SecretField>,
                 ::std::string::String,
             >,
             refresh_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::restpoint_session::SecretField>,
                 ::std::string::String,
             >,
             use_short_term_refresh: ::std::result::Result<
@@ -1946,7 +1949,7 @@ say 60 minutes: a client reads it and never assumes one).
                 ::std::string::String,
             >,
             vbr_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::restpoint_session::SecretField>,
                 ::std::string::String,
             >,
         }
@@ -1966,7 +1969,9 @@ say 60 minutes: a client reads it and never assumes one).
         impl TokenLoginSpec {
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::restpoint_session::SecretField>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
@@ -1990,7 +1995,9 @@ say 60 minutes: a client reads it and never assumes one).
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::restpoint_session::SecretField>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -2002,7 +2009,9 @@ say 60 minutes: a client reads it and never assumes one).
             }
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::restpoint_session::SecretField>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value
@@ -2040,7 +2049,9 @@ say 60 minutes: a client reads it and never assumes one).
             }
             pub fn vbr_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::restpoint_session::SecretField>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.vbr_token = value
@@ -2083,7 +2094,7 @@ say 60 minutes: a client reads it and never assumes one).
         #[derive(Clone, Debug)]
         pub struct TokenModel {
             access_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::restpoint_session::SecretField>,
                 ::std::string::String,
             >,
             expires: ::std::result::Result<
@@ -2099,7 +2110,7 @@ say 60 minutes: a client reads it and never assumes one).
                 ::std::string::String,
             >,
             refresh_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::restpoint_session::SecretField>,
                 ::std::string::String,
             >,
             token_type: ::std::result::Result<
@@ -2122,7 +2133,9 @@ say 60 minutes: a client reads it and never assumes one).
         impl TokenModel {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::restpoint_session::SecretField>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token = value
@@ -2174,7 +2187,9 @@ say 60 minutes: a client reads it and never assumes one).
             }
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::restpoint_session::SecretField>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value

@@ -388,18 +388,18 @@ pub mod types {
         ///Client secret; with `grant_type=client_credentials`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Client_secret")]
-        pub client_secret: ::std::option::Option<::std::string::String>,
+        pub client_secret: ::std::option::Option<::restpoint_session::SecretField>,
         ///`password`, `client_credentials` or `refresh_token`.
         #[serde(alias = "Grant_type")]
         pub grant_type: TokenRequestGrantType,
         ///Password; with `grant_type=password`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Password")]
-        pub password: ::std::option::Option<::std::string::String>,
+        pub password: ::std::option::Option<::restpoint_session::SecretField>,
         ///Refresh token; with `grant_type=refresh_token`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Refresh_token")]
-        pub refresh_token: ::std::option::Option<::std::string::String>,
+        pub refresh_token: ::std::option::Option<::restpoint_session::SecretField>,
         ///User name; with `grant_type=password`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Username")]
@@ -428,7 +428,7 @@ pub mod types {
     pub struct TokenResult {
         ///Access token; sent as `Authorization`, scheme `Bearer`.
         #[serde(alias = "Access_token")]
-        pub access_token: ::std::string::String,
+        pub access_token: ::restpoint_session::SecretField,
         ///Lifetime of the access token in seconds.
         #[serde(alias = "Expires_in")]
         pub expires_in: i32,
@@ -446,7 +446,7 @@ pub mod types {
         ///Refresh token, for `grant_type=refresh_token`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Refresh_token")]
-        pub refresh_token: ::std::option::Option<::std::string::String>,
+        pub refresh_token: ::std::option::Option<::restpoint_session::SecretField>,
         ///Granted scopes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "Scope")]
@@ -1874,7 +1874,7 @@ pub mod types {
                 ::std::string::String,
             >,
             client_secret: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::restpoint_session::SecretField>,
                 ::std::string::String,
             >,
             grant_type: ::std::result::Result<
@@ -1882,11 +1882,11 @@ pub mod types {
                 ::std::string::String,
             >,
             password: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::restpoint_session::SecretField>,
                 ::std::string::String,
             >,
             refresh_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::restpoint_session::SecretField>,
                 ::std::string::String,
             >,
             username: ::std::result::Result<
@@ -1921,7 +1921,9 @@ pub mod types {
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::restpoint_session::SecretField>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
@@ -1945,7 +1947,9 @@ pub mod types {
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::restpoint_session::SecretField>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -1957,7 +1961,9 @@ pub mod types {
             }
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::restpoint_session::SecretField>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value
@@ -2010,7 +2016,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct TokenResult {
             access_token: ::std::result::Result<
-                ::std::string::String,
+                ::restpoint_session::SecretField,
                 ::std::string::String,
             >,
             expires_in: ::std::result::Result<i32, ::std::string::String>,
@@ -2023,7 +2029,7 @@ pub mod types {
                 ::std::string::String,
             >,
             refresh_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::restpoint_session::SecretField>,
                 ::std::string::String,
             >,
             scope: ::std::result::Result<
@@ -2056,7 +2062,7 @@ pub mod types {
         impl TokenResult {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::restpoint_session::SecretField>,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token = value
@@ -2108,7 +2114,9 @@ pub mod types {
             }
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::restpoint_session::SecretField>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value

@@ -1,0 +1,153 @@
+//! R3 for the generated VBR models: the secret properties (`cargo xtask regen` types them
+//! `restpoint_session::SecretField`) never show in `Debug`, still go on the wire, and a token
+//! request built from the generated model logs on through the typed client.
+
+use restpoint_emulator::{Emulator, EmulatorConfig, defaults};
+use restpoint_session::{Credentials, SecretField};
+use restpoint_vbr::VbrSession;
+use restpoint_vbr::generated::types::{
+    AuthorizationCodeModel, ELoginGrantType, TokenLoginSpec, TokenModel, builder,
+};
+
+const PASSWORD: &str = "pw-Generated-Secret-0001";
+const REFRESH: &str = "rt-Generated-Secret-0002";
+const CODE: &str = "code-Generated-Secret-0003";
+const VBR_TOKEN: &str = "vbr-Generated-Secret-0004";
+const ACCESS: &str = "at-Generated-Secret-0005";
+
+fn assert_hidden(printed: &str, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(
+            !printed.contains(secret),
+            "a secret of {} chars was printed",
+            secret.len()
+        );
+    }
+    assert!(printed.contains("<redacted>"), "{printed}");
+}
+
+fn login_spec() -> TokenLoginSpec {
+    TokenLoginSpec {
+        code: Some(SecretField::from(CODE)),
+        grant_type: ELoginGrantType::Password,
+        password: Some(SecretField::from(PASSWORD)),
+        refresh_token: Some(SecretField::from(REFRESH)),
+        use_short_term_refresh: None,
+        username: Some("admin".into()),
+        vbr_token: Some(SecretField::from(VBR_TOKEN)),
+    }
+}
+
+#[test]
+fn token_types_print_no_secret_and_serialize_every_one() {
+    let all = [PASSWORD, REFRESH, CODE, VBR_TOKEN, ACCESS];
+    let spec = login_spec();
+    for printed in [format!("{spec:?}"), format!("{spec:#?}")] {
+        assert_hidden(&printed, &all);
+        assert!(printed.contains("admin"), "the user name is not a secret");
+    }
+    let builder = builder::TokenLoginSpec::from(spec.clone());
+    assert_hidden(&format!("{builder:?} {builder:#?}"), &all);
+
+    // The wire form carries every value (a token request needs them).
+    let json = serde_json::to_string(&spec).unwrap();
+    for secret in [PASSWORD, REFRESH, CODE, VBR_TOKEN] {
+        assert!(json.contains(secret), "{secret} missing from {json}");
+    }
+
+    let answer = format!(
+        r#"{{"access_token":"{ACCESS}","token_type":"bearer","refresh_token":"{REFRESH}","expires_in":900}}"#
+    );
+    let token: TokenModel = serde_json::from_str(&answer).unwrap();
+    assert_eq!(
+        token.access_token.as_ref().map(SecretField::expose),
+        Some(ACCESS)
+    );
+    assert_hidden(&format!("{token:?} {token:#?}"), &all);
+    let builder = builder::TokenModel::from(token.clone());
+    assert_hidden(&format!("{builder:?} {builder:#?}"), &all);
+    // PascalCase answers (VBR-11 tolerance) land in the same secret fields.
+    let pascal: TokenModel =
+        serde_json::from_str(&format!(r#"{{"Access_token":"{ACCESS}"}}"#)).unwrap();
+    assert_eq!(pascal.access_token, token.access_token);
+
+    let code: AuthorizationCodeModel =
+        serde_json::from_str(&format!(r#"{{"code":"{CODE}"}}"#)).unwrap();
+    assert_hidden(&format!("{code:?} {code:#?}"), &all);
+    assert_eq!(code.code.expose(), CODE);
+}
+
+fn body_for_admin() -> TokenLoginSpec {
+    TokenLoginSpec {
+        code: None,
+        grant_type: ELoginGrantType::Password,
+        password: Some(SecretField::from(defaults::ADMIN_PASSWORD)),
+        refresh_token: None,
+        use_short_term_refresh: None,
+        username: Some(defaults::ADMIN_USER.into()),
+        vbr_token: None,
+    }
+}
+
+#[tokio::test]
+async fn a_generated_token_request_logs_on_with_the_real_password() {
+    let emulator = Emulator::start(EmulatorConfig::for_tests()).await.unwrap();
+    let session = VbrSession::builder(emulator.vbr_url())
+        .credentials(Credentials::new(
+            defaults::ADMIN_USER,
+            defaults::ADMIN_PASSWORD,
+        ))
+        .ca_pem(emulator.ca_pem())
+        .clock(emulator.clock().expect("virtual clock").shared())
+        .build()
+        .await
+        .expect("logon");
+    let vbr = session.client();
+    let token = vbr
+        .api()
+        .create_token()
+        .body(body_for_admin())
+        .send()
+        .await
+        .unwrap();
+    let access = token.access_token.clone().expect("an access token");
+    assert!(access.expose().len() >= 16, "a real token came back");
+    let printed = format!("{token:?} {token:#?}");
+    assert!(!printed.contains(access.expose()));
+    if let Some(refresh) = &token.refresh_token {
+        assert!(!printed.contains(refresh.expose()));
+    }
+
+    // The same request with a wrong password is refused: the password really went out.
+    let wrong = TokenLoginSpec {
+        password: Some(SecretField::from("Wrong-Password-42")),
+        ..body_for_admin()
+    };
+    let error = vbr
+        .api()
+        .create_token()
+        .body(wrong)
+        .send()
+        .await
+        .unwrap_err();
+    let printed = format!("{error:?} {error}");
+    assert!(!printed.contains("Wrong-Password-42"), "{printed}");
+}
+
+#[test]
+fn progenitors_response_value_is_not_public() {
+    let source = include_str!("../src/generated/mod.rs");
+    let public_use = source
+        .lines()
+        .filter(|l| l.trim_start().starts_with("pub use progenitor_client"))
+        .collect::<Vec<_>>();
+    assert!(!public_use.is_empty(), "the re-export line moved");
+    for line in public_use {
+        assert!(!line.contains("ResponseValue"), "{line}");
+        assert!(!line.contains("Error"), "{line}");
+    }
+    for (at, _) in source.match_indices("pub async fn send(") {
+        let signature: String = source[at..].chars().take(200).collect();
+        assert!(!signature.contains("ResponseValue"), "{signature}");
+    }
+}
