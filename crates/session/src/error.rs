@@ -319,6 +319,15 @@ pub enum ProtocolViolation {
     /// The server answered with a status the protocol does not allow here.
     #[error("unexpected status")]
     UnexpectedStatus,
+    /// A token lifetime the session cannot use: zero, absurdly long (it would overflow the
+    /// clock), or a `.expires` that is already past. Says what the server sent.
+    #[error("unusable token lifetime in {field}: the server sent {sent}")]
+    InvalidLifetime {
+        /// The field, e.g. `expires_in` or `.expires`.
+        field: &'static str,
+        /// What the server sent (a number or a time stamp; never a token).
+        sent: String,
+    },
     /// Something else the protocol promises was missing, e.g. a `Rel="Delete"` link.
     #[error("missing {what}")]
     Missing {

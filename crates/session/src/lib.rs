@@ -56,6 +56,7 @@ mod builder;
 mod credentials;
 mod error;
 mod http;
+pub mod lifetime;
 pub mod paging;
 pub mod poll;
 pub mod progenitor;

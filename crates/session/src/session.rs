@@ -13,6 +13,7 @@ use restpoint_clock::{SharedClock, SystemClock};
 use tracing::Instrument as _;
 
 use crate::error::{AuthError, Context, Error, Result};
+use crate::lifetime;
 use crate::retry::{self, RetryPolicy};
 use crate::token::Token;
 
@@ -377,15 +378,20 @@ impl<A: Authenticator> Session<A> {
         let margin = self.inner.options.expiry_margin;
         if let Some(lifetime) = token.lifetime() {
             let margin = margin.min(lifetime / 2);
-            if now + margin >= token.issued_at() + lifetime {
-                return false;
+            // Checked: a clock or lifetime at the edge of `SystemTime` must not panic. An end
+            // that does not fit is "never"; a `now + margin` that does not fit is "expired".
+            if let Some(end) = lifetime::add(token.issued_at(), lifetime) {
+                match lifetime::add(now, margin) {
+                    Some(soon) if soon < end => {}
+                    _ => return false,
+                }
             }
         }
         if let Some(idle) = self.inner.auth.idle_timeout() {
             let margin = margin.min(idle / 2);
             let last = self.inner.last_used_ms.load(Ordering::Relaxed);
             let idle_for = millis(now).saturating_sub(last);
-            if Duration::from_millis(idle_for) + margin >= idle {
+            if Duration::from_millis(idle_for).saturating_add(margin) >= idle {
                 return false;
             }
         }
@@ -781,10 +787,9 @@ fn next_chore<A: Authenticator>(inner: &Inner<A>, now: SystemTime) -> Chore {
     let mut due: Option<(SystemTime, Chore)> = None;
     if let Some(interval) = inner.options.keep_alive {
         let last = inner.last_used_ms.load(Ordering::Relaxed);
-        due = Some((
-            UNIX_EPOCH + Duration::from_millis(last) + interval,
-            Chore::KeepAlive,
-        ));
+        if let Some(at) = lifetime::add(UNIX_EPOCH + Duration::from_millis(last), interval) {
+            due = Some((at, Chore::KeepAlive));
+        }
     }
     if inner.options.refresh_ahead
         && let Some(token) = inner.current.read().clone()
@@ -794,8 +799,10 @@ fn next_chore<A: Authenticator>(inner: &Inner<A>, now: SystemTime) -> Chore {
     {
         // The same arithmetic as `is_fresh`: once due, the token is no longer fresh.
         let margin = inner.options.expiry_margin.min(lifetime / 2);
-        let at = token.issued_at() + lifetime - margin;
-        if due.as_ref().is_none_or(|(other, _)| at < *other) {
+        let at = lifetime::add(token.issued_at(), lifetime - margin);
+        if let Some(at) = at
+            && due.as_ref().is_none_or(|(other, _)| at < *other)
+        {
             due = Some((at, Chore::Refresh));
         }
     }

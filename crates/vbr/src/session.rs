@@ -33,6 +33,7 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use restpoint_session::lifetime;
 use restpoint_session::{
     ApiError, AuthContext, AuthError, Authenticator, ConfigError, Context, Credentials, Error,
     ExposeSecret, HttpOptions, ProtocolViolation, Result, SecretString, Session, SessionOptions,
@@ -102,17 +103,36 @@ struct TokenResponse {
 
 impl TokenResponse {
     /// The access token's lifetime: `expires_in`, else `.expires` minus `.issued`, else
-    /// `.expires` minus `now` (when given). `None` when the answer says nothing usable.
-    fn lifetime(&self, now: Option<SystemTime>) -> Option<Duration> {
+    /// `.expires` minus `now` (when given). `Ok(None)` when the answer says nothing usable; an
+    /// `expires_in` of zero or absurdly long, or a `.expires` not after `.issued` (or `now`), is
+    /// a protocol error that says what the server sent. Sane long lifetimes are clamped.
+    fn lifetime(&self, context: &Context, now: Option<SystemTime>) -> Result<Option<Duration>> {
         if let Some(seconds) = self.expires_in {
-            return Some(Duration::from_secs(seconds));
+            return lifetime::checked_seconds(context, "expires_in", seconds).map(Some);
         }
-        let expires = parse_time(self.expires.as_deref()?)?;
+        let Some(text) = self.expires.as_deref() else {
+            return Ok(None);
+        };
+        let Some(expires) = parse_time(text) else {
+            return Ok(None);
+        };
         let from = match self.issued.as_deref().and_then(parse_time) {
             Some(issued) => issued,
-            None => chrono::DateTime::<chrono::Utc>::from(now?),
+            None => match now {
+                Some(now) => chrono::DateTime::<chrono::Utc>::from(now),
+                None => return Ok(None),
+            },
         };
-        Some((expires - from).to_std().unwrap_or(Duration::ZERO))
+        match (expires - from).to_std() {
+            Ok(span) if !span.is_zero() => {
+                lifetime::checked_seconds(context, ".expires", span.as_secs().max(1)).map(Some)
+            }
+            _ => Err(lifetime::invalid(
+                context,
+                ".expires",
+                format!("{text} (not after the time of issue)"),
+            )),
+        }
     }
 }
 
@@ -214,7 +234,7 @@ impl VbrAuth {
         body: TokenResponse,
         now: Option<SystemTime>,
     ) -> Result<Token> {
-        let lifetime = body.lifetime(now);
+        let lifetime = body.lifetime(context, now)?;
         let access = body.access_token.ok_or_else(|| {
             Error::protocol(
                 context.clone(),

@@ -36,6 +36,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderName};
+use restpoint_session::lifetime;
 use restpoint_session::{
     AuthContext, AuthError, Authenticator, ConfigError, Context, Credentials, Error, ExposeSecret,
     HttpOptions, ProtocolViolation, Result, SecretString, Session, SessionOptions, Token,
@@ -261,13 +262,19 @@ impl ZvmAuth {
         let tokens: OidcTokens = decode_json(&context, &body)?;
         let mut token = Token::new(tokens.access_token);
         if let Some(seconds) = tokens.expires_in {
-            token = token.with_lifetime(Duration::from_secs(seconds));
+            token =
+                token.with_lifetime(lifetime::checked_seconds(&context, "expires_in", seconds)?);
         }
         if let Some(refresh) = tokens.refresh_token {
             token = token.with_refresh_token(refresh);
         }
+        // Keycloak's `refresh_expires_in: 0` means "no expiry of its own" (offline tokens).
         if let Some(seconds) = tokens.refresh_expires_in.filter(|s| *s > 0) {
-            token = token.with_refresh_lifetime(Duration::from_secs(seconds));
+            token = token.with_refresh_lifetime(lifetime::checked_seconds(
+                &context,
+                "refresh_expires_in",
+                seconds,
+            )?);
         }
         Ok(Some(token))
     }
