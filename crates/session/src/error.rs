@@ -328,6 +328,13 @@ pub enum ProtocolViolation {
         /// What the server sent (a number or a time stamp; never a token).
         sent: String,
     },
+    /// A link the server sent that the origin policy refuses to follow (another scheme, a path
+    /// outside the API, plain http): nothing was sent to it.
+    #[error("link refused by the origin policy: {reason}")]
+    UntrustedLink {
+        /// Why (the scheme, or which rule); never the whole link, which may carry an id.
+        reason: String,
+    },
     /// Something else the protocol promises was missing, e.g. a `Rel="Delete"` link.
     #[error("missing {what}")]
     Missing {
@@ -430,6 +437,10 @@ pub enum ConfigError {
     /// The base URL is not a valid absolute http(s) URL.
     #[error("invalid base url")]
     InvalidUrl,
+    /// The base URL is plain `http`: credentials would cross the network unencrypted. Use
+    /// `https`, or opt in with the builder's `allow_insecure_http()`.
+    #[error("plain http base url refused; use https or opt in with allow_insecure_http()")]
+    InsecureHttp,
     /// No credentials were given to a builder that needs them.
     #[error("no credentials given")]
     MissingCredentials,

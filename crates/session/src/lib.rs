@@ -57,6 +57,7 @@ mod credentials;
 mod error;
 mod http;
 pub mod lifetime;
+pub mod origin;
 pub mod paging;
 pub mod poll;
 pub mod progenitor;

@@ -33,12 +33,12 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
-use restpoint_session::lifetime;
 use restpoint_session::{
     ApiError, AuthContext, AuthError, Authenticator, ConfigError, Context, Credentials, Error,
     ExposeSecret, HttpOptions, ProtocolViolation, Result, SecretString, Session, SessionOptions,
     Token, decode_json,
 };
+use restpoint_session::{lifetime, origin};
 use serde::Deserialize;
 
 /// The product name in errors and spans.
@@ -534,7 +534,8 @@ impl VbrSessionBuilder {
     /// Builds the HTTP client and logs on (unless `lazy`), so that wrong credentials or an
     /// untrusted certificate fail here.
     pub async fn build(self) -> Result<VbrSession> {
-        let base_url = parse_base_url(&self.base_url)?;
+        let allow_http = self.http.as_ref().is_ok_and(|h| h.allows_insecure_http());
+        let base_url = origin::parse_base_url(PRODUCT, &self.base_url, None, allow_http)?;
         let grant = self
             .grant
             .ok_or(Error::Config(ConfigError::MissingCredentials))?;
@@ -559,17 +560,4 @@ impl VbrSessionBuilder {
             api_version: self.api_version,
         })
     }
-}
-
-/// Parses an absolute http(s) base URL; the path gets a trailing `/` so that joins keep it.
-fn parse_base_url(raw: &str) -> Result<url::Url> {
-    let mut url = url::Url::parse(raw).map_err(|_| Error::Config(ConfigError::InvalidUrl))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
-        return Err(Error::Config(ConfigError::InvalidUrl));
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
 }

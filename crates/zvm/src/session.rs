@@ -36,12 +36,12 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderName};
-use restpoint_session::lifetime;
 use restpoint_session::{
     AuthContext, AuthError, Authenticator, ConfigError, Context, Credentials, Error, ExposeSecret,
     HttpOptions, ProtocolViolation, Result, SecretString, Session, SessionOptions, Token,
     decode_json,
 };
+use restpoint_session::{lifetime, origin};
 use serde::Deserialize;
 
 /// The product name in errors and spans.
@@ -651,7 +651,8 @@ impl ZvmSessionBuilder {
 
     /// Builds the HTTP client and logs on (unless `lazy`), detecting the protocol if asked.
     pub async fn build(self) -> Result<ZvmSession> {
-        let base_url = parse_base_url(&self.base_url)?;
+        let allow_http = self.http.as_ref().is_ok_and(|h| h.allows_insecure_http());
+        let base_url = origin::parse_base_url(PRODUCT, &self.base_url, Some("/v1"), allow_http)?;
         let credentials = self
             .credentials
             .ok_or(Error::Config(ConfigError::MissingCredentials))?;
@@ -666,35 +667,5 @@ impl ZvmSessionBuilder {
             session.logon().await?;
         }
         Ok(ZvmSession { session })
-    }
-}
-
-/// Parses the base URL and removes a trailing `/v1`.
-fn parse_base_url(raw: &str) -> Result<url::Url> {
-    let mut url = url::Url::parse(raw).map_err(|_| Error::Config(ConfigError::InvalidUrl))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
-        return Err(Error::Config(ConfigError::InvalidUrl));
-    }
-    let path = url.path().trim_end_matches('/');
-    let path = path.strip_suffix("/v1").unwrap_or(path).to_owned();
-    url.set_path(&format!("{path}/"));
-    Ok(url)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_url_loses_a_trailing_v1() {
-        assert_eq!(
-            parse_base_url("https://zvm:9669/v1/").unwrap().as_str(),
-            "https://zvm:9669/"
-        );
-        assert_eq!(
-            parse_base_url("https://zvm:9669").unwrap().as_str(),
-            "https://zvm:9669/"
-        );
-        assert!(parse_base_url("zvm:9669").is_err());
     }
 }
