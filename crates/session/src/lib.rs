@@ -61,6 +61,7 @@ pub mod origin;
 pub mod paging;
 pub mod poll;
 pub mod progenitor;
+mod relogon;
 pub mod retry;
 mod session;
 mod token;

@@ -14,6 +14,7 @@ use tracing::Instrument as _;
 
 use crate::error::{AuthError, Context, Error, Result};
 use crate::lifetime;
+use crate::relogon;
 use crate::retry::{self, RetryPolicy};
 use crate::token::Token;
 
@@ -630,9 +631,13 @@ impl<A: Authenticator> Session<A> {
     /// [`Session::authorize`] in `pre`. Re-authorises with the current token, sends, and after
     /// a 401 logs on once and retries once (when the request can be cloned).
     ///
-    /// Returns reqwest's own result type as `exec` must. When the re-logon fails or the request
-    /// cannot be replayed, the original 401 response is returned for the generated code to
-    /// report; the session error is logged at debug and the next call logs on again.
+    /// Returns reqwest's own result type as `exec` must. A call never goes out without a token:
+    /// when no token can be had (the logon failed) or it cannot be put on the request (not a
+    /// valid header value), nothing is sent and the result is an error. The session error
+    /// itself (the real cause: wrong password, account locked, TLS failure, …) is handed to
+    /// [`crate::progenitor::send`], which answers it instead of the generated client's error;
+    /// the same happens when the re-logon after a 401 fails (the 401 response is returned to
+    /// the generated code, but `send` answers the re-logon's error).
     pub async fn execute_with_relogon(
         &self,
         request: reqwest::Request,
@@ -644,10 +649,10 @@ impl<A: Authenticator> Session<A> {
             let mut request = request;
             let token = match self.token().await {
                 Ok(token) => token,
-                Err(_) => return self.inner.http.execute(request).await,
+                Err(error) => return self.not_sent(error).await,
             };
-            if self.inner.auth.authorize(&mut request, &token).is_err() {
-                return self.inner.http.execute(request).await;
+            if let Err(error) = self.inner.auth.authorize(&mut request, &token) {
+                return self.not_sent(error).await;
             }
             let retry = request.try_clone();
             let sent_at = self.now();
@@ -661,6 +666,7 @@ impl<A: Authenticator> Session<A> {
                 Ok(fresh) => fresh,
                 Err(error) => {
                     tracing::debug!(error = %error, "re-logon after 401 failed");
+                    relogon::report(error);
                     record(&response, started, false);
                     return Ok(response);
                 }
@@ -669,7 +675,8 @@ impl<A: Authenticator> Session<A> {
                 record(&response, started, false);
                 return Ok(response);
             };
-            if self.inner.auth.authorize(&mut retry, &fresh).is_err() {
+            if let Err(error) = self.inner.auth.authorize(&mut retry, &fresh) {
+                relogon::report(error);
                 return Ok(response);
             }
             drop(response);
@@ -682,6 +689,15 @@ impl<A: Authenticator> Session<A> {
         }
         .instrument(span)
         .await
+    }
+
+    /// Reports `error` to the enclosing [`crate::progenitor::send`] and answers reqwest's error
+    /// for "not sent": a request to an empty URL, which reqwest refuses before any connection
+    /// (it carries nothing of the call).
+    async fn not_sent(&self, error: Error) -> reqwest::Result<reqwest::Response> {
+        tracing::debug!(error = %error, "call not sent: no usable token");
+        relogon::report(error);
+        self.inner.http.get("").send().await
     }
 
     /// Ends the session on the server (the token is refused afterwards) and stops the
