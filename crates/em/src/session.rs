@@ -24,15 +24,15 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, COOKIE, HeaderName, HeaderValue};
-use restpoint_session::origin;
 use restpoint_session::{
     AuthContext, AuthError, Authenticator, ConfigError, Context, Credentials, Error, HttpOptions,
     ProtocolViolation, Result, Session, SessionOptions, Token,
 };
+use restpoint_session::{body, origin};
 
 use crate::error::ParseError;
 use crate::model::Version;
-use crate::xml::Resource;
+use crate::xml::{MAX_DOCUMENT_BYTES, Resource};
 use crate::{EnterpriseManager, LogonSession, parse_json, parse_xml};
 
 /// The product name in errors and spans.
@@ -203,10 +203,7 @@ impl EmAuth {
                 ProtocolViolation::UnexpectedStatus,
             ));
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, MAX_DOCUMENT_BYTES).await?;
         let root: EnterpriseManager = match self.format.parse(&body) {
             Ok(root) => root,
             Err(error) => {
@@ -295,10 +292,7 @@ impl Authenticator for EmAuth {
                     },
                 )
             })?;
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, MAX_DOCUMENT_BYTES).await?;
         let logon_session: LogonSession = self
             .format
             .parse(&body)
@@ -470,10 +464,7 @@ impl EmSession {
         let response = self.get(href).await?;
         let status = response.status();
         let context = Context::new(PRODUCT, format!("GET {}", T::ROOT)).with_status(status);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, MAX_DOCUMENT_BYTES).await?;
         if !status.is_success() {
             let message = self
                 .format()

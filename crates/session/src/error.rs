@@ -335,6 +335,13 @@ pub enum ProtocolViolation {
         /// Why (the scheme, or which rule); never the whole link, which may carry an id.
         reason: String,
     },
+    /// The answer's body was larger than the client reads for it (checked while reading; the
+    /// rest was not read).
+    #[error("body larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// Something else the protocol promises was missing, e.g. a `Rel="Delete"` link.
     #[error("missing {what}")]
     Missing {

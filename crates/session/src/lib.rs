@@ -52,6 +52,7 @@
 //!   it never reached the server), on the session clock.
 //! - The HTTP client keeps no cookie store (EM-06: a stale cookie would beat the header).
 
+pub mod body;
 mod builder;
 mod credentials;
 mod error;

@@ -38,7 +38,7 @@ use restpoint_session::{
     ExposeSecret, HttpOptions, ProtocolViolation, Result, SecretString, Session, SessionOptions,
     Token, decode_json,
 };
-use restpoint_session::{lifetime, origin};
+use restpoint_session::{body, lifetime, origin};
 use serde::Deserialize;
 
 /// The product name in errors and spans.
@@ -217,10 +217,7 @@ impl VbrAuth {
         let response = cx.execute(operation, request).await?;
         let status = response.status();
         let context = cx.context(operation).with_status(status);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, body::MAX_TOKEN_ANSWER_BYTES).await?;
         if !status.is_success() {
             return Err(error_from(context, status, &body, operation));
         }
@@ -382,7 +379,9 @@ impl Authenticator for VbrAuth {
             return Ok(());
         }
         let context = cx.context("logout").with_status(status);
-        let body = response.bytes().await.unwrap_or_default();
+        let body = body::read_limited(&context, response, body::MAX_TOKEN_ANSWER_BYTES)
+            .await
+            .unwrap_or_default();
         Err(error_from(context, status, &body, "logout"))
     }
 
@@ -465,10 +464,7 @@ impl VbrSession {
         let response = self.send(request).await?;
         let status = response.status();
         let context = context.with_status(status);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, body::MAX_TOKEN_ANSWER_BYTES).await?;
         if !status.is_success() {
             return Err(error_from(context, status, &body, "authorization_code"));
         }

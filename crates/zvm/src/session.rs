@@ -41,7 +41,7 @@ use restpoint_session::{
     HttpOptions, ProtocolViolation, Result, SecretString, Session, SessionOptions, Token,
     decode_json,
 };
-use restpoint_session::{lifetime, origin};
+use restpoint_session::{body, lifetime, origin};
 use serde::Deserialize;
 
 /// The product name in errors and spans.
@@ -237,10 +237,7 @@ impl ZvmAuth {
         ) {
             return Ok(None);
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, body::MAX_TOKEN_ANSWER_BYTES).await?;
         if !status.is_success() {
             // Keycloak answers a bad password or a used refresh token with 400/401
             // `invalid_grant`, a bad client with 401 `invalid_client`.
