@@ -342,6 +342,15 @@ pub enum ProtocolViolation {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A paged list the server answered inconsistently (an empty page while its total says more
+    /// remain, a page repeating the previous one, a list that never ends).
+    #[error("inconsistent paging at skip {skip}: {reason}")]
+    InconsistentPaging {
+        /// What the server did.
+        reason: &'static str,
+        /// The position of the page.
+        skip: u64,
+    },
     /// Something else the protocol promises was missing, e.g. a `Rel="Delete"` link.
     #[error("missing {what}")]
     Missing {
