@@ -104,7 +104,7 @@ pub fn rebase_href(
     if !same_origin(&resolved, base) {
         tracing::debug!(
             product = context.product(),
-            link_host = %cut(&resolved.host_str().unwrap_or_default().to_owned()),
+            link_host = %cut(resolved.host_str().unwrap_or_default()),
             link_port = resolved.port_or_known_default(),
             "link names another host or port than the configured one; rebased onto the configured origin"
         );
