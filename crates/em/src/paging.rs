@@ -32,7 +32,7 @@ mod sealed {
 
 /// An item the query service returns: an entity (`Job`, `BackupServer`, `Repository`, with
 /// `format=Entities`) or a reference (`Ref`, with `format=References`).
-pub trait Queried: sealed::Sealed + Send + Sized + 'static {
+pub trait Queried: sealed::Sealed + std::fmt::Debug + Send + Sized + 'static {
     /// The `format` parameter that returns this item.
     const FORMAT: &'static str;
 

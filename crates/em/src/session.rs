@@ -28,10 +28,11 @@ use restpoint_session::{
     AuthContext, AuthError, Authenticator, ConfigError, Context, Credentials, Error, HttpOptions,
     ProtocolViolation, Result, Session, SessionOptions, Token,
 };
+use restpoint_session::{body, origin};
 
 use crate::error::ParseError;
 use crate::model::Version;
-use crate::xml::Resource;
+use crate::xml::{MAX_DOCUMENT_BYTES, Resource};
 use crate::{EnterpriseManager, LogonSession, parse_json, parse_xml};
 
 /// The product name in errors and spans.
@@ -89,6 +90,7 @@ pub struct EmAuth {
     credentials: Credentials,
     version: Version,
     format: EmFormat,
+    allow_http: bool,
     discovered: Mutex<Discovered>,
 }
 
@@ -129,8 +131,15 @@ impl EmAuth {
             credentials,
             version,
             format,
+            allow_http: false,
             discovered: Mutex::new(Discovered::default()),
         }
+    }
+
+    /// Allows plain `http` links (and base URL); off by default.
+    pub fn with_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
     }
 
     /// The server's base URL (the API is under `api/`).
@@ -148,11 +157,19 @@ impl EmAuth {
         &self.version
     }
 
-    /// Resolves an `Href` (absolute, or relative to the base URL) to a URL.
+    /// Resolves an `Href` (absolute, or relative to the base URL) under the configured origin
+    /// ([`origin::rebase_href`]): a link under `/api/` naming another host (a real EM writes its
+    /// own host name into every `Href`) is rebased onto the base URL; another scheme, plain
+    /// http (unless allowed) or a path outside `/api/` is a
+    /// [`ProtocolViolation::UntrustedLink`], and nothing is sent.
     pub fn resolve(&self, href: &str) -> Result<url::Url> {
-        self.base_url
-            .join(href)
-            .map_err(|_| Error::Config(ConfigError::InvalidUrl))
+        origin::rebase_href(
+            &Context::new(PRODUCT, "resolve link"),
+            &self.base_url,
+            href,
+            "api/",
+            self.allow_http,
+        )
     }
 
     fn discovered(&self) -> std::sync::MutexGuard<'_, Discovered> {
@@ -186,10 +203,7 @@ impl EmAuth {
                 ProtocolViolation::UnexpectedStatus,
             ));
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, MAX_DOCUMENT_BYTES).await?;
         let root: EnterpriseManager = match self.format.parse(&body) {
             Ok(root) => root,
             Err(error) => {
@@ -278,10 +292,7 @@ impl Authenticator for EmAuth {
                     },
                 )
             })?;
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, MAX_DOCUMENT_BYTES).await?;
         let logon_session: LogonSession = self
             .format
             .parse(&body)
@@ -453,10 +464,7 @@ impl EmSession {
         let response = self.get(href).await?;
         let status = response.status();
         let context = Context::new(PRODUCT, format!("GET {}", T::ROOT)).with_status(status);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, MAX_DOCUMENT_BYTES).await?;
         if !status.is_success() {
             let message = self
                 .format()
@@ -522,46 +530,20 @@ impl EmSessionBuilder {
 
     /// Builds the HTTP client and logs on (unless `lazy`).
     pub async fn build(self) -> Result<EmSession> {
-        let base_url = parse_base_url(&self.base_url)?;
+        let http = self.http?;
+        let allow_http = http.allows_insecure_http();
+        let base_url = origin::parse_base_url(PRODUCT, &self.base_url, Some("/api"), allow_http)?;
         let credentials = self
             .credentials
             .ok_or(Error::Config(ConfigError::MissingCredentials))?;
-        let http = self.http?.build_client(PRODUCT)?;
+        let http = http.build_client(PRODUCT)?;
         let options = self.options.keep_alive(self.keep_alive);
-        let auth = EmAuth::new(base_url, credentials, self.version, self.format);
+        let auth = EmAuth::new(base_url, credentials, self.version, self.format)
+            .with_insecure_http(allow_http);
         let session = Session::with_options(auth, http, options);
         if !self.lazy {
             session.logon().await?;
         }
         Ok(EmSession { session })
-    }
-}
-
-/// Parses the base URL and removes a trailing `/api`.
-fn parse_base_url(raw: &str) -> Result<url::Url> {
-    let mut url = url::Url::parse(raw).map_err(|_| Error::Config(ConfigError::InvalidUrl))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
-        return Err(Error::Config(ConfigError::InvalidUrl));
-    }
-    let path = url.path().trim_end_matches('/');
-    let path = path.strip_suffix("/api").unwrap_or(path).to_owned();
-    url.set_path(&format!("{path}/"));
-    Ok(url)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_url_loses_a_trailing_api() {
-        assert_eq!(
-            parse_base_url("https://em:9398/api/").unwrap().as_str(),
-            "https://em:9398/"
-        );
-        assert_eq!(
-            parse_base_url("https://em:9398").unwrap().as_str(),
-            "https://em:9398/"
-        );
     }
 }

@@ -1,6 +1,7 @@
 //! The connection setters every product's session builder shares.
 
-/// Adds `ca_pem`, `http_options`, `danger_accept_invalid_certs`, `clock` and `session_options`
+/// Adds `ca_pem`, `http_options`, `danger_accept_invalid_certs`, `allow_insecure_http`, `clock`
+/// and `session_options`
 /// to a product's session builder; the builder must have the fields
 /// `http: Result<HttpOptions>` and `options: SessionOptions`.
 ///
@@ -23,6 +24,13 @@ macro_rules! connection_setters {
         /// Accepts any server certificate (logged as a warning). For labs only.
         pub fn danger_accept_invalid_certs(mut self, insecure: bool) -> Self {
             self.http = self.http.map(|h| h.danger_accept_invalid_certs(insecure));
+            self
+        }
+
+        /// Allows a plain `http://` base URL (refused by default; logged as a warning when
+        /// used). Set it after `http_options`, which replaces the HTTP options.
+        pub fn allow_insecure_http(mut self) -> Self {
+            self.http = self.http.map(|h| h.allow_insecure_http(true));
             self
         }
 

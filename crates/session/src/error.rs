@@ -319,6 +319,38 @@ pub enum ProtocolViolation {
     /// The server answered with a status the protocol does not allow here.
     #[error("unexpected status")]
     UnexpectedStatus,
+    /// A token lifetime the session cannot use: zero, absurdly long (it would overflow the
+    /// clock), or a `.expires` that is already past. Says what the server sent.
+    #[error("unusable token lifetime in {field}: the server sent {sent}")]
+    InvalidLifetime {
+        /// The field, e.g. `expires_in` or `.expires`.
+        field: &'static str,
+        /// What the server sent (a number or a time stamp; never a token).
+        sent: String,
+    },
+    /// A link the server sent that the origin policy refuses to follow (another scheme, a path
+    /// outside the API, plain http): nothing was sent to it.
+    #[error("link refused by the origin policy: {reason}")]
+    UntrustedLink {
+        /// Why (the scheme, or which rule); never the whole link, which may carry an id.
+        reason: String,
+    },
+    /// The answer's body was larger than the client reads for it (checked while reading; the
+    /// rest was not read).
+    #[error("body larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A paged list the server answered inconsistently (an empty page while its total says more
+    /// remain, a page repeating the previous one, a list that never ends).
+    #[error("inconsistent paging at skip {skip}: {reason}")]
+    InconsistentPaging {
+        /// What the server did.
+        reason: &'static str,
+        /// The position of the page.
+        skip: u64,
+    },
     /// Something else the protocol promises was missing, e.g. a `Rel="Delete"` link.
     #[error("missing {what}")]
     Missing {
@@ -421,6 +453,10 @@ pub enum ConfigError {
     /// The base URL is not a valid absolute http(s) URL.
     #[error("invalid base url")]
     InvalidUrl,
+    /// The base URL is plain `http`: credentials would cross the network unencrypted. Use
+    /// `https`, or opt in with the builder's `allow_insecure_http()`.
+    #[error("plain http base url refused; use https or opt in with allow_insecure_http()")]
+    InsecureHttp,
     /// No credentials were given to a builder that needs them.
     #[error("no credentials given")]
     MissingCredentials,

@@ -5,6 +5,9 @@
 //! the system roots) or [`HttpOptions::ca_pem_only`] (the only roots). Switching checks off needs
 //! the explicit [`HttpOptions::danger_accept_invalid_certs`] and logs a warning once per client.
 //!
+//! Plain `http` is refused (reqwest's `https_only`) unless [`HttpOptions::allow_insecure_http`]
+//! is on, and redirects are never followed.
+//!
 //! The client never keeps a cookie store: EM prefers the cookie over the `X-RestSvcSessionId`
 //! header (EM-06), so a stale cookie after a re-logon would defeat it.
 
@@ -20,6 +23,7 @@ pub struct HttpOptions {
     ca_certs: Vec<reqwest::Certificate>,
     ca_only: bool,
     insecure: bool,
+    allow_http: bool,
     connect_timeout: Duration,
     request_timeout: Duration,
     pool_idle_timeout: Duration,
@@ -33,6 +37,7 @@ impl std::fmt::Debug for HttpOptions {
             .field("n_ca_certs", &self.ca_certs.len())
             .field("ca_only", &self.ca_only)
             .field("insecure", &self.insecure)
+            .field("allow_http", &self.allow_http)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field(
@@ -49,6 +54,7 @@ impl Default for HttpOptions {
             ca_certs: Vec::new(),
             ca_only: false,
             insecure: false,
+            allow_http: false,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(120),
             pool_idle_timeout: Duration::from_secs(60),
@@ -90,6 +96,18 @@ impl HttpOptions {
         self
     }
 
+    /// Allows plain `http` base URLs and links (refused by default: credentials and tokens
+    /// would cross the network unencrypted). Parsing such a base URL logs a warning.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Whether plain `http` is allowed ([`HttpOptions::allow_insecure_http`]).
+    pub fn allows_insecure_http(&self) -> bool {
+        self.allow_http
+    }
+
     /// Time allowed to open a connection (TCP and TLS).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -127,8 +145,10 @@ impl HttpOptions {
             .pool_idle_timeout(self.pool_idle_timeout)
             .user_agent(self.user_agent.clone())
             .default_headers(self.default_headers.clone())
+            // Never follow a redirect: it could carry the credentials or the token to another
+            // origin (the origin policy, see `crate::origin`). A 3xx is returned as it is.
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(false);
+            .https_only(!self.allow_http);
         if !self.ca_certs.is_empty() {
             builder = if self.ca_only {
                 builder.tls_certs_only(self.ca_certs.iter().cloned())

@@ -21,6 +21,12 @@
 //! - [`poll`]: [`poll::wait_for`], a poll loop on the session clock with a timeout, progress
 //!   callback and a typed [`poll::Outcome`]; the product crates wire it to their tasks.
 //!
+//! - [`origin`]: the one base-URL parser of the products and the origin policy for links
+//!   (credentials and tokens go only to the configured origin; plain http only on request).
+//! - [`lifetime`]: token lifetimes checked (zero or absurd refused, long ones clamped) before
+//!   any time arithmetic.
+//! - [`body`]: answers read with a limit enforced while reading.
+//!
 //! # Using it from a progenitor client
 //! Generate with the session as the inner type and `HooksMode::Expected`, then invoke
 //! [`impl_client_hooks!`] in the product crate (`impl_client_hooks!(generated::Client,
@@ -51,14 +57,22 @@
 //!   3 attempts; idempotent methods on connection errors, 429, 502, 503, 504; a `POST` only when
 //!   it never reached the server), on the session clock.
 //! - The HTTP client keeps no cookie store (EM-06: a stale cookie would beat the header).
+//! - Credentials and tokens go only to the configured origin: redirects are never followed,
+//!   links are rebased or refused by [`origin::rebase_href`], plain http needs an explicit switch.
+//! - A call never goes out without a token: [`Session::execute_with_relogon`] answers an error
+//!   (and [`progenitor::send`] the session's real cause) when none can be put on it.
 
+pub mod body;
 mod builder;
 mod credentials;
 mod error;
 mod http;
+pub mod lifetime;
+pub mod origin;
 pub mod paging;
 pub mod poll;
 pub mod progenitor;
+mod relogon;
 pub mod retry;
 mod secret_field;
 mod session;

@@ -2,9 +2,14 @@
 //!
 //! The product crates supply one closure that fetches one page (`skip`, `limit`) and reads the
 //! product's envelope into a [`Page`]; this module turns it into a stream that asks for the next
-//! page only when the previous one is consumed. The stream ends after a page shorter than the
-//! page size, an empty page, or once `skip` reaches the total the server reported. An error
-//! ends the stream after it is yielded.
+//! page only when the previous one is consumed.
+//!
+//! When the server reports a total, the stream trusts it: it ends once `skip` reaches the total,
+//! and a page shorter than the page size does not end it while the total says more remain.
+//! Without a total, a short or empty page ends it. A server that cannot be trusted ends the
+//! stream with a typed [`ProtocolViolation::InconsistentPaging`], never an endless loop: an empty
+//! page while its total says more remain, a page that repeats the previous one, or more than
+//! [`MAX_ITEMS`] items. An error ends the stream after it is yielded.
 //!
 //! ```text
 //! use futures::TryStreamExt as _;
@@ -21,7 +26,10 @@ use std::pin::Pin;
 
 use futures::stream::{self, Stream, StreamExt as _};
 
-use crate::error::Result;
+use crate::error::{Context, Error, ProtocolViolation, Result};
+
+/// The most items one stream yields before it ends with an error (a server that pages forever).
+pub const MAX_ITEMS: u64 = 10_000_000;
 
 /// A boxed stream of results, as the product crates return them.
 pub type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'a>>;
@@ -49,12 +57,37 @@ struct Cursor<F> {
     fetch: F,
     skip: u64,
     done: bool,
+    previous: Option<u64>,
+}
+
+/// A hash of the items' `Debug` form, fed to the hasher without building a string: tells a
+/// repeated page from a new one.
+fn fingerprint<T: std::fmt::Debug>(items: &[T]) -> u64 {
+    use std::hash::Hasher as _;
+    struct Feed(std::collections::hash_map::DefaultHasher);
+    impl std::fmt::Write for Feed {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut feed = Feed(std::collections::hash_map::DefaultHasher::new());
+    let _ = std::fmt::write(&mut feed, format_args!("{items:?}"));
+    feed.0.finish()
+}
+
+fn inconsistent(reason: &'static str, skip: u64) -> Error {
+    Error::protocol(
+        Context::new("paging", "next page"),
+        ProtocolViolation::InconsistentPaging { reason, skip },
+    )
 }
 
 /// A stream of pages: `fetch(skip, limit)` is called for each page, lazily, with `limit` =
 /// `page_size` (at least 1).
 pub fn pages<T, F, Fut>(page_size: u32, fetch: F) -> impl Stream<Item = Result<Page<T>>>
 where
+    T: std::fmt::Debug,
     F: FnMut(u64, u32) -> Fut,
     Fut: Future<Output = Result<Page<T>>>,
 {
@@ -63,6 +96,7 @@ where
         fetch,
         skip: 0,
         done: false,
+        previous: None,
     };
     stream::unfold(cursor, move |mut cursor| async move {
         if cursor.done {
@@ -73,10 +107,38 @@ where
         match (cursor.fetch)(skip, limit).await {
             Ok(page) => {
                 let n = page.items.len() as u64;
+                let more_by_total = page.total.map(|total| skip < total);
+                if n == 0 {
+                    cursor.done = true;
+                    if more_by_total == Some(true) {
+                        let error =
+                            inconsistent("empty page while the total says more remain", skip);
+                        return Some((Err(error), cursor));
+                    }
+                    return Some((Ok(page), cursor));
+                }
+                let print = fingerprint(&page.items);
+                if cursor.previous == Some(print) {
+                    cursor.done = true;
+                    return Some((
+                        Err(inconsistent("page repeats the previous one", skip)),
+                        cursor,
+                    ));
+                }
+                cursor.previous = Some(print);
                 cursor.skip = skip.saturating_add(n);
-                cursor.done = n == 0
-                    || n < u64::from(limit)
-                    || page.total.is_some_and(|total| cursor.skip >= total);
+                if cursor.skip > MAX_ITEMS {
+                    cursor.done = true;
+                    return Some((
+                        Err(inconsistent("more items than a stream yields", skip)),
+                        cursor,
+                    ));
+                }
+                cursor.done = match page.total {
+                    // Trusted: a short page does not end the list while the total says more.
+                    Some(total) => cursor.skip >= total,
+                    None => n < u64::from(limit),
+                };
                 Some((Ok(page), cursor))
             }
             Err(error) => {
@@ -90,6 +152,7 @@ where
 /// A stream of the items of all pages, fetched lazily `page_size` at a time.
 pub fn items<T, F, Fut>(page_size: u32, fetch: F) -> impl Stream<Item = Result<T>>
 where
+    T: std::fmt::Debug,
     F: FnMut(u64, u32) -> Fut,
     Fut: Future<Output = Result<Page<T>>>,
 {
@@ -141,6 +204,75 @@ mod tests {
                 expected_calls,
                 "{n_items} {total}"
             );
+        }
+    }
+
+    /// Pages of `served(skip, limit)` with a total of `total`.
+    fn server(
+        total: Option<u64>,
+        served: impl Fn(u64, u32) -> Vec<u64>,
+        calls: Arc<AtomicU32>,
+    ) -> impl FnMut(u64, u32) -> std::future::Ready<Result<Page<u64>>> {
+        move |skip, limit| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(Ok(Page::new(served(skip, limit), total)))
+        }
+    }
+
+    fn paging_error(result: &Result<u64>) -> Option<&'static str> {
+        match result {
+            Err(Error::Protocol {
+                violation: ProtocolViolation::InconsistentPaging { reason, .. },
+                ..
+            }) => Some(reason),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_short_page_does_not_end_the_stream_while_the_total_says_more_remain() {
+        // The server caps pages at 7 items whatever the limit asked (10); total 25.
+        let calls = Arc::new(AtomicU32::new(0));
+        let capped = |skip: u64, limit: u32| (skip..25).take(limit.min(7) as usize).collect();
+        let all: Vec<u64> = items(10, server(Some(25), capped, calls.clone()))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(all, (0..25).collect::<Vec<_>>());
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn a_total_that_lies_ends_in_a_typed_error() {
+        // Total 100, but only 15 items exist: the empty page at 15 contradicts it.
+        let calls = Arc::new(AtomicU32::new(0));
+        let short = |skip: u64, limit: u32| (skip..15).take(limit as usize).collect();
+        let results: Vec<Result<u64>> = items(10, server(Some(100), short, calls.clone()))
+            .collect()
+            .await;
+        assert_eq!(results.len(), 16);
+        assert_eq!(
+            paging_error(&results[15]),
+            Some("empty page while the total says more remain")
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_page_ends_in_a_typed_error_not_an_endless_loop() {
+        // The server ignores `skip` and always answers the first page, with and without a total.
+        for total in [Some(1_000_000), None] {
+            let calls = Arc::new(AtomicU32::new(0));
+            let first = |_: u64, limit: u32| (0..u64::from(limit)).collect();
+            let results: Vec<Result<u64>> = items(10, server(total, first, calls.clone()))
+                .collect()
+                .await;
+            assert_eq!(results.len(), 11, "{total:?}");
+            assert_eq!(
+                paging_error(&results[10]),
+                Some("page repeats the previous one")
+            );
+            assert_eq!(calls.load(Ordering::SeqCst), 2);
         }
     }
 

@@ -120,10 +120,16 @@ where
     E: serde::Serialize,
 {
     session.token().await?;
-    request
-        .await
-        .map(ResponseValue::into_inner)
-        .map_err(|error| from_generated(Context::new(session.product(), operation), error))
+    let (result, failure) = crate::relogon::collect(request).await;
+    match (result, failure) {
+        (Ok(value), _) => Ok(value.into_inner()),
+        // The session's own error (a failed re-logon, an unusable token) is the real cause.
+        (Err(_), Some(error)) => Err(error),
+        (Err(error), None) => Err(from_generated(
+            Context::new(session.product(), operation),
+            error,
+        )),
+    }
 }
 
 /// Converts the error of a generated operation into [`Error`].

@@ -13,6 +13,8 @@ use restpoint_clock::{SharedClock, SystemClock};
 use tracing::Instrument as _;
 
 use crate::error::{AuthError, Context, Error, Result};
+use crate::lifetime;
+use crate::relogon;
 use crate::retry::{self, RetryPolicy};
 use crate::token::Token;
 
@@ -377,15 +379,20 @@ impl<A: Authenticator> Session<A> {
         let margin = self.inner.options.expiry_margin;
         if let Some(lifetime) = token.lifetime() {
             let margin = margin.min(lifetime / 2);
-            if now + margin >= token.issued_at() + lifetime {
-                return false;
+            // Checked: a clock or lifetime at the edge of `SystemTime` must not panic. An end
+            // that does not fit is "never"; a `now + margin` that does not fit is "expired".
+            if let Some(end) = lifetime::add(token.issued_at(), lifetime) {
+                match lifetime::add(now, margin) {
+                    Some(soon) if soon < end => {}
+                    _ => return false,
+                }
             }
         }
         if let Some(idle) = self.inner.auth.idle_timeout() {
             let margin = margin.min(idle / 2);
             let last = self.inner.last_used_ms.load(Ordering::Relaxed);
             let idle_for = millis(now).saturating_sub(last);
-            if Duration::from_millis(idle_for) + margin >= idle {
+            if Duration::from_millis(idle_for).saturating_add(margin) >= idle {
                 return false;
             }
         }
@@ -624,9 +631,13 @@ impl<A: Authenticator> Session<A> {
     /// [`Session::authorize`] in `pre`. Re-authorises with the current token, sends, and after
     /// a 401 logs on once and retries once (when the request can be cloned).
     ///
-    /// Returns reqwest's own result type as `exec` must. When the re-logon fails or the request
-    /// cannot be replayed, the original 401 response is returned for the generated code to
-    /// report; the session error is logged at debug and the next call logs on again.
+    /// Returns reqwest's own result type as `exec` must. A call never goes out without a token:
+    /// when no token can be had (the logon failed) or it cannot be put on the request (not a
+    /// valid header value), nothing is sent and the result is an error. The session error
+    /// itself (the real cause: wrong password, account locked, TLS failure, …) is handed to
+    /// [`crate::progenitor::send`], which answers it instead of the generated client's error;
+    /// the same happens when the re-logon after a 401 fails (the 401 response is returned to
+    /// the generated code, but `send` answers the re-logon's error).
     pub async fn execute_with_relogon(
         &self,
         request: reqwest::Request,
@@ -638,10 +649,10 @@ impl<A: Authenticator> Session<A> {
             let mut request = request;
             let token = match self.token().await {
                 Ok(token) => token,
-                Err(_) => return self.inner.http.execute(request).await,
+                Err(error) => return self.not_sent(error).await,
             };
-            if self.inner.auth.authorize(&mut request, &token).is_err() {
-                return self.inner.http.execute(request).await;
+            if let Err(error) = self.inner.auth.authorize(&mut request, &token) {
+                return self.not_sent(error).await;
             }
             let retry = request.try_clone();
             let sent_at = self.now();
@@ -655,6 +666,7 @@ impl<A: Authenticator> Session<A> {
                 Ok(fresh) => fresh,
                 Err(error) => {
                     tracing::debug!(error = %error, "re-logon after 401 failed");
+                    relogon::report(error);
                     record(&response, started, false);
                     return Ok(response);
                 }
@@ -663,7 +675,8 @@ impl<A: Authenticator> Session<A> {
                 record(&response, started, false);
                 return Ok(response);
             };
-            if self.inner.auth.authorize(&mut retry, &fresh).is_err() {
+            if let Err(error) = self.inner.auth.authorize(&mut retry, &fresh) {
+                relogon::report(error);
                 return Ok(response);
             }
             drop(response);
@@ -676,6 +689,15 @@ impl<A: Authenticator> Session<A> {
         }
         .instrument(span)
         .await
+    }
+
+    /// Reports `error` to the enclosing [`crate::progenitor::send`] and answers reqwest's error
+    /// for "not sent": a request to an empty URL, which reqwest refuses before any connection
+    /// (it carries nothing of the call).
+    async fn not_sent(&self, error: Error) -> reqwest::Result<reqwest::Response> {
+        tracing::debug!(error = %error, "call not sent: no usable token");
+        relogon::report(error);
+        self.inner.http.get("").send().await
     }
 
     /// Ends the session on the server (the token is refused afterwards) and stops the
@@ -781,10 +803,9 @@ fn next_chore<A: Authenticator>(inner: &Inner<A>, now: SystemTime) -> Chore {
     let mut due: Option<(SystemTime, Chore)> = None;
     if let Some(interval) = inner.options.keep_alive {
         let last = inner.last_used_ms.load(Ordering::Relaxed);
-        due = Some((
-            UNIX_EPOCH + Duration::from_millis(last) + interval,
-            Chore::KeepAlive,
-        ));
+        if let Some(at) = lifetime::add(UNIX_EPOCH + Duration::from_millis(last), interval) {
+            due = Some((at, Chore::KeepAlive));
+        }
     }
     if inner.options.refresh_ahead
         && let Some(token) = inner.current.read().clone()
@@ -794,8 +815,10 @@ fn next_chore<A: Authenticator>(inner: &Inner<A>, now: SystemTime) -> Chore {
     {
         // The same arithmetic as `is_fresh`: once due, the token is no longer fresh.
         let margin = inner.options.expiry_margin.min(lifetime / 2);
-        let at = token.issued_at() + lifetime - margin;
-        if due.as_ref().is_none_or(|(other, _)| at < *other) {
+        let at = lifetime::add(token.issued_at(), lifetime - margin);
+        if let Some(at) = at
+            && due.as_ref().is_none_or(|(other, _)| at < *other)
+        {
             due = Some((at, Chore::Refresh));
         }
     }

@@ -43,15 +43,17 @@ impl Token {
         self
     }
 
-    /// How long the token lives after it is issued (`expires_in`).
+    /// How long the token lives after it is issued (`expires_in`), clamped to
+    /// [`MAX_LIFETIME`](crate::lifetime::MAX_LIFETIME).
     pub fn with_lifetime(mut self, lifetime: Duration) -> Self {
-        self.lifetime = Some(lifetime);
+        self.lifetime = Some(crate::lifetime::clamp(lifetime));
         self
     }
 
-    /// How long the refresh token lives after it is issued (`refresh_expires_in`).
+    /// How long the refresh token lives after it is issued (`refresh_expires_in`), clamped to
+    /// [`MAX_LIFETIME`](crate::lifetime::MAX_LIFETIME).
     pub fn with_refresh_lifetime(mut self, lifetime: Duration) -> Self {
-        self.refresh_lifetime = Some(lifetime);
+        self.refresh_lifetime = Some(crate::lifetime::clamp(lifetime));
         self
     }
 
@@ -98,15 +100,16 @@ impl Token {
         self.generation
     }
 
-    /// When the token expires, if it has a lifetime.
+    /// When the token expires, if it has a lifetime (and the time fits in a `SystemTime`).
     pub fn expires_at(&self) -> Option<SystemTime> {
-        self.lifetime.map(|l| self.issued_at + l)
+        self.lifetime
+            .and_then(|l| crate::lifetime::add(self.issued_at, l))
     }
 
     /// Whether the refresh token is known to have expired at `now`.
     pub fn refresh_expired(&self, now: SystemTime) -> bool {
         match self.refresh_lifetime {
-            Some(l) => now >= self.issued_at + l,
+            Some(l) => crate::lifetime::add(self.issued_at, l).is_some_and(|end| now >= end),
             None => false,
         }
     }

@@ -46,7 +46,7 @@ use crate::generated::types;
 /// A list answer of VBR: a page of items and where it sits in the whole result.
 pub trait Envelope {
     /// The item type (`JobModel`, `SessionModel`, ...).
-    type Item;
+    type Item: std::fmt::Debug;
 
     /// The items and the reported total.
     fn into_page(self) -> Page<Self::Item>;
@@ -106,7 +106,7 @@ mod sealed {
 
 /// An item of a collection that [`VbrPaging`] lists. Implemented for `JobModel`,
 /// `SessionModel`, `BackupModel` and `RepositoryModel`.
-pub trait Listed: sealed::Sealed + Send + Sized + 'static {
+pub trait Listed: sealed::Sealed + std::fmt::Debug + Send + Sized + 'static {
     /// Fetches one page.
     fn fetch(
         client: &VbrClient,

@@ -38,6 +38,7 @@ use restpoint_session::{
     ExposeSecret, HttpOptions, ProtocolViolation, Result, SecretString, Session, SessionOptions,
     Token, decode_json,
 };
+use restpoint_session::{body, lifetime, origin};
 use serde::Deserialize;
 
 /// The product name in errors and spans.
@@ -102,17 +103,36 @@ struct TokenResponse {
 
 impl TokenResponse {
     /// The access token's lifetime: `expires_in`, else `.expires` minus `.issued`, else
-    /// `.expires` minus `now` (when given). `None` when the answer says nothing usable.
-    fn lifetime(&self, now: Option<SystemTime>) -> Option<Duration> {
+    /// `.expires` minus `now` (when given). `Ok(None)` when the answer says nothing usable; an
+    /// `expires_in` of zero or absurdly long, or a `.expires` not after `.issued` (or `now`), is
+    /// a protocol error that says what the server sent. Sane long lifetimes are clamped.
+    fn lifetime(&self, context: &Context, now: Option<SystemTime>) -> Result<Option<Duration>> {
         if let Some(seconds) = self.expires_in {
-            return Some(Duration::from_secs(seconds));
+            return lifetime::checked_seconds(context, "expires_in", seconds).map(Some);
         }
-        let expires = parse_time(self.expires.as_deref()?)?;
+        let Some(text) = self.expires.as_deref() else {
+            return Ok(None);
+        };
+        let Some(expires) = parse_time(text) else {
+            return Ok(None);
+        };
         let from = match self.issued.as_deref().and_then(parse_time) {
             Some(issued) => issued,
-            None => chrono::DateTime::<chrono::Utc>::from(now?),
+            None => match now {
+                Some(now) => chrono::DateTime::<chrono::Utc>::from(now),
+                None => return Ok(None),
+            },
         };
-        Some((expires - from).to_std().unwrap_or(Duration::ZERO))
+        match (expires - from).to_std() {
+            Ok(span) if !span.is_zero() => {
+                lifetime::checked_seconds(context, ".expires", span.as_secs().max(1)).map(Some)
+            }
+            _ => Err(lifetime::invalid(
+                context,
+                ".expires",
+                format!("{text} (not after the time of issue)"),
+            )),
+        }
     }
 }
 
@@ -197,10 +217,7 @@ impl VbrAuth {
         let response = cx.execute(operation, request).await?;
         let status = response.status();
         let context = cx.context(operation).with_status(status);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, body::MAX_TOKEN_ANSWER_BYTES).await?;
         if !status.is_success() {
             return Err(error_from(context, status, &body, operation));
         }
@@ -214,7 +231,7 @@ impl VbrAuth {
         body: TokenResponse,
         now: Option<SystemTime>,
     ) -> Result<Token> {
-        let lifetime = body.lifetime(now);
+        let lifetime = body.lifetime(context, now)?;
         let access = body.access_token.ok_or_else(|| {
             Error::protocol(
                 context.clone(),
@@ -362,7 +379,9 @@ impl Authenticator for VbrAuth {
             return Ok(());
         }
         let context = cx.context("logout").with_status(status);
-        let body = response.bytes().await.unwrap_or_default();
+        let body = body::read_limited(&context, response, body::MAX_TOKEN_ANSWER_BYTES)
+            .await
+            .unwrap_or_default();
         Err(error_from(context, status, &body, "logout"))
     }
 
@@ -445,10 +464,7 @@ impl VbrSession {
         let response = self.send(request).await?;
         let status = response.status();
         let context = context.with_status(status);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, body::MAX_TOKEN_ANSWER_BYTES).await?;
         if !status.is_success() {
             return Err(error_from(context, status, &body, "authorization_code"));
         }
@@ -514,7 +530,8 @@ impl VbrSessionBuilder {
     /// Builds the HTTP client and logs on (unless `lazy`), so that wrong credentials or an
     /// untrusted certificate fail here.
     pub async fn build(self) -> Result<VbrSession> {
-        let base_url = parse_base_url(&self.base_url)?;
+        let allow_http = self.http.as_ref().is_ok_and(|h| h.allows_insecure_http());
+        let base_url = origin::parse_base_url(PRODUCT, &self.base_url, None, allow_http)?;
         let grant = self
             .grant
             .ok_or(Error::Config(ConfigError::MissingCredentials))?;
@@ -539,17 +556,4 @@ impl VbrSessionBuilder {
             api_version: self.api_version,
         })
     }
-}
-
-/// Parses an absolute http(s) base URL; the path gets a trailing `/` so that joins keep it.
-fn parse_base_url(raw: &str) -> Result<url::Url> {
-    let mut url = url::Url::parse(raw).map_err(|_| Error::Config(ConfigError::InvalidUrl))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
-        return Err(Error::Config(ConfigError::InvalidUrl));
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
 }

@@ -41,6 +41,7 @@ use restpoint_session::{
     HttpOptions, ProtocolViolation, Result, SecretString, Session, SessionOptions, Token,
     decode_json,
 };
+use restpoint_session::{body, lifetime, origin};
 use serde::Deserialize;
 
 /// The product name in errors and spans.
@@ -236,10 +237,7 @@ impl ZvmAuth {
         ) {
             return Ok(None);
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = body::read_limited(&context, response, body::MAX_TOKEN_ANSWER_BYTES).await?;
         if !status.is_success() {
             // Keycloak answers a bad password or a used refresh token with 400/401
             // `invalid_grant`, a bad client with 401 `invalid_client`.
@@ -261,13 +259,19 @@ impl ZvmAuth {
         let tokens: OidcTokens = decode_json(&context, &body)?;
         let mut token = Token::new(tokens.access_token);
         if let Some(seconds) = tokens.expires_in {
-            token = token.with_lifetime(Duration::from_secs(seconds));
+            token =
+                token.with_lifetime(lifetime::checked_seconds(&context, "expires_in", seconds)?);
         }
         if let Some(refresh) = tokens.refresh_token {
             token = token.with_refresh_token(refresh);
         }
+        // Keycloak's `refresh_expires_in: 0` means "no expiry of its own" (offline tokens).
         if let Some(seconds) = tokens.refresh_expires_in.filter(|s| *s > 0) {
-            token = token.with_refresh_lifetime(Duration::from_secs(seconds));
+            token = token.with_refresh_lifetime(lifetime::checked_seconds(
+                &context,
+                "refresh_expires_in",
+                seconds,
+            )?);
         }
         Ok(Some(token))
     }
@@ -644,7 +648,8 @@ impl ZvmSessionBuilder {
 
     /// Builds the HTTP client and logs on (unless `lazy`), detecting the protocol if asked.
     pub async fn build(self) -> Result<ZvmSession> {
-        let base_url = parse_base_url(&self.base_url)?;
+        let allow_http = self.http.as_ref().is_ok_and(|h| h.allows_insecure_http());
+        let base_url = origin::parse_base_url(PRODUCT, &self.base_url, Some("/v1"), allow_http)?;
         let credentials = self
             .credentials
             .ok_or(Error::Config(ConfigError::MissingCredentials))?;
@@ -659,35 +664,5 @@ impl ZvmSessionBuilder {
             session.logon().await?;
         }
         Ok(ZvmSession { session })
-    }
-}
-
-/// Parses the base URL and removes a trailing `/v1`.
-fn parse_base_url(raw: &str) -> Result<url::Url> {
-    let mut url = url::Url::parse(raw).map_err(|_| Error::Config(ConfigError::InvalidUrl))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
-        return Err(Error::Config(ConfigError::InvalidUrl));
-    }
-    let path = url.path().trim_end_matches('/');
-    let path = path.strip_suffix("/v1").unwrap_or(path).to_owned();
-    url.set_path(&format!("{path}/"));
-    Ok(url)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_url_loses_a_trailing_v1() {
-        assert_eq!(
-            parse_base_url("https://zvm:9669/v1/").unwrap().as_str(),
-            "https://zvm:9669/"
-        );
-        assert_eq!(
-            parse_base_url("https://zvm:9669").unwrap().as_str(),
-            "https://zvm:9669/"
-        );
-        assert!(parse_base_url("zvm:9669").is_err());
     }
 }

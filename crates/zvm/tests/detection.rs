@@ -276,6 +276,7 @@ async fn the_probe_carries_no_credential_and_credentials_go_only_to_the_right_en
     for appliance in [true, false] {
         let (url, seen) = recording_server(appliance).await;
         let zvm = ZvmSession::builder(&url)
+            .allow_insecure_http()
             .credentials(Credentials::new(USER, PASSWORD))
             .build()
             .await
@@ -375,6 +376,7 @@ async fn an_unexpected_probe_answer_is_a_protocol_error_and_sends_no_credential(
     let url = format!("http://{}/", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
     let error = ZvmSession::builder(&url)
+        .allow_insecure_http()
         .credentials(Credentials::new(USER, PASSWORD))
         .build()
         .await

@@ -270,6 +270,7 @@ async fn detection_falls_back_to_the_windows_logon() {
     tokio::spawn(async move { axum::serve(listener, router).await });
 
     let zvm = ZvmSession::builder(&url)
+        .allow_insecure_http()
         .credentials(Credentials::new("zadmin", "zpassword-123"))
         .build()
         .await

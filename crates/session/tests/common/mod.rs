@@ -31,6 +31,8 @@ pub struct ServerState {
     pub n_logouts: AtomicU64,
     pub refuse_refresh: AtomicBool,
     pub always_401: AtomicBool,
+    /// Refuse every password logon (a rotated password, a locked account).
+    pub refuse_logon: AtomicBool,
     /// access token → expiry; refresh token → unused
     pub access: Mutex<HashMap<String, SystemTime>>,
     pub refresh: Mutex<HashMap<String, ()>>,
@@ -71,7 +73,9 @@ async fn token_endpoint(
     match form.get("grant_type").map(String::as_str) {
         Some("password") => {
             app.state.n_logons.fetch_add(1, Ordering::SeqCst);
-            if form.get("password").map(String::as_str) != Some(PASSWORD) {
+            if form.get("password").map(String::as_str) != Some(PASSWORD)
+                || app.state.refuse_logon.load(Ordering::SeqCst)
+            {
                 return (
                     StatusCode::UNAUTHORIZED,
                     Json(serde_json::json!({"errorCode": "AccessDenied"})),
