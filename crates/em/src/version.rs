@@ -37,15 +37,15 @@ pub fn newest_common(client: &[&str], server: &[String]) -> Option<Version> {
 }
 
 /// The root URL `…/api/` of a base URL given with or without `/api`.
-fn root_url(base_url: &str) -> Result<url::Url> {
-    let mut url = url::Url::parse(base_url).map_err(|_| Error::Config(ConfigError::InvalidUrl))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
-        return Err(Error::Config(ConfigError::InvalidUrl));
-    }
-    let path = url.path().trim_end_matches('/');
-    let path = path.strip_suffix("/api").unwrap_or(path).to_owned();
-    url.set_path(&format!("{path}/api/"));
-    Ok(url)
+fn root_url(base_url: &str, http: &HttpOptions) -> Result<url::Url> {
+    let base = restpoint_session::origin::parse_base_url(
+        PRODUCT,
+        base_url,
+        Some("/api"),
+        http.allows_insecure_http(),
+    )?;
+    base.join("api/")
+        .map_err(|_| Error::Config(ConfigError::InvalidUrl))
 }
 
 /// The names of the server's `SupportedVersion` entries (`GET /api/` without credentials,
@@ -54,7 +54,7 @@ pub async fn supported_versions(base_url: &str, http: &HttpOptions) -> Result<Ve
     let client = http.build_client(PRODUCT)?;
     let context = Context::new(PRODUCT, "discover");
     let response = client
-        .get(root_url(base_url)?)
+        .get(root_url(base_url, http)?)
         .header(ACCEPT, "application/xml")
         .send()
         .await
@@ -67,10 +67,9 @@ pub async fn supported_versions(base_url: &str, http: &HttpOptions) -> Result<Ve
             ProtocolViolation::UnexpectedStatus,
         ));
     }
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+    let body =
+        restpoint_session::body::read_limited(&context, response, crate::xml::MAX_DOCUMENT_BYTES)
+            .await?;
     let root: EnterpriseManager = parse_xml(&body).map_err(|e| {
         Error::protocol(
             context,
@@ -122,11 +121,15 @@ mod tests {
     #[test]
     fn root_url_accepts_both_forms() {
         assert_eq!(
-            root_url("https://em:9398").unwrap().as_str(),
+            root_url("https://em:9398", &HttpOptions::new())
+                .unwrap()
+                .as_str(),
             "https://em:9398/api/"
         );
         assert_eq!(
-            root_url("https://em:9398/api/").unwrap().as_str(),
+            root_url("https://em:9398/api/", &HttpOptions::new())
+                .unwrap()
+                .as_str(),
             "https://em:9398/api/"
         );
     }

@@ -167,10 +167,12 @@ impl EmSession {
             .await?;
         let status = response.status();
         let context = Context::new(PRODUCT, format!("POST job {action}")).with_status(status);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(context.clone(), e))?;
+        let body = restpoint_session::body::read_limited(
+            &context,
+            response,
+            crate::xml::MAX_DOCUMENT_BYTES,
+        )
+        .await?;
         if !status.is_success() {
             let message = self
                 .format()

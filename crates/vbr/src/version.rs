@@ -99,17 +99,15 @@ fn newest_first<'a>(candidates: &[&'a str]) -> Vec<&'a str> {
     sorted
 }
 
-fn probe_url(base_url: &str) -> Result<url::Url> {
-    let mut url = url::Url::parse(base_url).map_err(|_| Error::Config(ConfigError::InvalidUrl))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
-        return Err(Error::Config(ConfigError::InvalidUrl));
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    url.join("api/v1/serverInfo")
-        .map_err(|_| Error::Config(ConfigError::InvalidUrl))
+fn probe_url(base_url: &str, http: &HttpOptions) -> Result<url::Url> {
+    restpoint_session::origin::parse_base_url(
+        crate::session::PRODUCT,
+        base_url,
+        None,
+        http.allows_insecure_http(),
+    )?
+    .join("api/v1/serverInfo")
+    .map_err(|_| Error::Config(ConfigError::InvalidUrl))
 }
 
 /// Asks the server at `base_url` which of `candidates` it serves and returns the newest one
@@ -119,7 +117,7 @@ pub async fn negotiate_api_version(
     http: &HttpOptions,
     candidates: &[&str],
 ) -> Result<String> {
-    let url = probe_url(base_url)?;
+    let url = probe_url(base_url, http)?;
     let client = http.build_client(PRODUCT)?;
     let header = HeaderName::from_static(API_VERSION_HEADER);
     for candidate in newest_first(candidates) {
