@@ -62,6 +62,11 @@ pub struct ConformArgs {
     #[arg(long)]
     pub insecure: bool,
 
+    /// Allow plain `http://` server URLs (logged as a warning): credentials and tokens then cross
+    /// the network unencrypted. Refused without it.
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+
     /// Also run the checks that send a wrong password for the real account (one per product).
     /// Off by default: wrong passwords count towards a directory's lockout policy. Against the
     /// embedded emulator they always run.

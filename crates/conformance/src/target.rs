@@ -137,6 +137,21 @@ impl Context {
         Ok(format!("{base}{path_and_query}"))
     }
 
+    /// The URL of an EM `Href` the server sent, under the origin policy of the client library
+    /// (`restpoint_session::origin`): a link under `/api/` is rebased onto the configured EM
+    /// origin whatever host it names; another scheme or a path outside `/api/` is refused, so a
+    /// token never goes to another origin.
+    pub fn em_link(&self, href: &str) -> anyhow::Result<String> {
+        let origin = self
+            .origin(Product::Em)
+            .ok_or_else(|| anyhow!("this run has no {} target", Product::Em.title()))?;
+        let context = restpoint_session::Context::new("em", "follow a link");
+        let allow_http = origin.scheme() == "http";
+        restpoint_session::origin::rebase_href(&context, origin, href, "api/", allow_http)
+            .map(String::from)
+            .map_err(|e| anyhow!("the server's link was not followed: {e}"))
+    }
+
     /// Lets `duration` pass: advances the emulator's virtual clock, or sleeps in real time.
     pub async fn let_time_pass(&self, duration: Duration) -> anyhow::Result<()> {
         match &self.emulator {
@@ -216,10 +231,20 @@ impl Context {
             );
             options = options.danger_accept_invalid_certs(true);
         }
+        if args.allow_insecure_http {
+            eprintln!(
+                "conformance: WARNING: --allow-insecure-http: plain http:// URLs send credentials and tokens unencrypted"
+            );
+            options = options.allow_insecure_http(true);
+        }
         let client = options
             .build_client("conformance")
             .context("cannot build the HTTP client")?;
-        let origin = |u: &Option<Url>| u.as_ref().map(origin_of).transpose();
+        let origin = |u: &Option<Url>| {
+            u.as_ref()
+                .map(|u| origin_of(u, args.allow_insecure_http))
+                .transpose()
+        };
         let (em, vbr, zvm) = (origin(&args.em)?, origin(&args.vbr)?, origin(&args.zvm)?);
         let mut credentials = BTreeMap::new();
         if with_accounts {
@@ -326,13 +351,24 @@ pub const EMULATOR_JOBS: usize = 64;
 
 /// The scheme, host and port of `url` (a product path such as `/api/` and any user info are
 /// dropped).
-fn origin_of(url: &Url) -> anyhow::Result<Url> {
-    if !matches!(url.scheme(), "https" | "http") {
-        return Err(UsageError(format!(
-            "{}: only https:// (or http://) URLs are supported",
-            url.origin().ascii_serialization()
-        ))
-        .into());
+fn origin_of(url: &Url, allow_http: bool) -> anyhow::Result<Url> {
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_http => {}
+        "http" => {
+            return Err(UsageError(format!(
+                "{}: plain http:// sends credentials unencrypted; use https:// or pass --allow-insecure-http",
+                url.origin().ascii_serialization()
+            ))
+            .into());
+        }
+        _ => {
+            return Err(UsageError(format!(
+                "{}: only https:// URLs are supported",
+                url.origin().ascii_serialization()
+            ))
+            .into());
+        }
     }
     let origin = url.origin().ascii_serialization();
     Url::parse(&origin).map_err(|_| UsageError(format!("{origin}: not a server URL")).into())
@@ -420,10 +456,39 @@ mod tests {
     }
 
     #[test]
+    fn em_links_stay_on_the_configured_origin() {
+        let args = ConformArgs::parse_from(["conform", "--em", "https://em.example:9398"]).unwrap();
+        let ctx = Context::real(&args, false).unwrap();
+        assert_eq!(
+            ctx.em_link("https://other.example:9398/api/logonSessions/x")
+                .unwrap(),
+            "https://em.example:9398/api/logonSessions/x"
+        );
+        assert_eq!(
+            ctx.em_link("/api/jobs?format=Entity").unwrap(),
+            "https://em.example:9398/api/jobs?format=Entity"
+        );
+        for refused in [
+            "http://em.example:9398/api/jobs",
+            "https://em.example:9398/elsewhere",
+            "ftp://em.example/api/jobs",
+        ] {
+            assert!(ctx.em_link(refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
     fn a_url_keeps_only_its_origin() {
         let u = Url::parse("https://admin:secret@vbr.example:9419/api/v1/").unwrap();
-        let o = origin_of(&u).unwrap();
+        let o = origin_of(&u, false).unwrap();
         assert_eq!(o.as_str(), "https://vbr.example:9419/");
-        assert!(origin_of(&Url::parse("ftp://x").unwrap()).is_err());
+        assert!(origin_of(&Url::parse("ftp://x").unwrap(), true).is_err());
+        let plain = Url::parse("http://vbr.example:9419/").unwrap();
+        let refused = origin_of(&plain, false).unwrap_err().to_string();
+        assert!(refused.contains("--allow-insecure-http"), "{refused}");
+        assert_eq!(
+            origin_of(&plain, true).unwrap().as_str(),
+            "http://vbr.example:9419/"
+        );
     }
 }

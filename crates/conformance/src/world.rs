@@ -279,14 +279,8 @@ impl Cleanup {
         let ctx = &self.ctx;
         for s in &self.em {
             let Some(href) = &s.delete_href else { continue };
-            let url = if href.starts_with("https://") || href.starts_with("http://") {
-                href.clone()
-            } else {
-                match ctx.url(Product::Em, href) {
-                    Ok(u) => u,
-                    Err(_) => continue,
-                }
-            };
+            // The origin policy: never a token to another origin, even to log off.
+            let Ok(url) = ctx.em_link(href) else { continue };
             let _ = ctx
                 .client
                 .delete(url)

@@ -625,11 +625,7 @@ pub(super) async fn token_state(w: &mut ConformWorld, alive: bool) -> anyhow::Re
 }
 
 fn absolute(w: &ConformWorld, href: &str) -> anyhow::Result<String> {
-    if href.starts_with("https://") || href.starts_with("http://") {
-        Ok(href.to_owned())
-    } else {
-        w.ctx.url(Product::Em, href)
-    }
+    w.ctx.em_link(href)
 }
 
 fn path_of(href: &str) -> String {
