@@ -3,7 +3,7 @@
 //! A job action (`POST /api/jobs/{id}?action=start`) answers `202` with a `Task`; the task's
 //! `Result Success=".."` and `Message` become the typed [`Outcome`] (EM has no warning result:
 //! a task ends as success or failure). The poll loop is
-//! [`restpoint_session::poll::wait_for`], on the session's clock.
+//! [`restpoint_session::poll::Wait`], on the session's clock.
 //!
 //! ```ignore
 //! let finished = em
@@ -19,13 +19,7 @@
 //! session's keep-alive on (the default of [`EmSession`]) for long waits. EM reports no
 //! progress percentage; [`Status::percent`] stays `None`.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-use std::time::Duration;
-
-use restpoint_session::poll::{
-    self, Finished, OnProgress, Outcome, Status, WaitError, WaitOptions,
-};
+use restpoint_session::poll::{Outcome, Status, Wait};
 use restpoint_session::{Context, Error, ProtocolViolation, Result};
 
 use crate::Task;
@@ -54,108 +48,20 @@ pub fn task_status(task: Task) -> Status<Task> {
     }
 }
 
-/// A wait for one EM task; `.await` it (or call [`TaskWait::run`]).
-#[must_use = "a wait does nothing until it is awaited"]
-pub struct TaskWait {
-    session: EmSession,
-    href: String,
-    options: WaitOptions,
-    on_progress: Option<OnProgress<'static, Task>>,
-    started: Option<Task>,
-}
-
-impl std::fmt::Debug for TaskWait {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TaskWait")
-            .field("href", &self.href)
-            .field("options", &self.options)
-            .field("on_progress", &self.on_progress.is_some())
-            .finish()
-    }
-}
-
-impl TaskWait {
-    /// The task's address.
-    pub fn href(&self) -> &str {
-        &self.href
-    }
-
-    /// The task as the job action answered it, when this wait came from
-    /// [`EmSession::start_job`].
-    pub fn started(&self) -> Option<&Task> {
-        self.started.as_ref()
-    }
-
-    /// The time between two polls (default 5 s).
-    pub fn interval(mut self, interval: Duration) -> Self {
-        self.options = self.options.interval(interval);
-        self
-    }
-
-    /// The longest the wait may take (default 1 hour).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options = self.options.timeout(timeout);
-        self
-    }
-
-    /// Replaces interval and timeout.
-    pub fn options(mut self, options: WaitOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Called with every reading of the task.
-    pub fn on_progress(mut self, callback: impl FnMut(&Status<Task>) + Send + 'static) -> Self {
-        self.on_progress = Some(Box::new(callback));
-        self
-    }
-
-    /// Polls until the task is `Finished` or the timeout runs out.
-    pub async fn run(self) -> Result<Finished<Task>, WaitError> {
-        let Self {
-            session,
-            href,
-            options,
-            on_progress,
-            ..
-        } = self;
-        let clock = session.clock().clone();
-        let what = format!("task {}", href.rsplit('/').next().unwrap_or(&href));
-        poll::wait_for(
-            &clock,
-            PRODUCT,
-            &what,
-            &options,
-            || {
-                let session = session.clone();
-                let href = href.clone();
-                async move { session.get_resource::<Task>(&href).await.map(task_status) }
-            },
-            on_progress,
-        )
-        .await
-    }
-}
-
-impl IntoFuture for TaskWait {
-    type Output = Result<Finished<Task>, WaitError>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+/// A wait for one EM task (its `Href` until `Finished`); `.await` it.
+pub type TaskWait = Wait<Task>;
 
 impl EmSession {
     /// A wait for the task at `href` (a `Task`'s `Href`, absolute or relative).
     pub fn wait_for_task(&self, href: impl Into<String>) -> TaskWait {
-        TaskWait {
-            session: self.clone(),
-            href: href.into(),
-            options: WaitOptions::default(),
-            on_progress: None,
-            started: None,
-        }
+        let session = self.clone();
+        let href: String = href.into();
+        let what = format!("task {}", href.rsplit('/').next().unwrap_or(&href));
+        Wait::new(self.clock().clone(), PRODUCT, what, move || {
+            let session = session.clone();
+            let href = href.clone();
+            async move { session.get_resource::<Task>(&href).await.map(task_status) }
+        })
     }
 
     /// Runs a job action (`POST {job_href}?action=start|stop|retry`, never retried once sent)
@@ -208,8 +114,6 @@ impl EmSession {
             )
         })?;
         tracing::info!(product = PRODUCT, task = %task.task_id, "job started");
-        let mut wait = self.wait_for_task(href);
-        wait.started = Some(task);
-        Ok(wait)
+        Ok(self.wait_for_task(href).with_started(task))
     }
 }

@@ -85,7 +85,7 @@ async fn a_short_timeout_and_a_foreign_task_are_typed_errors() {
     let (emulator, em, _) = start().await;
     let job = first_job(&em).await;
     let wait = em.start_job(&job).await.unwrap();
-    let href = wait.href().to_owned();
+    let href = wait.started().and_then(|t| t.href.clone()).unwrap();
     let error = wait
         .interval(Duration::from_secs(1))
         .timeout(Duration::from_secs(3))

@@ -10,8 +10,13 @@
 //! A finished task is an `Ok` whatever its result: [`Finished::outcome`] says success, warning
 //! or failure with the server's message. Errors are for the wait itself: a call that failed
 //! (after the session's own retries) or the timeout.
+//!
+//! [`Wait`] is the one builder every product hands out (`vbr.wait_for_session(id)`,
+//! `em.wait_for_task(href)`, `zvm.wait_for_task(id)`): interval, timeout and progress callback
+//! are set on it, and it is `.await`ed.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
 use restpoint_clock::SharedClock;
@@ -152,6 +157,121 @@ impl WaitError {
 
 /// A progress callback: called with each reading of the task.
 pub type OnProgress<'a, T> = Box<dyn FnMut(&Status<T>) + Send + 'a>;
+
+/// One reading of a task, boxed so that [`Wait`] does not carry the product's future type.
+type ReadOnce<T> = Box<dyn FnMut() -> BoxedRead<T> + Send>;
+type BoxedRead<T> = Pin<Box<dyn Future<Output = Result<Status<T>, Error>> + Send>>;
+
+/// A wait for one server-side task; `.await` it (or call [`Wait::run`]).
+///
+/// Built by the product crates with [`Wait::new`] and a closure that reads the task once; the
+/// caller sets [`interval`](Wait::interval), [`timeout`](Wait::timeout) and
+/// [`on_progress`](Wait::on_progress).
+#[must_use = "a wait does nothing until it is awaited"]
+pub struct Wait<T> {
+    clock: SharedClock,
+    product: &'static str,
+    what: String,
+    options: WaitOptions,
+    read: ReadOnce<T>,
+    on_progress: Option<OnProgress<'static, T>>,
+    started: Option<T>,
+}
+
+impl<T> std::fmt::Debug for Wait<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wait")
+            .field("product", &self.product)
+            .field("what", &self.what)
+            .field("options", &self.options)
+            .field("on_progress", &self.on_progress.is_some())
+            .finish()
+    }
+}
+
+impl<T: Send + 'static> Wait<T> {
+    /// A wait on `clock` for the task named `what` (e.g. `session 3f2a...`) of `product`;
+    /// `read` fetches it once and reads it into a [`Status`].
+    pub fn new<F, Fut>(clock: SharedClock, product: &'static str, what: String, mut read: F) -> Self
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Status<T>, Error>> + Send + 'static,
+    {
+        Self {
+            clock,
+            product,
+            what,
+            options: WaitOptions::default(),
+            read: Box::new(move || Box::pin(read())),
+            on_progress: None,
+            started: None,
+        }
+    }
+
+    /// Keeps the task as the call that started it answered (see [`Wait::started`]).
+    pub fn with_started(mut self, started: T) -> Self {
+        self.started = Some(started);
+        self
+    }
+
+    /// The task as the call that started it answered, when this wait came from such a call
+    /// (a VBR or EM job start).
+    pub fn started(&self) -> Option<&T> {
+        self.started.as_ref()
+    }
+
+    /// What is waited for, as logs and errors name it.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
+    /// The time between two polls (default 5 s).
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.options = self.options.interval(interval);
+        self
+    }
+
+    /// The longest the wait may take (default 1 hour).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
+    }
+
+    /// Replaces interval and timeout.
+    pub fn options(mut self, options: WaitOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Called with every reading of the task (state, percent, the product's value).
+    pub fn on_progress(mut self, callback: impl FnMut(&Status<T>) + Send + 'static) -> Self {
+        self.on_progress = Some(Box::new(callback));
+        self
+    }
+
+    /// Polls until the task is final or the timeout runs out.
+    pub async fn run(self) -> Result<Finished<T>, WaitError> {
+        let Self {
+            clock,
+            product,
+            what,
+            options,
+            mut read,
+            on_progress,
+            ..
+        } = self;
+        wait_for(&clock, product, &what, &options, &mut read, on_progress).await
+    }
+}
+
+impl<T: Send + 'static> IntoFuture for Wait<T> {
+    type Output = Result<Finished<T>, WaitError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
 
 fn since(clock: &SharedClock, start: SystemTime) -> Duration {
     clock.now().duration_since(start).unwrap_or(Duration::ZERO)

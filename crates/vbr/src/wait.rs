@@ -2,7 +2,7 @@
 //!
 //! A job start (`POST /api/v1/jobs/{id}/start`) answers with the session that runs it; the
 //! session's `result.result` (`Success`, `Warning`, `Failed`) and `result.message` become the
-//! typed [`Outcome`]. The poll loop is [`restpoint_session::poll::wait_for`], on the session's
+//! typed [`Outcome`]. The poll loop is [`restpoint_session::poll::Wait`], on the session's
 //! clock: on the emulator's virtual clock a job of an hour is waited for in milliseconds.
 //!
 //! ```ignore
@@ -25,14 +25,10 @@
 //! [`restpoint_session::retry`]); a `Stopped` session with the result `None` (the server ended
 //! it without one) or a cancelled session counts as failed.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-use std::time::Duration;
+use std::future::Future;
 
 use restpoint_session::Error;
-use restpoint_session::poll::{
-    self, Finished, OnProgress, Outcome, Status, WaitError, WaitOptions,
-};
+use restpoint_session::poll::{Outcome, Status, Wait};
 use uuid::Uuid;
 
 use crate::VbrClient;
@@ -69,107 +65,8 @@ fn outcome_of(session: &SessionModel) -> Outcome {
     }
 }
 
-/// A wait for one VBR session; `.await` it (or call [`SessionWait::run`]).
-#[must_use = "a wait does nothing until it is awaited"]
-pub struct SessionWait {
-    client: VbrClient,
-    id: Uuid,
-    options: WaitOptions,
-    on_progress: Option<OnProgress<'static, SessionModel>>,
-    started: Option<SessionModel>,
-}
-
-impl std::fmt::Debug for SessionWait {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionWait")
-            .field("id", &self.id)
-            .field("options", &self.options)
-            .field("on_progress", &self.on_progress.is_some())
-            .finish()
-    }
-}
-
-impl SessionWait {
-    /// The session waited for.
-    pub fn id(&self) -> Uuid {
-        self.id
-    }
-
-    /// The session as the job start answered it, when this wait came from
-    /// [`VbrWait::start_job`].
-    pub fn started(&self) -> Option<&SessionModel> {
-        self.started.as_ref()
-    }
-
-    /// The time between two polls (default 5 s).
-    pub fn interval(mut self, interval: Duration) -> Self {
-        self.options = self.options.interval(interval);
-        self
-    }
-
-    /// The longest the wait may take (default 1 hour).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options = self.options.timeout(timeout);
-        self
-    }
-
-    /// Replaces interval and timeout.
-    pub fn options(mut self, options: WaitOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Called with every reading of the session (state, percent, the `SessionModel`).
-    pub fn on_progress(
-        mut self,
-        callback: impl FnMut(&Status<SessionModel>) + Send + 'static,
-    ) -> Self {
-        self.on_progress = Some(Box::new(callback));
-        self
-    }
-
-    /// Polls until the session is `Stopped` or the timeout runs out.
-    pub async fn run(self) -> Result<Finished<SessionModel>, WaitError> {
-        let Self {
-            client,
-            id,
-            options,
-            on_progress,
-            ..
-        } = self;
-        let clock = client.session().clock().clone();
-        let what = format!("session {id}");
-        poll::wait_for(
-            &clock,
-            PRODUCT,
-            &what,
-            &options,
-            || {
-                let client = client.clone();
-                async move {
-                    client
-                        .api()
-                        .get_session()
-                        .id(id)
-                        .send()
-                        .await
-                        .map(session_status)
-                }
-            },
-            on_progress,
-        )
-        .await
-    }
-}
-
-impl IntoFuture for SessionWait {
-    type Output = Result<Finished<SessionModel>, WaitError>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+/// A wait for one VBR session (`GET /api/v1/sessions/{id}` until `Stopped`); `.await` it.
+pub type SessionWait = Wait<SessionModel>;
 
 /// Waits on VBR sessions with the typed client.
 pub trait VbrWait {
@@ -183,20 +80,25 @@ pub trait VbrWait {
 
 impl VbrWait for VbrClient {
     fn wait_for_session(&self, id: Uuid) -> SessionWait {
-        SessionWait {
-            client: self.clone(),
-            id,
-            options: WaitOptions::default(),
-            on_progress: None,
-            started: None,
-        }
+        let client = self.clone();
+        let clock = client.session().clock().clone();
+        Wait::new(clock, PRODUCT, format!("session {id}"), move || {
+            let client = client.clone();
+            async move {
+                client
+                    .api()
+                    .get_session()
+                    .id(id)
+                    .send()
+                    .await
+                    .map(session_status)
+            }
+        })
     }
 
     async fn start_job(&self, job_id: Uuid) -> Result<SessionWait, Error> {
         let session = self.api().start_job().id(job_id).send().await?;
         tracing::info!(product = PRODUCT, job = %job_id, session = %session.id, "job started");
-        let mut wait = self.wait_for_session(session.id);
-        wait.started = Some(session);
-        Ok(wait)
+        Ok(self.wait_for_session(session.id).with_started(session))
     }
 }

@@ -229,7 +229,7 @@ async fn a_stopped_job_is_a_failure_and_a_short_timeout_a_typed_error() {
     let (_emulator, vbr, _) = start().await;
     let job = job_named(&vbr, "Backup Job 06").await;
     let wait = vbr.start_job(job.id).await.unwrap();
-    let id = wait.id();
+    let id = wait.started().unwrap().id;
     let error = wait
         .interval(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))

@@ -4,7 +4,7 @@
 //! `7` Cancelling. `6` is a success, `4` a failure with `CompleteReason` as the server's
 //! message; every other state is polled on (a paused task waits for an operator, and the
 //! timeout bounds the wait). `Status.Progress` is reported as the percentage. The poll loop is
-//! [`restpoint_session::poll::wait_for`], on the session's clock.
+//! [`restpoint_session::poll::Wait`], on the session's clock.
 //!
 //! ```ignore
 //! use restpoint_zvm::wait::ZvmWait as _;
@@ -16,13 +16,7 @@
 //! starting actions (a failover test, a VPG creation) are not in restpoint's ZVM spec: wait for
 //! the task id such an action returns, or one read from `GET /v1/tasks`.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-use std::time::Duration;
-
-use restpoint_session::poll::{
-    self, Finished, OnProgress, Outcome, Status, WaitError, WaitOptions,
-};
+use restpoint_session::poll::{Outcome, Status, Wait};
 
 use crate::ZvmClient;
 use crate::generated::types::Task;
@@ -68,97 +62,8 @@ pub fn task_status(task: Task) -> Status<Task> {
     }
 }
 
-/// A wait for one ZVM task; `.await` it (or call [`TaskWait::run`]).
-#[must_use = "a wait does nothing until it is awaited"]
-pub struct TaskWait {
-    client: ZvmClient,
-    id: String,
-    options: WaitOptions,
-    on_progress: Option<OnProgress<'static, Task>>,
-}
-
-impl std::fmt::Debug for TaskWait {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TaskWait")
-            .field("id", &self.id)
-            .field("options", &self.options)
-            .field("on_progress", &self.on_progress.is_some())
-            .finish()
-    }
-}
-
-impl TaskWait {
-    /// The task's identifier.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The time between two polls (default 5 s).
-    pub fn interval(mut self, interval: Duration) -> Self {
-        self.options = self.options.interval(interval);
-        self
-    }
-
-    /// The longest the wait may take (default 1 hour).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options = self.options.timeout(timeout);
-        self
-    }
-
-    /// Replaces interval and timeout.
-    pub fn options(mut self, options: WaitOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Called with every reading of the task.
-    pub fn on_progress(mut self, callback: impl FnMut(&Status<Task>) + Send + 'static) -> Self {
-        self.on_progress = Some(Box::new(callback));
-        self
-    }
-
-    /// Polls until the task is final or the timeout runs out.
-    pub async fn run(self) -> Result<Finished<Task>, WaitError> {
-        let Self {
-            client,
-            id,
-            options,
-            on_progress,
-        } = self;
-        let clock = client.session().clock().clone();
-        let what = format!("task {id}");
-        poll::wait_for(
-            &clock,
-            PRODUCT,
-            &what,
-            &options,
-            || {
-                let client = client.clone();
-                let id = id.clone();
-                async move {
-                    client
-                        .api()
-                        .get_task()
-                        .task_identifier(id.as_str())
-                        .send()
-                        .await
-                        .map(task_status)
-                }
-            },
-            on_progress,
-        )
-        .await
-    }
-}
-
-impl IntoFuture for TaskWait {
-    type Output = Result<Finished<Task>, WaitError>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+/// A wait for one ZVM task (`GET /v1/tasks/{id}` until `Completed` or `Failed`); `.await` it.
+pub type TaskWait = Wait<Task>;
 
 /// Waits on ZVM tasks with the typed client.
 pub trait ZvmWait {
@@ -168,11 +73,21 @@ pub trait ZvmWait {
 
 impl ZvmWait for ZvmClient {
     fn wait_for_task(&self, id: impl Into<String>) -> TaskWait {
-        TaskWait {
-            client: self.clone(),
-            id: id.into(),
-            options: WaitOptions::default(),
-            on_progress: None,
-        }
+        let client = self.clone();
+        let id: String = id.into();
+        let clock = client.session().clock().clone();
+        Wait::new(clock, PRODUCT, format!("task {id}"), move || {
+            let client = client.clone();
+            let id = id.clone();
+            async move {
+                client
+                    .api()
+                    .get_task()
+                    .task_identifier(id.as_str())
+                    .send()
+                    .await
+                    .map(task_status)
+            }
+        })
     }
 }
