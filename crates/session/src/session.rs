@@ -562,69 +562,17 @@ impl<A: Authenticator> Session<A> {
     pub async fn send(&self, request: reqwest::Request) -> Result<reqwest::Response> {
         let operation = operation_of(&request);
         let span = call_span(self.product(), &operation);
-        self.send_inner(request, operation).instrument(span).await
-    }
-
-    async fn send_inner(
-        &self,
-        request: reqwest::Request,
-        operation: String,
-    ) -> Result<reqwest::Response> {
-        let started = Instant::now();
-        let retry = request.try_clone();
-        let token = self.token().await?;
-        let mut request = request;
-        self.inner.auth.authorize(&mut request, &token)?;
-        let response = self.execute_raw(request, &operation).await?;
-        if !self.inner.auth.is_token_refused(&response) {
-            record(&response, started, false);
-            return Ok(response);
-        }
-        let status = response.status();
-        drop(response);
-        tracing::debug!("token refused; logging on again once");
-        let fresh = self.renew(Some(token.generation())).await?;
-        let Some(mut retry) = retry else {
-            return Err(Error::auth(
-                self.context(operation).with_status(status),
-                AuthError::NotRetried,
-            ));
-        };
-        self.inner.auth.authorize(&mut retry, &fresh)?;
-        bump(&self.inner.counters.retries);
-        let response = self.execute_raw(retry, &operation).await?;
-        if self.inner.auth.is_token_refused(&response) {
-            let status = response.status();
-            return Err(Error::auth(
-                self.context(operation).with_status(status),
+        let context = || self.context(operation.clone());
+        match self.call(request, &operation).instrument(span).await {
+            Ok(Answer::Accepted(response)) => Ok(response),
+            Ok(Answer::RefusedAgain(response)) => Err(Error::auth(
+                context().with_status(response.status()),
                 AuthError::TokenRefused,
-            ));
+            )),
+            Ok(Answer::Refused { cause, .. }) => Err(cause),
+            Err(Unsent::NoToken(error)) => Err(error),
+            Err(Unsent::Transport(error)) => Err(Error::from_reqwest(context(), error)),
         }
-        record(&response, started, true);
-        Ok(response)
-    }
-
-    async fn execute_raw(
-        &self,
-        request: reqwest::Request,
-        operation: &str,
-    ) -> Result<reqwest::Response> {
-        let sent_at = self.now();
-        let result = self.execute_retrying(request).await;
-        if result.is_ok() {
-            self.touch_at(sent_at);
-        }
-        result.map_err(|e| Error::from_reqwest(self.context(operation.to_owned()), e))
-    }
-
-    /// Sends with the retry policy of the session (transient failures only, see
-    /// [`crate::retry`]), sleeping on the session clock.
-    async fn execute_retrying(
-        &self,
-        request: reqwest::Request,
-    ) -> reqwest::Result<reqwest::Response> {
-        let options = &self.inner.options;
-        retry::execute(&self.inner.http, &options.clock, &options.retry, request).await
     }
 
     /// The `exec` half of a progenitor `ClientHooks` integration: `request` was authorised by
@@ -636,59 +584,90 @@ impl<A: Authenticator> Session<A> {
     /// valid header value), nothing is sent and the result is an error. The session error
     /// itself (the real cause: wrong password, account locked, TLS failure, …) is handed to
     /// [`crate::progenitor::send`], which answers it instead of the generated client's error;
-    /// the same happens when the re-logon after a 401 fails (the 401 response is returned to
-    /// the generated code, but `send` answers the re-logon's error).
+    /// the same happens when the call could not be sent again after a 401 (the re-logon failed,
+    /// or the request could not be cloned): the 401 response is returned to the generated code,
+    /// but `send` answers the cause.
     pub async fn execute_with_relogon(
         &self,
         request: reqwest::Request,
         operation: &str,
     ) -> reqwest::Result<reqwest::Response> {
         let span = call_span(self.product(), operation);
-        async move {
-            let started = Instant::now();
-            let mut request = request;
-            let token = match self.token().await {
-                Ok(token) => token,
-                Err(error) => return self.not_sent(error).await,
-            };
-            if let Err(error) = self.inner.auth.authorize(&mut request, &token) {
-                return self.not_sent(error).await;
+        match self.call(request, operation).instrument(span).await {
+            Ok(Answer::Accepted(response) | Answer::RefusedAgain(response)) => Ok(response),
+            Ok(Answer::Refused { response, cause }) => {
+                relogon::report(cause);
+                Ok(response)
             }
-            let retry = request.try_clone();
-            let sent_at = self.now();
-            let response = self.execute_retrying(request).await?;
-            self.touch_at(sent_at);
-            if !self.inner.auth.is_token_refused(&response) {
-                record(&response, started, false);
-                return Ok(response);
-            }
-            let fresh = match self.renew(Some(token.generation())).await {
-                Ok(fresh) => fresh,
-                Err(error) => {
-                    tracing::debug!(error = %error, "re-logon after 401 failed");
-                    relogon::report(error);
-                    record(&response, started, false);
-                    return Ok(response);
-                }
-            };
-            let Some(mut retry) = retry else {
-                record(&response, started, false);
-                return Ok(response);
-            };
-            if let Err(error) = self.inner.auth.authorize(&mut retry, &fresh) {
-                relogon::report(error);
-                return Ok(response);
-            }
-            drop(response);
-            bump(&self.inner.counters.retries);
-            let sent_at = self.now();
-            let response = self.execute_retrying(retry).await?;
-            self.touch_at(sent_at);
-            record(&response, started, true);
-            Ok(response)
+            Err(Unsent::NoToken(error)) => self.not_sent(error).await,
+            Err(Unsent::Transport(error)) => Err(error),
         }
-        .instrument(span)
-        .await
+    }
+
+    /// The one call path of [`Session::send`] and [`Session::execute_with_relogon`]: the current
+    /// token on the request, the retry policy, and after a 401 one re-logon and one more send.
+    /// Records the call's span fields.
+    async fn call(
+        &self,
+        mut request: reqwest::Request,
+        operation: &str,
+    ) -> std::result::Result<Answer, Unsent> {
+        let started = Instant::now();
+        let token = self.token().await.map_err(Unsent::NoToken)?;
+        let auth = &self.inner.auth;
+        auth.authorize(&mut request, &token)
+            .map_err(Unsent::NoToken)?;
+        let retry = request.try_clone();
+        let response = self.execute_retrying(request).await?;
+        if !auth.is_token_refused(&response) {
+            record(&response, started, false);
+            return Ok(Answer::Accepted(response));
+        }
+        record(&response, started, false);
+        tracing::debug!("token refused; logging on again once");
+        let refused = |response: reqwest::Response, cause: Error| {
+            tracing::debug!(error = %cause, "not sent again after the 401");
+            Ok(Answer::Refused { response, cause })
+        };
+        let fresh = match self.renew(Some(token.generation())).await {
+            Ok(fresh) => fresh,
+            Err(cause) => return refused(response, cause),
+        };
+        let Some(mut retry) = retry else {
+            let context = self.context(operation.to_owned());
+            let cause = Error::auth(
+                context.with_status(response.status()),
+                AuthError::NotRetried,
+            );
+            return refused(response, cause);
+        };
+        if let Err(cause) = auth.authorize(&mut retry, &fresh) {
+            return refused(response, cause);
+        }
+        drop(response);
+        bump(&self.inner.counters.retries);
+        let response = self.execute_retrying(retry).await?;
+        record(&response, started, true);
+        if auth.is_token_refused(&response) {
+            return Ok(Answer::RefusedAgain(response));
+        }
+        Ok(Answer::Accepted(response))
+    }
+
+    /// Sends with the retry policy of the session (transient failures only, see
+    /// [`crate::retry`]), sleeping on the session clock; a call that reached the server keeps
+    /// the session's idle timer fresh.
+    async fn execute_retrying(
+        &self,
+        request: reqwest::Request,
+    ) -> std::result::Result<reqwest::Response, Unsent> {
+        let options = &self.inner.options;
+        let sent_at = self.now();
+        let response = retry::execute(&self.inner.http, &options.clock, &options.retry, request)
+            .await
+            .map_err(Unsent::Transport)?;
+        self.touch_at(sent_at);
+        Ok(response)
     }
 
     /// Reports `error` to the enclosing [`crate::progenitor::send`] and answers reqwest's error
@@ -778,6 +757,29 @@ fn call_span(product: &'static str, operation: &str) -> tracing::Span {
         latency_ms = tracing::field::Empty,
         retried = tracing::field::Empty,
     )
+}
+
+/// What a call through [`Session::call`] came to.
+enum Answer {
+    /// The server's answer, not a refusal of the token (the first one, or the one after a
+    /// re-logon).
+    Accepted(reqwest::Response),
+    /// The token was refused, a re-logon succeeded, and its token was refused too.
+    RefusedAgain(reqwest::Response),
+    /// The token was refused and the call could not be sent again; `cause` says why (the
+    /// re-logon failed, the request could not be cloned, the new token fits no header).
+    Refused {
+        response: reqwest::Response,
+        cause: Error,
+    },
+}
+
+/// Why a call through [`Session::call`] has no answer.
+enum Unsent {
+    /// No token could be had or put on the request: nothing was sent.
+    NoToken(Error),
+    /// The transport failed (after the retry policy).
+    Transport(reqwest::Error),
 }
 
 fn record(response: &reqwest::Response, started: Instant, retried: bool) {
