@@ -272,9 +272,6 @@ pub enum AuthError {
         "multi-factor authentication is on for this account; the API needs an account without it"
     )]
     MfaRequired,
-    /// The second factor was refused.
-    #[error("multi-factor code refused")]
-    MfaRefused,
     /// Authenticated, but not allowed to do this (HTTP 403).
     #[error("forbidden")]
     Forbidden,
