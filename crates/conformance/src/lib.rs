@@ -491,7 +491,7 @@ async fn run_cucumber(
     let progress: Box<dyn Write> = if args.quiet {
         Box::new(io::sink())
     } else {
-        Box::new(io::stdout())
+        Box::new(report::console::RedactingWriter::new(io::stdout()))
     };
     let writer = writer::Basic::new(progress, Coloring::Auto, Verbosity::Default)
         .summarized()

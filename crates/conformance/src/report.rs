@@ -12,6 +12,7 @@ use crate::coverage::Coverage;
 use crate::facts::{Product, is_rule_id};
 use crate::target::Mode;
 
+pub mod console;
 pub mod evidence;
 pub mod html;
 pub mod summary;
