@@ -464,6 +464,9 @@ impl EmSession {
         let response = self.get(href).await?;
         let status = response.status();
         let context = Context::new(PRODUCT, format!("GET {}", T::ROOT)).with_status(status);
+        if let Some(throttled) = Error::throttled(&context, response.headers()) {
+            return Err(throttled);
+        }
         let body = body::read_limited(&context, response, MAX_DOCUMENT_BYTES).await?;
         if !status.is_success() {
             let message = self

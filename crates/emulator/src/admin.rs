@@ -5,7 +5,8 @@
 //! - `GET /admin/counters`, `DELETE /admin/counters` (reset)
 //! - `GET /admin/clock`, `POST /admin/clock/advance` `{"seconds": 900}` or `{"millis": 1500}`
 //! - `POST /admin/faults` `{"product": "vbr", "fault": {"status": 500}, "times": 2}`; the fault is
-//!   `{"status": N}`, `{"delay": MILLIS}`, `"drop_connection"` or `"malformed_body"`;
+//!   `{"status": N}`, `{"delay": MILLIS}`, `"drop_connection"`, `"malformed_body"` or
+//!   `{"throttle": SECONDS}` (a `429` with `Retry-After: SECONDS`);
 //!   `DELETE /admin/faults` clears them
 //! - `POST /admin/revoke` `{"product": "em"}`, `{"product": "em", "user": "admin"}` or
 //!   `{"product": "em", "token": "..."}`
@@ -303,7 +304,7 @@ pub(crate) fn router(admin: Admin) -> Router {
             post(
                 |AxState(a): A, body: Result<Json<FaultBody>, axum::extract::rejection::JsonRejection>| async move {
                     let Ok(Json(body)) = body else {
-                        return bad("expected {\"product\": \"em|vbr|zvm\", \"fault\": {\"status\": 500} | {\"delay\": MILLIS} | \"drop_connection\" | \"malformed_body\", \"times\": N}");
+                        return bad("expected {\"product\": \"em|vbr|zvm\", \"fault\": {\"status\": 500} | {\"delay\": MILLIS} | \"drop_connection\" | \"malformed_body\" | {\"throttle\": SECONDS}, \"times\": N}");
                     };
                     a.inject_fault(body.product, body.fault, body.times);
                     StatusCode::NO_CONTENT.into_response()
