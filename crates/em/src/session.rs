@@ -269,6 +269,16 @@ impl Authenticator for EmAuth {
             }
             _ => {}
         }
+        // Two session ids are ambiguous: refused like a malformed one (as ZVM's doubled
+        // `x-zerto-session`).
+        if response.headers().get_all(SESSION_HEADER).iter().count() > 1 {
+            return Err(Error::protocol(
+                context,
+                ProtocolViolation::InvalidHeader {
+                    name: SESSION_HEADER,
+                },
+            ));
+        }
         let token = response
             .headers()
             .get(SESSION_HEADER)
