@@ -68,11 +68,6 @@ fn case(name: &'static str, request: RequestBuilder, expected: u16) -> Case {
     }
 }
 
-async fn tokens(c: &Client, emu: &Emulator) -> (String, String, String) {
-    let (em, vbr, _, zvm) = tokens_and_refresh(c, emu).await;
-    (em, vbr, zvm)
-}
-
 /// EM session id, VBR access and refresh tokens, ZVM session of fresh logons.
 async fn tokens_and_refresh(c: &Client, emu: &Emulator) -> (String, String, String, String) {
     let em = em_admin_logon(c, emu).await;
