@@ -269,6 +269,16 @@ impl Authenticator for EmAuth {
             }
             _ => {}
         }
+        // Two session ids are ambiguous: refused like a malformed one (as ZVM's doubled
+        // `x-zerto-session`).
+        if response.headers().get_all(SESSION_HEADER).iter().count() > 1 {
+            return Err(Error::protocol(
+                context,
+                ProtocolViolation::InvalidHeader {
+                    name: SESSION_HEADER,
+                },
+            ));
+        }
         let token = response
             .headers()
             .get(SESSION_HEADER)
@@ -464,6 +474,9 @@ impl EmSession {
         let response = self.get(href).await?;
         let status = response.status();
         let context = Context::new(PRODUCT, format!("GET {}", T::ROOT)).with_status(status);
+        if let Some(throttled) = Error::throttled(&context, response.headers()) {
+            return Err(throttled);
+        }
         let body = body::read_limited(&context, response, MAX_DOCUMENT_BYTES).await?;
         if !status.is_success() {
             let message = self

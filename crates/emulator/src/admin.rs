@@ -5,7 +5,8 @@
 //! - `GET /admin/counters`, `DELETE /admin/counters` (reset)
 //! - `GET /admin/clock`, `POST /admin/clock/advance` `{"seconds": 900}` or `{"millis": 1500}`
 //! - `POST /admin/faults` `{"product": "vbr", "fault": {"status": 500}, "times": 2}`; the fault is
-//!   `{"status": N}`, `{"delay": MILLIS}`, `"drop_connection"` or `"malformed_body"`;
+//!   `{"status": N}`, `{"delay": MILLIS}`, `"drop_connection"`, `"malformed_body"` or
+//!   `{"throttle": SECONDS}` (a `429` with `Retry-After: SECONDS`);
 //!   `DELETE /admin/faults` clears them
 //! - `POST /admin/revoke` `{"product": "em"}`, `{"product": "em", "user": "admin"}` or
 //!   `{"product": "em", "token": "..."}`
@@ -260,6 +261,25 @@ struct VersionsBody {
 
 type A = AxState<Admin>;
 
+/// The longest lifetime or clock advance the admin API takes: longer ones would overflow the
+/// clock's arithmetic (R1).
+const MAX_SETTING: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+fn lifetimes_are_sane(l: &Lifetimes) -> bool {
+    [
+        l.em_idle,
+        l.vbr_access,
+        l.vbr_refresh,
+        l.vbr_short_refresh_extra,
+        l.vbr_code,
+        l.zvm_dormancy,
+        l.oidc_access,
+        l.oidc_refresh,
+    ]
+    .iter()
+    .all(|d| *d <= MAX_SETTING)
+}
+
 fn bad(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": message}))).into_response()
 }
@@ -288,8 +308,12 @@ pub(crate) fn router(admin: Admin) -> Router {
                     let Ok(Json(body)) = body else {
                         return bad("expected {\"seconds\": N} or {\"millis\": N}");
                     };
-                    let d = Duration::from_secs(body.seconds.unwrap_or(0))
-                        + Duration::from_millis(body.millis.unwrap_or(0));
+                    let Some(d) = Duration::from_secs(body.seconds.unwrap_or(0))
+                        .checked_add(Duration::from_millis(body.millis.unwrap_or(0)))
+                        .filter(|d| *d <= MAX_SETTING)
+                    else {
+                        return bad("clock advance too large (at most 100 years)");
+                    };
                     match a.advance(d) {
                         Ok(()) => Json(json!({"now_ms": to_ms(a.now())})).into_response(),
                         Err(e) => (StatusCode::CONFLICT, Json(json!({"error": e.to_string()})))
@@ -303,7 +327,7 @@ pub(crate) fn router(admin: Admin) -> Router {
             post(
                 |AxState(a): A, body: Result<Json<FaultBody>, axum::extract::rejection::JsonRejection>| async move {
                     let Ok(Json(body)) = body else {
-                        return bad("expected {\"product\": \"em|vbr|zvm\", \"fault\": {\"status\": 500} | {\"delay\": MILLIS} | \"drop_connection\" | \"malformed_body\", \"times\": N}");
+                        return bad("expected {\"product\": \"em|vbr|zvm\", \"fault\": {\"status\": 500} | {\"delay\": MILLIS} | \"drop_connection\" | \"malformed_body\" | {\"throttle\": SECONDS}, \"times\": N}");
                     };
                     a.inject_fault(body.product, body.fault, body.times);
                     StatusCode::NO_CONTENT.into_response()
@@ -369,6 +393,9 @@ pub(crate) fn router(admin: Admin) -> Router {
                     let Ok(Json(l)) = body else {
                         return bad("expected a full lifetimes object (seconds)");
                     };
+                    if !lifetimes_are_sane(&l) {
+                        return bad("a lifetime is too long (at most 100 years)");
+                    }
                     a.set_lifetimes(l);
                     StatusCode::NO_CONTENT.into_response()
                 },

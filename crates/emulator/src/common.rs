@@ -218,6 +218,7 @@ pub(crate) fn admit(
             Fault::Delay(d) => return Ok(Some(d)),
             Fault::DropConnection => return Err(dropped_connection()),
             Fault::MalformedBody => return Err(malformed_body(product, req.headers())),
+            Fault::Throttle(seconds) => return Err(throttled(st, product, seconds, req.headers())),
         }
     }
     Ok(None)
@@ -232,6 +233,21 @@ fn dropped_connection() -> Response {
         ))
     });
     Response::new(Body::from_stream(stream))
+}
+
+/// `429` with the product's error body and `Retry-After` in its seconds form.
+fn throttled(st: &State, product: Product, seconds: u64, headers: &HeaderMap) -> Response {
+    let mut response = product_error(
+        st,
+        product,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many requests",
+        headers,
+    );
+    response
+        .headers_mut()
+        .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+    response
 }
 
 fn malformed_body(product: Product, headers: &HeaderMap) -> Response {

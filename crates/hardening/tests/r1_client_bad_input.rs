@@ -1,7 +1,8 @@
-//! R1, client side: a table of named bad server answers fed to every client parser. Each row
-//! states the typed error it must give; no row may panic. The emulator's own table (52 bad
-//! requests against its endpoints, sessions unchanged afterwards) is
-//! `crates/emulator/tests/suite/robustness.rs`.
+//! R1: a table of named bad server answers fed to every client parser, and a table of named
+//! bad requests sent to every emulator endpoint (`r1/emulator.rs`). Each client row states the
+//! typed error it must give (or `Ok` where a rule says the input is tolerated: a BOM before EM
+//! JSON, EM-15); each emulator case a 4xx with a clear body and an unchanged session table; no
+//! row may panic. `-- --nocapture` prints the count of each part and the total.
 //!
 //! Rows are of four kinds: a document handed to a parser directly (EM XML and JSON models, the
 //! VBR token answer, the ZVM `x-zerto-session` header); an answer served over real TLS by a
@@ -25,6 +26,9 @@ use restpoint_session::{Context, Credentials, HttpOptions};
 use restpoint_vbr::VbrSession;
 use restpoint_zvm::ZvmSession;
 use restpoint_zvm::session::ZvmFlavor;
+
+#[path = "r1/emulator.rs"]
+mod emulator;
 
 // ---------------------------------------------------------------- the bad server
 
@@ -194,6 +198,13 @@ fn session_xml(inner: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// `body` behind a UTF-8 byte-order mark.
+fn bom(body: &[u8]) -> Vec<u8> {
+    let mut v = vec![0xEF, 0xBB, 0xBF];
+    v.extend_from_slice(body);
+    v
+}
+
 fn rows(base: &str) -> Vec<Row> {
     use Input::*;
     let good_xml = session_xml("<UserName>admin</UserName><SessionId>1</SessionId>");
@@ -218,6 +229,14 @@ fn rows(base: &str) -> Vec<Row> {
             "/auth/realms/zerto/protocol/openid-connect/token",
             status,
             body.to_owned(),
+        )]
+    };
+    let oidc_bytes = |status: u16, body: Vec<u8>| {
+        vec![rule(
+            Method::POST,
+            "/auth/realms/zerto/protocol/openid-connect/token",
+            status,
+            body,
         )]
     };
     let ten_mb = |open: &str, fill: u8, close: &str| {
@@ -302,6 +321,43 @@ fn rows(base: &str) -> Vec<Row> {
         row("http_em_logon_truncated_body", Http(em_logon_ok(b"tok".to_vec(), em_logon_session_xml(base).as_bytes()[..80].to_vec()), Call::EmLogon), "Protocol|em logon (status 201): protocol violation: malformed em body at LogonSession: malformed document"),
         row("http_em_logon_doctype_body", Http(em_logon_ok(b"tok".to_vec(), br#"<!DOCTYPE x [<!ENTITY a "b">]><LogonSession xmlns="http://www.veeam.com/ent/v1.0"/>"#.to_vec()), Call::EmLogon), "Protocol|malformed em body at LogonSession: document type declarations are not accepted"),
         row("http_em_logon_no_delete_link", Http(em_logon_ok(b"tok".to_vec(), br#"<LogonSession xmlns="http://www.veeam.com/ent/v1.0"><UserName>a</UserName><SessionId>1</SessionId></LogonSession>"#.to_vec()), Call::EmLogon), "Protocol|missing Rel=\"Delete\" link"),
+        // -------- BOM-prefixed JSON: tolerated by EM (EM-15), a typed error elsewhere
+        row("em_json_bom_prefixed_is_tolerated", EmJson(bom(br#"{"Href":"https://em/api/logonSessions/1","Type":"LogonSession","UserName":"a","SessionId":"1"}"#)), "Ok|"),
+        row("em_json_bom_then_truncated", EmJson(bom(br#"{"UserName":"a","#)), "Malformed|unexpected end of document"),
+        row("em_json_two_boms", EmJson(bom(&bom(br#"{"UserName":"a","SessionId":"1"}"#))), "Malformed|"),
+        row("em_json_utf16le_bom", EmJson(vec![0xFF, 0xFE, b'{', 0, b'}', 0]), "Malformed|"),
+        row("vbr_token_bom_prefixed", VbrToken(200, bom(TOKEN_OK.as_bytes())), "Protocol|malformed json body"),
+        row("http_vbr_token_bom_prefixed", Http(vec![rule(Method::POST, "/api/oauth2/token", 200, bom(TOKEN_OK.as_bytes()))], Call::VbrLogon), "Protocol|vbr logon (status 200): protocol violation: malformed json body"),
+        row("http_vbr_generated_bom_prefixed", Http(vbr_ok(rule(Method::GET, "/api/v1/jobs", 200, bom(br#"{"data":[],"pagination":{"total":0,"count":0,"skip":0,"limit":200}}"#))), Call::VbrJobs), "Protocol|vbr GetAllJobs: protocol violation: malformed json body"),
+        row("http_zvm_oidc_bom_prefixed", Http(oidc_bytes(200, bom(br#"{"access_token":"a","expires_in":300}"#)), Call::ZvmOidcLogon), "Protocol|malformed json body"),
+        row("http_zvm_generated_bom_prefixed", Http(zvm_ok(rule(Method::GET, "/v1/vpgs", 200, bom(b"[]"))), Call::ZvmVpgs), "Protocol|zvm GetVpgs: protocol violation: malformed json body"),
+        // -------- more malformed and truncated documents
+        row("em_json_trailing_garbage", EmJson(br#"{"UserName":"a","SessionId":"1"} trailing"#.to_vec()), "Malformed|"),
+        row("em_xml_unquoted_attribute", EmXml(br#"<LogonSession xmlns="http://www.veeam.com/ent/v1.0" Href=x><UserName>a</UserName></LogonSession>"#.to_vec()), "Malformed|"),
+        row("em_xml_unterminated_cdata", EmXml(session_xml("<UserName><![CDATA[a</UserName>")), "Malformed|"),
+        row("vbr_token_doubled_access_token", VbrToken(200, br#"{"access_token":"a","access_token":"b","expires_in":900}"#.to_vec()), "Protocol|malformed json body"),
+        row("vbr_token_array_root", VbrToken(200, b"[]".to_vec()), "Protocol|malformed json body"),
+        row("vbr_token_expires_in_float", VbrToken(200, br#"{"access_token":"a","expires_in":1e30}"#.to_vec()), "Protocol|malformed json body at expires_in"),
+        row("vbr_token_expires_in_beyond_u64", VbrToken(200, br#"{"access_token":"a","expires_in":18446744073709551616}"#.to_vec()), "Protocol|malformed json body at expires_in"),
+        // -------- overflowing, zero and negative lifetimes over real TLS
+        row("http_vbr_token_expires_in_u64_max", Http(vbr_ok(rule(Method::GET, "/api/v1/jobs", 200, "{}")).into_iter().map(|mut r| { if r.path == "/api/oauth2/token" { r.body = br#"{"access_token":"a","expires_in":18446744073709551615}"#.to_vec(); } r }).collect(), Call::VbrSend), "Protocol|unusable token lifetime in expires_in"),
+        row("http_vbr_token_expires_in_zero", Http(vec![rule(Method::POST, "/api/oauth2/token", 200, r#"{"access_token":"a","expires_in":0}"#)], Call::VbrLogon), "Protocol|unusable token lifetime in expires_in"),
+        row("http_vbr_token_expires_in_negative", Http(vec![rule(Method::POST, "/api/oauth2/token", 200, r#"{"access_token":"a","expires_in":-900}"#)], Call::VbrLogon), "Protocol|malformed json body at expires_in"),
+        row("http_zvm_oidc_expires_in_u64_max", Http(oidc(200, r#"{"access_token":"a","expires_in":18446744073709551615}"#), Call::ZvmOidcLogon), "Protocol|unusable token lifetime in expires_in"),
+        row("http_zvm_oidc_expires_in_negative", Http(oidc(200, r#"{"access_token":"a","expires_in":-1}"#), Call::ZvmOidcLogon), "Protocol|malformed json body at expires_in"),
+        // -------- oversized bodies, wrong content types, missing and doubled headers
+        row("http_vbr_token_oversized_6mb", Http(vec![rule(Method::POST, "/api/oauth2/token", 200, ten_mb("{\"access_token\":\"", b'a', "\"}")[..6 * 1024 * 1024].to_vec())], Call::VbrLogon), "Protocol|body larger than"),
+        row("http_em_logon_oversized_6mb", Http(em_logon_ok(b"tok".to_vec(), ten_mb(r#"<LogonSession xmlns="http://www.veeam.com/ent/v1.0"><UserName>"#, b'a', "</UserName></LogonSession>")[..6 * 1024 * 1024].to_vec()), Call::EmLogon), "Protocol|body larger than"),
+        row("http_vbr_generated_xml_body_for_json", Http(vbr_ok(rule(Method::GET, "/api/v1/jobs", 200, "<jobs/>").xml()), Call::VbrJobs), "Protocol|vbr GetAllJobs: protocol violation: malformed json body"),
+        row("http_zvm_oidc_html_login_page", Http(vec![rule(Method::POST, "/auth/realms/zerto/protocol/openid-connect/token", 200, "<html>login</html>").header("content-type", "text/html")], Call::ZvmOidcLogon), "Protocol|malformed json body"),
+        row("http_em_logon_json_body_for_xml", Http(em_logon_ok(b"tok".to_vec(), br#"{"UserName":"a"}"#.to_vec()), Call::EmLogon), "Protocol|malformed em body"),
+        row("http_em_logon_doubled_session_header", Http(vec![rule(Method::GET, "/api", 200, "x").xml(), rule(Method::POST, "/api/sessionmngr", 201, em_logon_session_xml(base)).xml().header("x-restsvcsessionid", "a").header("x-restsvcsessionid", "b")], Call::EmLogon), "Protocol|invalid header X-RestSvcSessionId"),
+        row("http_em_logon_empty_session_header", Http(em_logon_ok(b"".to_vec(), em_logon_session_xml(base).into_bytes()), Call::EmLogon), "Protocol|invalid header X-RestSvcSessionId"),
+        row("http_em_logon_401_garbage", Http(vec![rule(Method::GET, "/api", 200, "x").xml(), rule(Method::POST, "/api/sessionmngr", 401, "\u{0}garbage").xml()], Call::EmLogon), "Auth|wrong credentials"),
+        // -------- the emulator throttling past the retry policy's cap (429 + Retry-After)
+        row("emulator_vbr_429_retry_after_beyond_cap", EmulatorFault(Product::Vbr, Fault::Throttle(3600), Call::VbrJobs), "Throttled|vbr GetAllJobs (status 429): throttled by the server (429 too many requests); it asked to retry after 3600 s"),
+        row("emulator_zvm_429_retry_after_beyond_cap", EmulatorFault(Product::Zvm, Fault::Throttle(3600), Call::ZvmVpgs), "Throttled|zvm GetVpgs (status 429): throttled by the server"),
+        row("emulator_em_429_retry_after_beyond_cap", EmulatorFault(Product::Em, Fault::Throttle(3600), Call::EmGetResource), "Throttled|em GET LogonSession (status 429): throttled by the server (429 too many requests); it asked to retry after 3600 s"),
         // -------- the emulator's own malformed success bodies
         row("emulator_vbr_malformed_body_on_typed_call", EmulatorFault(Product::Vbr, Fault::MalformedBody, Call::VbrJobs), "Protocol|vbr GetAllJobs: protocol violation: malformed json body"),
         row("emulator_zvm_malformed_body_on_typed_call", EmulatorFault(Product::Zvm, Fault::MalformedBody, Call::ZvmVpgs), "Protocol|zvm GetVpgs: protocol violation: malformed json body"),
@@ -488,6 +544,7 @@ async fn r1_bad_server_answers_give_typed_errors_and_never_panic() {
         match outcome {
             Err(join) if join.is_panic() => failures.push(format!("{name}: PANIC")),
             Err(join) => failures.push(format!("{name}: task failed: {join}")),
+            Ok(Ok(())) if variant == "Ok" => {}
             Ok(Ok(())) => failures.push(format!("{name}: accepted, expected {expect}")),
             Ok(Err((got_variant, display))) => {
                 if got_variant != variant || !display.contains(text) {
@@ -498,9 +555,23 @@ async fn r1_bad_server_answers_give_typed_errors_and_never_panic() {
             }
         }
     }
-    println!("r1 client matrix: {n_rows} rows, {} failed", failures.len());
-    assert!(n_rows >= 40, "only {n_rows} rows");
+    let (n_emulator, emulator_failures) = emulator::matrix().await;
+    let total = n_rows + n_emulator;
+    println!(
+        "R1 client parsers: {n_rows} bad server answers, {} failed",
+        failures.len()
+    );
+    println!(
+        "R1 emulator endpoints: {n_emulator} bad requests, {} failed",
+        emulator_failures.len()
+    );
+    println!(
+        "R1: {total} cases ({n_rows} client + {n_emulator} emulator), {} failed, 0 panics",
+        failures.len() + emulator_failures.len()
+    );
+    failures.extend(emulator_failures);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(total >= 160, "R1 asks for at least 160 cases; {total}");
     // The emulator still serves a normal logon after the faults.
     let ctx = Arc::try_unwrap(ctx).ok().unwrap();
     let vbr = VbrSession::builder(ctx.emulator.vbr_url())

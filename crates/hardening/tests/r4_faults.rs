@@ -1,6 +1,8 @@
 //! R4: faults injected by the emulator, for all three products' clients: a 401 mid-stream, a
 //! revoked session, a 500, a slow answer beyond the client's timeout, a dropped connection and
-//! a malformed success body. The client re-logs on at most once per 401 (the emulator counts
+//! a malformed success body, and a `429` with `Retry-After` (honoured for idempotent calls on
+//! the session's virtual clock, capped, counted in the retry budget; a typed
+//! `Error::Throttled` naming the server's `Retry-After` when the session gives up). The client re-logs on at most once per 401 (the emulator counts
 //! logons), never loops, never repeats a non-idempotent call the server may have acted on (the
 //! emulator counts requests per endpoint), and surfaces a typed error with context. Idempotent
 //! GETs are retried after a transport failure, a bounded number of times (the session's retry
@@ -14,7 +16,9 @@ use std::time::Duration;
 use restpoint_em::LogonSessionList;
 use restpoint_em::session::EmSession;
 use restpoint_emulator::{Emulator, EmulatorConfig, Fault, Product, defaults};
-use restpoint_session::{AuthError, Credentials, Error, HttpOptions, ProtocolViolation};
+use restpoint_session::{
+    AuthError, Credentials, Error, HttpOptions, ProtocolViolation, RetryAfter,
+};
 use restpoint_vbr::VbrSession;
 use restpoint_zvm::ZvmSession;
 use restpoint_zvm::session::ZvmFlavor;
@@ -44,7 +48,17 @@ impl Client {
         // The clients' own virtual clock moves by itself: a retry backoff (idempotent calls
         // after a transport failure, `restpoint_session::retry`) ends at once. On the emulator's
         // clock, which only the test moves, a backoff would wait for ever.
-        let clock = restpoint_session::ManualClock::with_auto_advance().shared();
+        let clock = restpoint_session::ManualClock::with_auto_advance();
+        Client::on_clock(emulator, product, &clock).await
+    }
+
+    /// A client whose session sleeps (backoff, `Retry-After`) on `clock`.
+    async fn on_clock(
+        emulator: &Emulator,
+        product: Product,
+        clock: &restpoint_session::ManualClock,
+    ) -> Client {
+        let clock = clock.shared();
         match product {
             Product::Vbr => Client::Vbr(
                 VbrSession::builder(emulator.vbr_url())
@@ -334,6 +348,7 @@ async fn a_non_idempotent_start_job_is_never_repeated_after_the_server_may_have_
     for product in [Product::Vbr, Product::Em] {
         let client = Client::new(&emulator, product).await;
         for fault in [
+            Fault::Throttle(1),
             Fault::Status(500),
             Fault::DropConnection,
             Fault::Delay(TIMEOUT * 3),
@@ -348,4 +363,145 @@ async fn a_non_idempotent_start_job_is_never_repeated_after_the_server_may_have_
         assert!(n <= 2, "{product:?} 401: start sent {n} times");
         assert!(logons(&emulator, product) <= n_logons + 1, "{product:?}");
     }
+}
+
+// ------------------------------------------------------------------ 429 with Retry-After
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_with_retry_after_is_waited_on_the_session_clock_then_the_get_succeeds() {
+    let emulator = Emulator::start(EmulatorConfig::for_tests()).await.unwrap();
+    for product in PRODUCTS {
+        let clock = restpoint_session::ManualClock::with_auto_advance();
+        let client = Client::on_clock(&emulator, product, &clock).await;
+        client.get().await.unwrap();
+        let (n_logons, n_get) = (
+            logons(&emulator, product),
+            requests(&emulator, product, client.get_route()),
+        );
+        let before = clock.elapsed();
+        emulator
+            .admin()
+            .inject_fault(product, Fault::Throttle(7), 1);
+        let started = std::time::Instant::now();
+        client.get().await.unwrap();
+        // The server's 7 s were waited on the virtual clock, not in real time.
+        let waited = clock.elapsed() - before;
+        assert!(
+            waited >= Duration::from_secs(7) && waited < Duration::from_secs(8),
+            "{product:?}: waited {waited:?} on the clock"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{product:?}");
+        assert_eq!(
+            requests(&emulator, product, client.get_route()),
+            n_get + 2,
+            "{product:?}: one repeat after the 429"
+        );
+        assert_eq!(logons(&emulator, product), n_logons, "{product:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_that_persists_spends_the_budget_then_a_typed_error_names_429_and_retry_after() {
+    let emulator = Emulator::start(EmulatorConfig::for_tests()).await.unwrap();
+    for product in PRODUCTS {
+        let client = Client::new(&emulator, product).await;
+        let (n_logons, n_get) = (
+            logons(&emulator, product),
+            requests(&emulator, product, client.get_route()),
+        );
+        emulator
+            .admin()
+            .inject_fault(product, Fault::Throttle(2), 10);
+        let error = client.get().await.unwrap_err();
+        emulator.admin().clear_faults();
+        assert!(
+            matches!(error, Error::Throttled { .. }),
+            "{product:?}: {error:?}"
+        );
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(429), "{product:?}");
+        assert_eq!(
+            error.retry_after(),
+            Some(RetryAfter::Seconds(2)),
+            "{product:?}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.contains("429") && text.contains("retry after 2 s"),
+            "{product:?}: {text}"
+        );
+        assert!(
+            restpoint_session::retry::is_transient(&error),
+            "{product:?}"
+        );
+        assert_eq!(
+            requests(&emulator, product, client.get_route()),
+            n_get + 3,
+            "{product:?}: the waits count in the budget of 3 attempts"
+        );
+        assert_eq!(logons(&emulator, product), n_logons, "{product:?}");
+        client.get().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_beyond_the_cap_is_not_waited_and_the_error_names_it() {
+    let emulator = Emulator::start(EmulatorConfig::for_tests()).await.unwrap();
+    for product in PRODUCTS {
+        let clock = restpoint_session::ManualClock::with_auto_advance();
+        let client = Client::on_clock(&emulator, product, &clock).await;
+        let n_get = requests(&emulator, product, client.get_route());
+        let before = clock.elapsed();
+        // One hour: beyond the 60 s the default policy waits.
+        emulator
+            .admin()
+            .inject_fault(product, Fault::Throttle(3600), 1);
+        let error = client.get().await.unwrap_err();
+        assert!(
+            matches!(error, Error::Throttled { .. }),
+            "{product:?}: {error:?}"
+        );
+        assert_eq!(
+            error.retry_after(),
+            Some(RetryAfter::Seconds(3600)),
+            "{product:?}"
+        );
+        assert!(error.to_string().contains("retry after 3600 s"), "{error}");
+        assert_eq!(clock.elapsed(), before, "{product:?}: nothing waited");
+        assert_eq!(
+            requests(&emulator, product, client.get_route()),
+            n_get + 1,
+            "{product:?}: sent once"
+        );
+        // Within the cap (60 s, above the 10 s backoff maximum): waited.
+        emulator
+            .admin()
+            .inject_fault(product, Fault::Throttle(60), 1);
+        client.get().await.unwrap();
+        assert!(
+            clock.elapsed() - before >= Duration::from_secs(60),
+            "{product:?}: {:?}",
+            clock.elapsed() - before
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_throttled_vbr_job_start_is_sent_once_and_the_error_names_the_429() {
+    let emulator = Emulator::start(EmulatorConfig::for_tests()).await.unwrap();
+    let Client::Vbr(vbr) = Client::new(&emulator, Product::Vbr).await else {
+        unreachable!()
+    };
+    let api = vbr.client();
+    let id = api.api().get_all_jobs().send().await.unwrap().data[0].id;
+    let route = ("POST", "/api/v1/jobs/{id}/{action}");
+    let before = requests(&emulator, Product::Vbr, route);
+    emulator
+        .admin()
+        .inject_fault(Product::Vbr, Fault::Throttle(1), 5);
+    let error = api.api().start_job().id(id).send().await.unwrap_err();
+    emulator.admin().clear_faults();
+    assert_eq!(requests(&emulator, Product::Vbr, route) - before, 1);
+    assert!(matches!(error, Error::Throttled { .. }), "{error:?}");
+    assert_eq!(error.retry_after(), Some(RetryAfter::Seconds(1)));
+    assert!(error.to_string().contains("StartJob"), "{error}");
 }

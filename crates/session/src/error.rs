@@ -124,6 +124,20 @@ pub enum Error {
         /// The server's error.
         error: ApiError,
     },
+    /// The server throttled the call (`429 Too Many Requests`) and the session gave up: the
+    /// retry budget was spent, the call is not idempotent (never repeated), or the server's
+    /// `Retry-After` asked for a longer wait than the retry policy honours
+    /// ([`crate::RetryPolicy::max_retry_after`]).
+    #[error(
+        "{context}: throttled by the server (429 too many requests){}",
+        retry_after.map(|r| format!("; it asked to {r}")).unwrap_or_else(|| "; no retry-after".to_owned())
+    )]
+    Throttled {
+        /// Where it happened (status 429).
+        context: Context,
+        /// The server's `Retry-After`, if it sent a readable one.
+        retry_after: Option<crate::retry::RetryAfter>,
+    },
     /// The client was configured wrongly (bad URL, bad CA file, missing environment variable).
     #[error("invalid configuration: {0}")]
     Config(ConfigError),
@@ -144,6 +158,7 @@ impl Error {
             | Error::Auth { context, .. }
             | Error::Protocol { context, .. }
             | Error::Api { context, .. }
+            | Error::Throttled { context, .. }
             | Error::LoggedOut { context } => Some(context),
             Error::Config(_) => None,
         }
@@ -179,6 +194,24 @@ impl Error {
             Error::Tls { context, source }
         } else {
             Error::Transport { context, source }
+        }
+    }
+
+    /// [`Error::Throttled`] when `context`'s status is `429`, with the `Retry-After` of
+    /// `headers`; `None` for any other status. For the places that turn an answer given up on
+    /// into an error.
+    pub fn throttled(context: &Context, headers: &reqwest::header::HeaderMap) -> Option<Self> {
+        (context.status() == Some(StatusCode::TOO_MANY_REQUESTS)).then(|| Error::Throttled {
+            context: context.clone(),
+            retry_after: crate::retry::RetryAfter::from_headers(headers),
+        })
+    }
+
+    /// The server's `Retry-After` of a throttled call ([`Error::Throttled`]).
+    pub fn retry_after(&self) -> Option<crate::retry::RetryAfter> {
+        match self {
+            Error::Throttled { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 

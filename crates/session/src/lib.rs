@@ -85,7 +85,7 @@ pub use error::{
 };
 pub use http::HttpOptions;
 pub use restpoint_clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use retry::RetryPolicy;
+pub use retry::{RetryAfter, RetryPolicy};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use secret_field::SecretField;
 pub use session::{AuthContext, Authenticator, Session, SessionOptions, SessionStats};

@@ -147,13 +147,16 @@ pub fn from_generated<E: serde::Serialize>(context: Context, error: GeneratedErr
         | GeneratedError::ResponseBodyError(e) => Error::from_reqwest(context, e),
         GeneratedError::ErrorResponse(response) => {
             let status = response.status();
-            from_status(
-                context.with_status(status),
-                Some(api_error(&response.into_inner())),
-            )
+            let context = context.with_status(status);
+            if let Some(throttled) = Error::throttled(&context, response.headers()) {
+                return throttled;
+            }
+            from_status(context, Some(api_error(&response.into_inner())))
         }
         GeneratedError::UnexpectedResponse(response) => {
-            from_status(context.with_status(response.status()), None)
+            let context = context.with_status(response.status());
+            Error::throttled(&context, response.headers())
+                .unwrap_or_else(|| from_status(context, None))
         }
         GeneratedError::InvalidResponsePayload(_, e) => {
             let category = match e.classify() {

@@ -6,9 +6,11 @@
 //! - Other methods (`POST`, `PATCH`: a job start): only a failure to *connect*, which proves the
 //!   server never saw the request. A timeout, a dropped answer or an error status is returned at
 //!   once: the server may have acted on it, and a job must not be started twice.
-//! - A `Retry-After` header (seconds or an HTTP date) on a retryable answer sets the wait
-//!   instead of the backoff; a wait longer than [`RetryPolicy::max_delay`] is not made, and the
-//!   answer is returned to the caller.
+//! - A `Retry-After` header (seconds or an HTTP date) on a retryable answer (a `429` most of
+//!   all) sets the wait instead of the backoff; the wait counts as one attempt of the budget.
+//!   A wait longer than [`RetryPolicy::max_retry_after`] (60 s by default) is not made, and the
+//!   answer is returned to the caller at once. A non-idempotent call is never repeated after a
+//!   `429`, whatever the header says.
 //! - A TLS failure (an untrusted certificate) is never retried, nor is a request whose body
 //!   cannot be replayed (a stream).
 //!
@@ -17,7 +19,8 @@
 //!   stall a retry).
 //!
 //! When the budget is spent, the last answer (a `503`, say) or the last transport error is what
-//! the caller gets; [`is_transient`] tells such an error apart.
+//! the caller gets; [`is_transient`] tells such an error apart. A `429` given up on becomes
+//! [`Error::Throttled`](crate::Error::Throttled), which names the server's [`RetryAfter`].
 
 use std::time::{Duration, SystemTime};
 
@@ -29,12 +32,14 @@ use restpoint_clock::SharedClock;
 use crate::error::Error;
 
 /// How transient failures are retried. The default makes at most 3 attempts, waiting about
-/// 500 ms and then 1 s (each with jitter), and never more than 10 s.
+/// 500 ms and then 1 s (each with jitter), and never more than 10 s of backoff; a server's
+/// `Retry-After` is honoured up to 60 s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
+    max_retry_after: Duration,
     jitter: bool,
 }
 
@@ -44,6 +49,7 @@ impl Default for RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(60),
             jitter: true,
         }
     }
@@ -75,10 +81,17 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest wait between two attempts. A `Retry-After` asking for more is not honoured
-    /// by waiting: the answer goes back to the caller.
+    /// The longest backoff between two attempts (when the server sent no `Retry-After`).
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
+        self
+    }
+
+    /// The longest wait a server's `Retry-After` is honoured for (60 s by default). A
+    /// `Retry-After` asking for more is not honoured by waiting: the answer goes back to the
+    /// caller at once (as [`Error::Throttled`](crate::Error::Throttled) for a `429`).
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
         self
     }
 
@@ -130,16 +143,52 @@ pub fn is_transient(error: &Error) -> bool {
     }
 }
 
+/// What a server's `Retry-After` header asked for (RFC 9110 §10.2.3), in either of its forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// Delta-seconds: wait this many seconds.
+    Seconds(u64),
+    /// An HTTP date: wait until then.
+    At(SystemTime),
+}
+
+impl RetryAfter {
+    /// Reads the `Retry-After` header of an answer; `None` when absent or unreadable (neither
+    /// a number of seconds nor an HTTP date).
+    pub fn from_headers(headers: &reqwest::header::HeaderMap) -> Option<Self> {
+        let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(RetryAfter::Seconds(seconds));
+        }
+        let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        Some(RetryAfter::At(SystemTime::from(date)))
+    }
+
+    /// The wait it asks for, measured from `now` (zero for a date already past).
+    pub fn wait(&self, now: SystemTime) -> Duration {
+        match *self {
+            RetryAfter::Seconds(seconds) => Duration::from_secs(seconds),
+            RetryAfter::At(at) => at.duration_since(now).unwrap_or(Duration::ZERO),
+        }
+    }
+}
+
+impl std::fmt::Display for RetryAfter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            RetryAfter::Seconds(seconds) => write!(f, "retry after {seconds} s"),
+            RetryAfter::At(at) => {
+                let at = chrono::DateTime::<chrono::Utc>::from(at);
+                write!(f, "retry after {}", at.format("%a, %d %b %Y %H:%M:%S GMT"))
+            }
+        }
+    }
+}
+
 /// The wait a `Retry-After` value asks for: delta-seconds or an HTTP date (measured from `now`,
 /// zero if already past). `None` when absent or unreadable.
 pub fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let at = SystemTime::from(date);
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    RetryAfter::from_headers(headers).map(|r| r.wait(now))
 }
 
 fn is_tls(error: &reqwest::Error) -> bool {
@@ -203,11 +252,11 @@ pub async fn execute(
                     return result;
                 }
                 match retry_after(response.headers(), clock.now()) {
-                    Some(wait) if wait > policy.max_delay => {
+                    Some(wait) if wait > policy.max_retry_after => {
                         tracing::debug!(
                             status = response.status().as_u16(),
                             retry_after_ms = wait.as_millis() as u64,
-                            "retry-after beyond the maximum delay; not retrying"
+                            "retry-after beyond the longest wait honoured; not retrying"
                         );
                         return result;
                     }
@@ -448,6 +497,67 @@ mod tests {
         assert_eq!(response.status(), 200);
         assert_eq!(hits.load(Ordering::SeqCst), 2);
         assert_eq!(clock.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_within_the_cap_is_honoured_even_beyond_the_backoff_maximum() {
+        let (url, hits) = flaky(1, 429, Some("30".into())).await;
+        let http = reqwest::Client::new();
+        let clock = ManualClock::with_auto_advance();
+        let response = execute(
+            &http,
+            &clock.shared(),
+            &RetryPolicy::new(),
+            request(&http, Method::GET, &url),
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(hits.load(Ordering::SeqCst), 2);
+        assert_eq!(clock.elapsed(), Duration::from_secs(30));
+        // A lower cap returns the 429 at once.
+        let (url, hits) = flaky(1, 429, Some("30".into())).await;
+        let policy = RetryPolicy::new().max_retry_after(Duration::from_secs(20));
+        let response = execute(
+            &http,
+            &clock.shared(),
+            &policy,
+            request(&http, Method::GET, &url),
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 429);
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn retry_after_forms_are_read_and_printed() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert_eq!(RetryAfter::from_headers(&headers), None);
+        headers.insert(RETRY_AFTER, " 120 ".parse().unwrap());
+        let seconds = RetryAfter::from_headers(&headers).unwrap();
+        assert_eq!(seconds, RetryAfter::Seconds(120));
+        assert_eq!(seconds.to_string(), "retry after 120 s");
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        let date = RetryAfter::from_headers(&headers).unwrap();
+        assert_eq!(
+            date.to_string(),
+            "retry after Wed, 21 Oct 2015 07:28:00 GMT"
+        );
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        assert_eq!(date, RetryAfter::At(at));
+        assert_eq!(
+            date.wait(at - Duration::from_secs(5)),
+            Duration::from_secs(5)
+        );
+        assert_eq!(date.wait(at + Duration::from_secs(5)), Duration::ZERO);
+        for garbage in ["-1", "soon", "1.5", ""] {
+            headers.insert(RETRY_AFTER, garbage.parse().unwrap());
+            assert_eq!(RetryAfter::from_headers(&headers), None, "{garbage:?}");
+        }
     }
 
     #[test]

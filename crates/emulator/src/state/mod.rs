@@ -92,6 +92,9 @@ pub enum Fault {
     DropConnection,
     /// Answer `200` with a truncated, unparseable body in the product's format.
     MalformedBody,
+    /// Answer `429 Too Many Requests` with the product's error body and `Retry-After: N` (this
+    /// many seconds), as a server that throttles its callers does.
+    Throttle(u64),
 }
 
 mod millis {

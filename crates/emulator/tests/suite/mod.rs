@@ -5,7 +5,6 @@ mod curl;
 mod em;
 mod em_rules;
 mod em_samples;
-mod robustness;
 mod secrets;
 mod setup;
 mod vbr;

@@ -1,12 +1,56 @@
-//! R1: named bad inputs to every product; each answers a 4xx with a body, nothing panics, and the
-//! session table is unchanged.
+//! R1, emulator side: named bad requests to every endpoint of the three products (and the admin
+//! API's settings that take a lifetime or a duration). Each answers a 4xx with a clear body
+//! (non-empty, UTF-8 text), nothing panics, and the session table (the live sessions of each
+//! product, through `Admin::live_sessions`) is the same after every single case.
+//!
+//! Included by `r1_client_bad_input.rs`, which runs it after the client table and prints the
+//! counts of both parts and the total.
 
+use base64::Engine as _;
 use reqwest::header::HeaderValue;
-use reqwest::{Client, RequestBuilder, StatusCode};
-use restpoint_emulator::{Emulator, Product, defaults};
+use reqwest::{Certificate, Client, RequestBuilder, StatusCode};
+use restpoint_emulator::{Emulator, EmulatorConfig, Product, defaults};
 use serde_json::Value;
 
-use super::{basic, client, em_admin_logon, header_text, start};
+async fn start() -> Emulator {
+    restpoint_hardening::install_crypto_provider();
+    Emulator::start(EmulatorConfig::for_tests().with_admin_port(Some(0)))
+        .await
+        .expect("emulator starts")
+}
+
+/// A client that trusts only the emulator's CA, follows no redirects, keeps no cookies.
+fn client(emu: &Emulator) -> Client {
+    let ca = Certificate::from_pem(emu.ca_pem().as_bytes()).expect("CA PEM");
+    Client::builder()
+        .tls_certs_only([ca])
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+async fn em_admin_logon(c: &Client, emu: &Emulator) -> reqwest::Response {
+    c.post(format!("{}api/sessionMngr/?v=latest", emu.em_url()))
+        .header(
+            "Authorization",
+            basic(defaults::ADMIN_USER, defaults::ADMIN_PASSWORD),
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+fn header_text(resp: &reqwest::Response, name: &str) -> String {
+    resp.headers()[name].to_str().unwrap().to_owned()
+}
 
 const V: &str = "1.2-rev1";
 
@@ -24,7 +68,8 @@ fn case(name: &'static str, request: RequestBuilder, expected: u16) -> Case {
     }
 }
 
-async fn tokens(c: &Client, emu: &Emulator) -> (String, String, String) {
+/// EM session id, VBR access and refresh tokens, ZVM session of fresh logons.
+async fn tokens_and_refresh(c: &Client, emu: &Emulator) -> (String, String, String, String) {
     let em = em_admin_logon(c, emu).await;
     let em = header_text(&em, "X-RestSvcSessionId");
     let vbr: Value = c
@@ -54,14 +99,38 @@ async fn tokens(c: &Client, emu: &Emulator) -> (String, String, String) {
         .to_str()
         .unwrap()
         .to_string();
-    (em, vbr["access_token"].as_str().unwrap().to_string(), zvm)
+    (
+        em,
+        vbr["access_token"].as_str().unwrap().to_string(),
+        vbr["refresh_token"].as_str().unwrap().to_string(),
+        zvm,
+    )
 }
 
-#[tokio::test]
-async fn r1_named_bad_inputs_get_a_4xx_with_a_body_and_leave_sessions_unchanged() {
+/// Runs every case; answers the number of cases and the failures.
+pub async fn matrix() -> (usize, Vec<String>) {
     let emu = start().await;
     let c = client(&emu);
-    let (em_token, vbr_token, zvm_session) = tokens(&c, &emu).await;
+    // Expired tokens: logons whose idle time / lifetime then runs out on the virtual clock
+    // (EM 15 min idle, VBR 900 s access token, ZVM 30 min dormancy).
+    let (em_expired, vbr_expired, _, zvm_expired) = tokens_and_refresh(&c, &emu).await;
+    emu.admin()
+        .advance(std::time::Duration::from_secs(31 * 60))
+        .unwrap();
+    // Logged-out (revoked) tokens.
+    let (em_revoked, vbr_revoked, vbr_refresh_revoked, zvm_revoked) =
+        tokens_and_refresh(&c, &emu).await;
+    assert!(emu.admin().revoke_token(Product::Em, &em_revoked));
+    assert!(emu.admin().revoke_token(Product::Vbr, &vbr_revoked));
+    assert!(emu.admin().revoke_token(Product::Zvm, &zvm_revoked));
+    let (em_token, vbr_token, vbr_refresh, zvm_session) = tokens_and_refresh(&c, &emu).await;
+    let admin = |p: &str| format!("{}admin/{p}", emu.admin_url().expect("admin listener"));
+    let bom_json = |json: &str| {
+        let mut v = vec![0xEF, 0xBB, 0xBF];
+        v.extend_from_slice(json.as_bytes());
+        v
+    };
+    let huge = u64::MAX.to_string();
     let em = |p: &str| format!("{}api/{p}", emu.em_url());
     let vbr = |p: &str| format!("{}api/{p}", emu.vbr_url());
     let zvm = |p: &str| format!("{}{p}", emu.zvm_url());
@@ -70,6 +139,8 @@ async fn r1_named_bad_inputs_get_a_4xx_with_a_body_and_leave_sessions_unchanged(
     let big_body = "a=".to_string() + &"b".repeat(100 * 1024);
     let logon = || c.post(em("sessionMngr/?v=latest"));
     let token = || c.post(vbr("oauth2/token")).header("x-api-version", V);
+    let vget_with =
+        |p: &str, bearer: &str| c.get(vbr(p)).header("x-api-version", V).bearer_auth(bearer);
     let vget = |p: &str| {
         c.get(vbr(p))
             .header("x-api-version", V)
@@ -363,33 +434,93 @@ async fn r1_named_bad_inputs_get_a_4xx_with_a_body_and_leave_sessions_unchanged(
                 .header("x-zerto-session", &zvm_session),
             405,
         ),
+        // ---------------- expired, revoked, foreign and garbage tokens
+        case("em: expired session (idle past 15 min)", c.get(em("jobs")).header("X-RestSvcSessionId", &em_expired), 401),
+        case("em: logged-out session", c.get(em("jobs")).header("X-RestSvcSessionId", &em_revoked), 401),
+        case("em: VBR bearer token as session id (foreign product)", c.get(em("jobs")).header("X-RestSvcSessionId", &vbr_token), 401),
+        case("em: ZVM session as session id (foreign product)", c.get(em("jobs")).header("X-RestSvcSessionId", &zvm_session), 401),
+        case("em: expired session as cookie", c.get(em("jobs")).header("Cookie", format!("X-RestSvcSessionId={em_expired}")), 401),
+        case("vbr: expired access token", vget_with("v1/jobs", &vbr_expired), 401),
+        case("vbr: logged-out access token", vget_with("v1/jobs", &vbr_revoked), 401),
+        case("vbr: refresh token as bearer", vget_with("v1/jobs", &vbr_refresh), 401),
+        case("vbr: ZVM session as bearer (foreign product)", vget_with("v1/jobs", &zvm_session), 401),
+        case("vbr: non-UTF-8 bearer", c.get(vbr("v1/jobs")).header("x-api-version", V).header("Authorization", HeaderValue::from_bytes(b"Bearer \xff\xfe").unwrap()), 401),
+        case("vbr: access token as refresh token", token().form(&[("grant_type", "refresh_token"), ("refresh_token", vbr_token.as_str())]), 401),
+        case("vbr: logged-out session's refresh token", token().form(&[("grant_type", "refresh_token"), ("refresh_token", vbr_refresh_revoked.as_str())]), 401),
+        case("zvm: expired session (dormant past 30 min)", c.get(zvm("v1/vpgs")).header("x-zerto-session", &zvm_expired), 401),
+        case("zvm: logged-out session", c.get(zvm("v1/vpgs")).header("x-zerto-session", &zvm_revoked), 401),
+        case("zvm: VBR refresh token to the OIDC endpoint (foreign product)", c.post(zvm("auth/realms/zerto/protocol/openid-connect/token")).form(&[("grant_type", "refresh_token"), ("refresh_token", vbr_refresh.as_str()), ("client_id", "zerto-client")]), 400),
+        // ---------------- BOM-prefixed and malformed bodies, wrong content types
+        case("vbr: BOM-prefixed form", token().header("content-type", "application/x-www-form-urlencoded").body(bom_json("grant_type=password&username=x&password=y")), 400),
+        case("vbr: JSON token request with a numeric grant_type", token().json(&serde_json::json!({"grant_type": 5, "username": defaults::ADMIN_USER, "password": defaults::ADMIN_PASSWORD})), 400),
+        case("vbr: wrong content type (text/plain) with a garbage body", token().header("content-type", "text/plain").body("\u{1}\u{2} not a form at all"), 400),
+        case("vbr: doubled grant_type, an unknown one first", token().header("content-type", "application/x-www-form-urlencoded").body(format!("grant_type=bogus&grant_type=password&username={}&password={}", defaults::ADMIN_USER, defaults::ADMIN_PASSWORD)), 400),
+        case("vbr: oversized token request", token().header("content-type", "application/x-www-form-urlencoded").body(big_body.clone()), 413),
+        case("zvm: BOM-prefixed JSON logon body", c.post(zvm("v1/session/add")).header("content-type", "application/json").body(bom_json(r#"{"AuthenticationMethod":1}"#)), 400),
+        case("zvm: OIDC BOM-prefixed form", c.post(zvm("auth/realms/zerto/protocol/openid-connect/token")).header("content-type", "application/x-www-form-urlencoded").body(bom_json("grant_type=password&username=x&password=y&client_id=zerto-client")), 400),
+        case("zvm: OIDC JSON body (wrong content type)", c.post(zvm("auth/realms/zerto/protocol/openid-connect/token")).json(&serde_json::json!({"grant_type": "password"})), 400),
+        case("zvm: OIDC truncated form", c.post(zvm("auth/realms/zerto/protocol/openid-connect/token")).header("content-type", "application/x-www-form-urlencoded").body("grant_type=pass%"), 400),
+        case("zvm: OIDC oversized body", c.post(zvm("auth/realms/zerto/protocol/openid-connect/token")).header("content-type", "application/x-www-form-urlencoded").body(big_body.clone()), 413),
+        case("em: oversized logon body", logon().header("content-type", "application/xml").body(big_body.clone()), 400),
+        case("em: truncated XML logon body without credentials", logon().header("content-type", "application/xml").body("<LogonSession xmlns=\"http://www.veeam.com/ent/v1.0\"><User"), 401),
+        case("em: BOM-prefixed JSON logon body without credentials", logon().header("content-type", "application/json").body(bom_json("{}")), 401),
+        // ---------------- headers: missing, doubled, non-UTF-8
+        case("em: non-UTF-8 session cookie", c.get(em("jobs")).header("Cookie", HeaderValue::from_bytes(b"X-RestSvcSessionId=\xff\xfe").unwrap()), 401),
+        case("vbr: missing x-api-version on a resource", c.get(vbr("v1/jobs")).bearer_auth(&vbr_token), 400),
+        case("vbr: missing x-api-version on the token endpoint", c.post(vbr("oauth2/token")).form(&[("grant_type", "password"), ("username", "x"), ("password", "y")]), 400),
+        case("zvm: missing session header", c.get(zvm("v1/vpgs")), 401),
+        case("zvm: oversized session header", c.get(zvm("v1/vpgs")).header("x-zerto-session", &big_header), 431),
+        // ---------------- lifetimes and durations (admin API): negative, overflowing
+        case("admin: negative clock advance", c.post(admin("clock/advance")).json(&serde_json::json!({"seconds": -5})), 400),
+        case("admin: overflowing clock advance", c.post(admin("clock/advance")).header("content-type", "application/json").body(format!(r#"{{"seconds": {huge}, "millis": {huge}}}"#)), 400),
+        case("admin: negative lifetime", c.put(admin("lifetimes")).header("content-type", "application/json").body(lifetimes_with("vbr_access", "-1")), 400),
+        case("admin: overflowing lifetime", c.put(admin("lifetimes")).header("content-type", "application/json").body(lifetimes_with("em_idle", &huge)), 400),
+        case("admin: lifetime beyond 64 bits", c.put(admin("lifetimes")).header("content-type", "application/json").body(lifetimes_with("zvm_dormancy", "18446744073709551616")), 400),
+        case("admin: negative throttle", c.post(admin("faults")).json(&serde_json::json!({"product": "vbr", "fault": {"throttle": -1}})), 400),
     ];
-    assert!(cases.len() >= 40, "R1 asks for at least 40 named cases");
+    let n = cases.len();
     let live = |emu: &Emulator| {
         [Product::Em, Product::Vbr, Product::Zvm].map(|p| emu.admin().live_sessions(p))
     };
     let before = live(&emu);
-    assert_eq!(before, [1, 1, 1]);
+    assert_eq!(
+        before,
+        [1, 1, 1],
+        "expired and revoked sessions are not live"
+    );
+    let lifetimes_before = emu.admin().lifetimes();
     let mut failures = Vec::new();
     for case in cases {
-        let resp = case
-            .request
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let resp = match case.request.send().await {
+            Ok(resp) => resp,
+            Err(e) => {
+                failures.push(format!("{}: no answer: {e}", case.name));
+                continue;
+            }
+        };
         let status = resp.status().as_u16();
         let body = resp.bytes().await.unwrap_or_default();
-        if status != case.expected || body.is_empty() {
+        let clear = std::str::from_utf8(&body)
+            .is_ok_and(|text| text.chars().filter(|c| c.is_alphabetic()).count() >= 3);
+        if status != case.expected || !clear {
             failures.push(format!(
-                "{}: got {status} with {} body bytes, expected {}",
+                "{}: got {status} with {} body bytes (clear text: {clear}), expected {}",
                 case.name,
                 body.len(),
                 case.expected
             ));
         }
+        let now = live(&emu);
+        if now != before {
+            failures.push(format!(
+                "{}: live sessions {before:?} -> {now:?}",
+                case.name
+            ));
+        }
     }
-    assert!(failures.is_empty(), "{failures:#?}");
-    assert_eq!(live(&emu), before, "the session table is unchanged");
+    if emu.admin().lifetimes() != lifetimes_before {
+        failures.push("the refused lifetimes changed the emulator's lifetimes".to_owned());
+    }
     // Still serving.
     let resp = c
         .get(format!("{}api/jobs", emu.em_url()))
@@ -397,5 +528,27 @@ async fn r1_named_bad_inputs_get_a_4xx_with_a_body_and_leave_sessions_unchanged(
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    if resp.status() != StatusCode::OK {
+        failures.push(format!("after the cases: EM answers {}", resp.status()));
+    }
+    (n, failures)
+}
+
+/// The emulator's default lifetimes as JSON (seconds), with `field` set to the raw `value`.
+fn lifetimes_with(field: &str, value: &str) -> String {
+    let defaults = serde_json::to_value(restpoint_emulator::Lifetimes::default()).unwrap();
+    let mut text = String::from("{");
+    for (i, (name, v)) in defaults.as_object().unwrap().iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        let v = if name == field {
+            value.to_owned()
+        } else {
+            v.to_string()
+        };
+        text.push_str(&format!("\"{name}\": {v}"));
+    }
+    text.push('}');
+    text
 }
