@@ -73,6 +73,9 @@ impl EmSession {
             .await?;
         let status = response.status();
         let context = Context::new(PRODUCT, format!("POST job {action}")).with_status(status);
+        if let Some(throttled) = Error::throttled(&context, response.headers()) {
+            return Err(throttled);
+        }
         let body = restpoint_session::body::read_limited(
             &context,
             response,

@@ -505,3 +505,24 @@ async fn a_throttled_vbr_job_start_is_sent_once_and_the_error_names_the_429() {
     assert_eq!(error.retry_after(), Some(RetryAfter::Seconds(1)));
     assert!(error.to_string().contains("StartJob"), "{error}");
 }
+
+#[tokio::test]
+async fn a_throttled_em_job_start_is_sent_once_and_the_error_names_the_429() {
+    let emulator = Emulator::start(EmulatorConfig::for_tests()).await.unwrap();
+    let Client::Em(em, ..) = Client::new(&emulator, Product::Em).await else {
+        unreachable!()
+    };
+    let jobs: restpoint_em::EntityReferences = em.get_resource("api/jobs").await.unwrap();
+    let job = jobs.ref_[0].href.clone().unwrap();
+    let route = ("POST", "/api/jobs/{id}");
+    let before = requests(&emulator, Product::Em, route);
+    emulator
+        .admin()
+        .inject_fault(Product::Em, Fault::Throttle(4), 5);
+    let error = em.start_job(&job).await.unwrap_err();
+    emulator.admin().clear_faults();
+    assert_eq!(requests(&emulator, Product::Em, route) - before, 1);
+    assert!(matches!(error, Error::Throttled { .. }), "{error:?}");
+    assert_eq!(error.retry_after(), Some(RetryAfter::Seconds(4)));
+    assert!(error.to_string().contains("POST job start"), "{error}");
+}
