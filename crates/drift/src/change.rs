@@ -76,7 +76,13 @@ pub enum ChangeKind {
     ResponseFieldNowOptional,
     /// A new response field (added).
     ResponseFieldAdded,
-    /// A value changed its JSON type (`string` → `integer`, an object → an array) (breaking).
+    /// A field's name differs only in the case of its first letter (`SiteIdentifier` /
+    /// `siteIdentifier`): tolerated, as restpoint's generated models accept both spellings
+    /// (ZVM-14); compared further under the new name.
+    FieldRecased,
+    /// A value changed its JSON type (`string` → `integer`, an object → an array): breaking,
+    /// except a query or header parameter that became an array of its old type (a single value
+    /// is still a valid one-element array there), which is tolerated.
     Retyped,
     /// Same type, another `format` (`int32` → `int64`) (tolerated).
     FormatChanged,
@@ -84,10 +90,11 @@ pub enum ChangeKind {
     EnumValueRemoved,
     /// An enumeration value is gone and exactly one new value came in its place (breaking).
     EnumValueRenamed,
-    /// An enumeration value changed only its case (tolerated by restpoint's lenient decoding:
-    /// VBR-11, servers and clients compare these values without regard to case).
+    /// Enumeration values changed only their case (tolerated by restpoint's lenient decoding:
+    /// VBR-11, servers and clients compare these values without regard to case); one change per
+    /// enumeration, listing the values.
     EnumValueRecased,
-    /// A new enumeration value (added).
+    /// New enumeration values (added); one change per enumeration, listing the values.
     EnumValueAdded,
     /// A `oneOf`/`anyOf` variant is gone: breaking in a request (the program may send it),
     /// tolerated in an answer (the program is simply never sent it).
@@ -119,6 +126,7 @@ impl ChangeKind {
             ChangeKind::ResponseFieldRemoved => "response-field-removed",
             ChangeKind::ResponseFieldNowOptional => "response-field-now-optional",
             ChangeKind::ResponseFieldAdded => "response-field-added",
+            ChangeKind::FieldRecased => "field-recased",
             ChangeKind::Retyped => "retyped",
             ChangeKind::FormatChanged => "format-changed",
             ChangeKind::EnumValueRemoved => "enum-value-removed",

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::change::{Change, ChangeKind, Severity};
 use crate::operation::Operation;
 use crate::report::{Document, OperationDrift, OperationStatus, Report};
-use crate::schema::{Direction, Walk};
+use crate::schema::{Direction, Walk, widened_to_array};
 use crate::spec::{Spec, parameter_key};
 
 /// Compares `old` (the document a program was written against) with `new` (the server's) and
@@ -173,8 +173,26 @@ fn parameters(old: &Spec, new: &Spec, o: &Operation<'_>, n: &Operation<'_>, out:
                         "optional → required".into(),
                     ));
                 }
-                if let (Some(a), Some(b)) = (q.get("schema"), p.get("schema")) {
-                    walk(old, new, Direction::Request, location, out).compare(a, b, "", None);
+                let (Some(a), Some(b)) = (q.get("schema"), p.get("schema")) else {
+                    continue;
+                };
+                let items = (place == "query" || place == "header")
+                    .then(|| widened_to_array(old, a, new, b))
+                    .flatten();
+                match items {
+                    Some(items) => {
+                        out.push(change(
+                            Severity::Tolerated,
+                            ChangeKind::Retyped,
+                            &location,
+                            "one value → an array of such values (one value is still valid)".into(),
+                        ));
+                        walk(old, new, Direction::Request, location, out)
+                            .compare(a, items, "[]", None);
+                    }
+                    None => {
+                        walk(old, new, Direction::Request, location, out).compare(a, b, "", None);
+                    }
                 }
             }
         }

@@ -238,16 +238,21 @@ impl Walk<'_> {
             .copied()
             .filter(|v| recased(v, &gone).is_none())
             .collect();
-        for v in &gone {
-            if let Some(w) = recased(v, &came) {
-                self.push(
-                    Severity::Tolerated,
-                    ChangeKind::EnumValueRecased,
-                    field,
-                    at.clone(),
-                    format!("{v:?} → {w:?} (case only: tolerated by restpoint's lenient decoding)"),
-                );
-            }
+        let pairs: Vec<String> = gone
+            .iter()
+            .filter_map(|v| recased(v, &came).map(|w| format!("{v:?} → {w:?}")))
+            .collect();
+        if !pairs.is_empty() {
+            self.push(
+                Severity::Tolerated,
+                ChangeKind::EnumValueRecased,
+                field,
+                at.clone(),
+                format!(
+                    "{} (case only: tolerated by restpoint's lenient decoding)",
+                    pairs.join(", ")
+                ),
+            );
         }
         if let ([v], [w]) = (lost.as_slice(), fresh.as_slice()) {
             self.push(
@@ -268,13 +273,14 @@ impl Walk<'_> {
                 format!("{v:?} is gone"),
             );
         }
-        for w in fresh {
+        if !fresh.is_empty() {
+            let values: Vec<String> = fresh.iter().map(|w| format!("{w:?}")).collect();
             self.push(
                 Severity::Added,
                 ChangeKind::EnumValueAdded,
                 field,
-                at.clone(),
-                format!("{w:?} is new"),
+                at,
+                format!("new: {}", values.join(", ")),
             );
         }
     }
@@ -290,9 +296,33 @@ impl Walk<'_> {
         let owned = |view: &View<'_>, p: &str| view.name.map(|name| format!("{name}.{p}"));
         for (p, old) in &o.properties {
             let was_required = o.required.contains(p);
-            let is_required = n.required.contains(p);
             let at = owned(o, p).or_else(|| owned(n, p));
-            let Some(new) = n.properties.get(p) else {
+            let recased = flip_first(p).filter(|q| {
+                !n.properties.contains_key(p)
+                    && n.properties.contains_key(q.as_str())
+                    && !o.properties.contains_key(q.as_str())
+            });
+            let (p_new, new) = match &recased {
+                Some(q) => (q.as_str(), n.properties.get(q.as_str())),
+                None => (*p, n.properties.get(p)),
+            };
+            let is_required = n.required.contains(p_new);
+            if let Some(q) = &recased {
+                let why = match self.direction {
+                    Direction::Response => "restpoint's models accept both spellings (ZVM-14)",
+                    Direction::Request => {
+                        "the first letter's case differs; whether the server accepts the old one is not documented"
+                    }
+                };
+                self.push(
+                    Severity::Tolerated,
+                    ChangeKind::FieldRecased,
+                    &join(p),
+                    at.clone(),
+                    format!("{p} → {q}: {why}"),
+                );
+            }
+            let Some(new) = new else {
                 let (severity, why) = match self.direction {
                     Direction::Response if was_required => {
                         (Severity::Breaking, "a required answer field is gone")
@@ -333,11 +363,13 @@ impl Walk<'_> {
             }
             self.compare(old, new, &join(p), at);
         }
-        for p in n
-            .properties
-            .keys()
-            .filter(|p| !o.properties.contains_key(*p))
-        {
+        let known = |q: &str| {
+            o.properties.contains_key(q)
+                || flip_first(q).is_some_and(|f| {
+                    o.properties.contains_key(f.as_str()) && !n.properties.contains_key(f.as_str())
+                })
+        };
+        for p in n.properties.keys().filter(|p| !known(p)) {
             let required = n.required.contains(p);
             let at = owned(n, p);
             let (severity, kind, detail) = match self.direction {
@@ -409,4 +441,34 @@ impl Walk<'_> {
             );
         }
     }
+}
+
+/// `siteIdentifier` for `SiteIdentifier` and the reverse; `None` when the first character has no
+/// other case.
+fn flip_first(name: &str) -> Option<String> {
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    let flipped: String = if first.is_uppercase() {
+        first.to_lowercase().collect()
+    } else if first.is_lowercase() {
+        first.to_uppercase().collect()
+    } else {
+        return None;
+    };
+    Some(flipped + chars.as_str())
+}
+
+/// When `old` is a single value and `new` an array of values of the same JSON type (`string` →
+/// `array of string`), the array's item schema: for a query or header parameter a single value
+/// is still a valid one-element array.
+pub(crate) fn widened_to_array<'a>(
+    old_spec: &Spec,
+    old: &Value,
+    new_spec: &'a Spec,
+    new: &'a Value,
+) -> Option<&'a Value> {
+    let (o, n) = (view(old_spec, old), view(new_spec, new));
+    let items = n.items.filter(|_| n.ty.as_deref() == Some("array"))?;
+    let item = view(new_spec, items);
+    (o.ty.is_some() && o.ty != n.ty && o.ty == item.ty).then_some(items)
 }
