@@ -67,7 +67,8 @@ pub enum ChangeKind {
     SuccessStatusRemoved,
     /// A new success status (added).
     SuccessStatusAdded,
-    /// The success answer's body is gone, or none of its media types remains (breaking).
+    /// The success answer's body is gone, or none of its media types remains (breaking; tolerated
+    /// for a `204`, which carries no body on the wire).
     ResponseMediaTypeRemoved,
     /// A response field is gone: breaking when it was required, tolerated when it was optional
     /// (the program already copes with its absence).

@@ -319,9 +319,16 @@ fn responses(old: &Spec, new: &Spec, o: &Operation<'_>, n: &Operation<'_>, out: 
         if !has_schema {
             continue;
         }
+        // A 204 carries no body whatever a document says (RFC 9110): a body schema that
+        // disappears from one changes nothing on the wire.
+        let severity = if *code == "204" {
+            Severity::Tolerated
+        } else {
+            Severity::Breaking
+        };
         match common_media(a, b) {
             None => out.push(change(
-                Severity::Breaking,
+                severity,
                 ChangeKind::ResponseMediaTypeRemoved,
                 &location,
                 if b.is_empty() {
@@ -336,7 +343,7 @@ fn responses(old: &Spec, new: &Spec, o: &Operation<'_>, n: &Operation<'_>, out: 
                     walk(old, new, Direction::Response, location, out).compare(x, y, "", None);
                 }
                 (Some(_), None) => out.push(change(
-                    Severity::Breaking,
+                    severity,
                     ChangeKind::ResponseMediaTypeRemoved,
                     &location,
                     format!("{media}: the schema is gone"),

@@ -439,6 +439,14 @@ fn success_statuses_and_response_bodies() {
         (Severity::Breaking, ChangeKind::ResponseMediaTypeRemoved)
     );
     assert_eq!(c.detail, "application/json → no body");
+    // A 204 has no body on the wire, whatever the first document said.
+    let old = GET_JOB.replace("'200'", "'204'");
+    let r = diff((&old, JOB), (&no_body.replace("'200'", "'204'"), JOB));
+    let c = r.changes().next().unwrap().1;
+    assert_eq!(
+        (c.severity, c.kind),
+        (Severity::Tolerated, ChangeKind::ResponseMediaTypeRemoved)
+    );
 }
 
 #[test]
