@@ -116,6 +116,7 @@ fn walk<'a>(
         seen: HashSet::new(),
         location,
         out,
+        depth: 0,
     }
 }
 

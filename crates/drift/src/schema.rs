@@ -12,6 +12,10 @@ use crate::spec::Spec;
 /// How deep `allOf` parts are followed inside one schema before the rest is ignored.
 const MAX_ALLOF_DEPTH: usize = 16;
 
+/// How deep fields are followed from a location's root (no real model nests this deep; it keeps
+/// a hostile document from exhausting the stack).
+const MAX_FIELD_DEPTH: usize = 64;
+
 /// Whether the program writes the value (a request) or reads it (an answer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Direction {
@@ -44,10 +48,8 @@ fn view<'a>(spec: &'a Spec, value: &'a Value) -> View<'a> {
             Some("object".into())
         } else if v.items.is_some() {
             Some("array".into())
-        } else if let Some(first) = v.enumeration.as_ref().and(value_enum_first(spec, value)) {
-            Some(first)
         } else {
-            None
+            v.enumeration.as_ref().and(value_enum_first(spec, value))
         };
     }
     v
@@ -149,6 +151,8 @@ pub(crate) struct Walk<'a> {
     pub seen: HashSet<(String, String)>,
     pub location: String,
     pub out: &'a mut Vec<Change>,
+    /// How many schemas deep the walk is.
+    pub depth: usize,
 }
 
 impl Walk<'_> {
@@ -173,6 +177,15 @@ impl Walk<'_> {
     /// Compares `old` (of the first document) with `new` (of the second) found at `field`;
     /// `owner` is the named schema and property holding them (`JobModel.type`), if any.
     pub(crate) fn compare(&mut self, old: &Value, new: &Value, field: &str, owner: Option<String>) {
+        if self.depth >= MAX_FIELD_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        self.compare_at(old, new, field, owner);
+        self.depth -= 1;
+    }
+
+    fn compare_at(&mut self, old: &Value, new: &Value, field: &str, owner: Option<String>) {
         let (o, n) = (view(self.old, old), view(self.new, new));
         if let (Some(a), Some(b)) = (o.name, n.name)
             && !self.seen.insert((a.to_owned(), b.to_owned()))

@@ -483,3 +483,24 @@ fn the_three_renderings_carry_the_findings() {
     );
     assert!(xml.contains("&quot;Replica&quot; is gone"), "{xml}");
 }
+
+#[test]
+fn hostile_documents_neither_panic_nor_recurse_without_end() {
+    // Shapes a document should not have: a path item that is a string, parameters that are not
+    // objects, a `$ref` to nowhere, a response that is a number, `allOf` that includes itself.
+    let odd = "  /a: just text\n  /b:\n    get:\n      parameters: [1, {in: query}, {$ref: '#/nowhere'}]\n      requestBody: {$ref: '#/components/requestBodies/none'}\n      responses: {'200': 5, '201': {content: {application/json: {schema: {$ref: '#/components/schemas/Loop'}}}}}\n";
+    let schemas = "    Loop:\n      allOf: [{$ref: '#/components/schemas/Loop'}]\n      properties: {next: {$ref: '#/components/schemas/Loop'}}\n";
+    let r = diff((odd, schemas), (odd, schemas));
+    assert!(!r.is_breaking(), "{:?}", found(&r));
+    // A chain of models, each a differently named schema in each document, deeper than any real
+    // model: the walk stops at its depth limit instead of exhausting the stack.
+    let chain = |prefix: &str| {
+        (0..500)
+            .map(|i| format!("    {prefix}{i}:\n      type: object\n      properties: {{next: {{$ref: '#/components/schemas/{prefix}{}'}}}}\n", i + 1))
+            .collect::<String>()
+            + &format!("    {prefix}500: {{type: string}}\n")
+    };
+    let get = |prefix: &str| GET_JOB.replace("schemas/Job", &format!("schemas/{prefix}0"));
+    let r = diff((&get("A"), &chain("A")), (&get("B"), &chain("B")));
+    assert!(!r.is_breaking(), "the types agree as deep as the walk goes");
+}
