@@ -147,4 +147,12 @@ fn json_and_junit_reports_to_a_file() {
         xml.contains("breaking operation-removed at operation: the path is gone"),
         "{xml}"
     );
+    if restpoint_testkit::require_tool("xmllint") {
+        let lint = Command::new("xmllint")
+            .args(["--noout", "drift.xml"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(lint.status.success(), "{lint:?}");
+    }
 }
