@@ -246,3 +246,33 @@ fn our_zvm_spec_against_the_appliance() {
             .any(|c| c.kind == ChangeKind::ResponseFieldRemoved && c.field == "[].VpgName")
     );
 }
+
+/// The README's excerpt of a report is real: every line of it (but the `…` marks) is a line of
+/// the report between 1.2-rev1 and 1.3-rev0, as `restpoint drift` prints it from the repository
+/// root.
+#[test]
+fn the_readme_excerpt_is_a_real_report() {
+    let load = |name: &str| {
+        let path = restpoint_testkit::shared_path(format!("vendor-specs/{name}"))?;
+        let text = std::fs::read_to_string(path).unwrap();
+        Some(Spec::parse(&format!("../shared/vendor-specs/{name}"), &text).unwrap())
+    };
+    let (Some(old), Some(new)) = (load("vbr-1.2-rev1.json"), load("vbr-1.3-rev0.json")) else {
+        return;
+    };
+    let report = compare(&old, &new).render(restpoint_drift::Format::Text);
+    let lines: BTreeSet<&str> = report.lines().collect();
+    let readme = std::fs::read_to_string(restpoint_testkit::repo_root().join("README.md")).unwrap();
+    let section = &readme[readme.find("## Drift").expect("a Drift section")..];
+    let start = section.find("```text\n").expect("an excerpt") + 8;
+    let excerpt = &section[start..start + section[start..].find("```").unwrap()];
+    let mut checked = 0;
+    for line in excerpt
+        .lines()
+        .filter(|l| !l.trim().is_empty() && l.trim() != "…")
+    {
+        assert!(lines.contains(line), "not in the report: {line:?}");
+        checked += 1;
+    }
+    assert!(checked > 30, "{checked}");
+}
