@@ -9,10 +9,14 @@
 //! `conform` exits with 0 (all passed), 1 (a rule failed), 2 (usage), 3 (a target unreachable
 //! or its pre-flight logon failed), 4 (no scenario ran); see `restpoint_conformance::exit`.
 //! An unknown `--profile` exits with code 2 and lists the known profiles.
+//! - `restpoint drift OLD NEW` compares two OpenAPI documents and reports what would break a
+//!   program written against OLD (exit 1 when anything breaks, 2 on usage errors).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod drift;
 
 /// Spec-driven clients and a conformance kit for the REST APIs of Veeam Backup Enterprise
 /// Manager, Veeam Backup & Replication and Zerto Virtual Manager.
@@ -34,12 +38,19 @@ enum Command {
     /// Serve the three emulated products on their default ports until Ctrl-C (`--profile NAME`:
     /// a real release's behaviour; `--list-profiles`: the profiles and their differences).
     Emulate(restpoint_emulator::standalone::EmulateArgs),
+    /// Compare two OpenAPI 3.x documents (JSON or YAML) and report what would break a program
+    /// written against OLD on a server of NEW. Exit codes: 0 nothing breaking, 1 something
+    /// breaking, 2 usage (a bad option, an unreadable or non-OpenAPI file).
+    Drift(drift::DriftArgs),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
+    if let Command::Drift(args) = &cli.command {
+        return drift::run(args);
+    }
     let result = match cli.command {
         Command::Conform(args) if args.list => restpoint_conformance::list(*args)
             .await
@@ -54,6 +65,7 @@ async fn main() -> ExitCode {
         Command::Emulate(args) => restpoint_emulator::standalone::run(args)
             .await
             .map(|()| ExitCode::SUCCESS),
+        Command::Drift(args) => Ok(drift::run(&args)),
     };
     match result {
         Ok(code) => code,
