@@ -86,7 +86,11 @@ enum PullError {
     #[error("{0}")]
     Usage(String),
     #[error("{error}{hint}")]
-    Fetch { error: SpecFetchError, hint: String },
+    Fetch {
+        #[source]
+        error: SpecFetchError,
+        hint: String,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -125,7 +129,7 @@ async fn pull(args: PullArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("restpoint: spec pull: {e}");
+            eprintln!("restpoint: spec pull: {}", with_causes(&e));
             ExitCode::from(e.exit_code())
         }
     }
@@ -176,12 +180,24 @@ fn http_options(args: &PullArgs) -> Result<HttpOptions, PullError> {
     Ok(options)
 }
 
+/// The error and its causes, each once (a transport error says why it failed).
+fn with_causes(error: &PullError) -> String {
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(c) = cause {
+        let line = c.to_string();
+        if !text.contains(&line) {
+            text = format!("{text}: {line}");
+        }
+        cause = c.source();
+    }
+    text
+}
+
 /// What to try next, for the errors a user can fix with an option.
 fn hint(error: &SpecFetchError, args: &PullArgs) -> String {
     match error {
-        SpecFetchError::Tls(_) if args.ca_cert.is_none() => {
-            "; pass the CA that signed the server's certificate with --ca-cert FILE (or --insecure for a lab server)".into()
-        }
+        // The TLS error itself names --ca-cert.
         SpecFetchError::NotPublished { .. } if args.revision.is_none() => {
             "; name another revision with --revision".into()
         }

@@ -206,3 +206,47 @@ async fn typed_errors_for_404_not_json_too_large_and_a_bad_revision() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(!file.exists(), "no failed pull writes the file");
 }
+
+/// A vendor file given to the emulator (as `emulate --spec` will) is pulled under its own
+/// revision with every operation: the vendor's 1.3-rev1 file has 404. The file is read from
+/// `../shared/vendor-specs` (test input only; never copied into the repository).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pulls_a_configured_vendor_document_whole() {
+    let Some(path) = restpoint_testkit::shared_path("vendor-specs/vbr-1.3-rev1.json") else {
+        return;
+    };
+    let vendor: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("readable")).expect("JSON");
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let config = EmulatorConfig::for_tests()
+        .with_vbr_spec(vendor.clone())
+        .expect("an OpenAPI document with a revision");
+    let emulator = Emulator::start(config).await.expect("the emulator starts");
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, emulator.ca_pem()).unwrap();
+    let file = dir.path().join("vendor.json");
+    let (url, ca, file_arg) = (
+        emulator.vbr_url().to_string(),
+        ca.display().to_string(),
+        file.display().to_string(),
+    );
+    let out = pull(&[
+        "--vbr",
+        &url,
+        "--ca-cert",
+        &ca,
+        "-o",
+        &file_arg,
+        "--revision",
+        "1.3-rev1",
+    ])
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("revision 1.3-rev1: 404 operations"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(read_json(&file), vendor);
+}
