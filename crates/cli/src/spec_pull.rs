@@ -88,7 +88,7 @@ enum PullError {
     #[error("{error}{hint}")]
     Fetch {
         #[source]
-        error: SpecFetchError,
+        error: Box<SpecFetchError>,
         hint: String,
     },
     #[error("cannot write {path}: {source}")]
@@ -103,7 +103,7 @@ impl PullError {
     fn exit_code(&self) -> u8 {
         match self {
             PullError::Usage(_) => 2,
-            PullError::Fetch { error, .. } => match error {
+            PullError::Fetch { error, .. } => match error.as_ref() {
                 SpecFetchError::InvalidRevision(_) => 2,
                 SpecFetchError::Http(e) if e.context().is_none() => 2,
                 _ => 3,
@@ -141,7 +141,10 @@ async fn pull_inner(args: &PullArgs) -> Result<PublishedSpec, PullError> {
         .await
         .map_err(|error| {
             let hint = hint(&error, args);
-            PullError::Fetch { error, hint }
+            PullError::Fetch {
+                error: Box::new(error),
+                hint,
+            }
         })?;
     write_document(&args.output, &spec).map_err(|source| PullError::Write {
         path: args.output.display().to_string(),
