@@ -6,6 +6,9 @@
 //! - `restpoint emulate` serves the Enterprise Manager, Backup & Replication and Zerto emulators
 //!   on their default ports; `--profile NAME` plays a real release, `--list-profiles` lists them.
 //!
+//! - `restpoint spec pull --vbr URL -o FILE` fetches the OpenAPI document a VBR server publishes
+//!   (no credential sent; TLS checked as by `conform`).
+//!
 //! `conform` exits with 0 (all passed), 1 (a rule failed), 2 (usage), 3 (a target unreachable
 //! or its pre-flight logon failed), 4 (no scenario ran); see `restpoint_conformance::exit`.
 //! An unknown `--profile` exits with code 2 and lists the known profiles.
@@ -17,6 +20,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod drift;
+mod spec_pull;
 
 /// Spec-driven clients and a conformance kit for the REST APIs of Veeam Backup Enterprise
 /// Manager, Veeam Backup & Replication and Zerto Virtual Manager.
@@ -42,6 +46,9 @@ enum Command {
     /// written against OLD on a server of NEW. Exit codes: 0 nothing breaking, 1 something
     /// breaking, 2 usage (a bad option, an unreadable or non-OpenAPI file).
     Drift(drift::DriftArgs),
+    /// Fetch the OpenAPI document a server publishes (`spec pull --vbr URL -o FILE`).
+    #[command(subcommand)]
+    Spec(spec_pull::SpecCommand),
 }
 
 #[tokio::main]
@@ -62,6 +69,7 @@ async fn main() -> ExitCode {
             }
             return restpoint_conformance::exit::exit_code(&result);
         }
+        Command::Spec(command) => return spec_pull::run(command).await,
         Command::Emulate(args) => restpoint_emulator::standalone::run(args)
             .await
             .map(|()| ExitCode::SUCCESS),

@@ -258,6 +258,9 @@ pub struct EmulatorConfig {
     pub limits: Limits,
     /// Seeded resources.
     pub inventory: Inventory,
+    /// The VBR specs published at `/swagger/v<revision>/swagger.json` (default: the project's
+    /// own spec under the revision it models); see [`EmulatorConfig::with_vbr_spec`].
+    pub vbr_specs: crate::vbr::spec::VbrSpecs,
     /// Deliberately broken rules (the sensitivity test only); empty by default.
     pub(crate) breaks: Breaks,
 }
@@ -309,6 +312,7 @@ impl Default for EmulatorConfig {
             lifetimes: Lifetimes::default(),
             limits: Limits::default(),
             inventory: Inventory::default(),
+            vbr_specs: crate::vbr::spec::VbrSpecs::default(),
             breaks: Breaks::default(),
         }
     }
@@ -406,6 +410,17 @@ impl EmulatorConfig {
     ) -> Self {
         self.vbr_api_versions = versions.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// Publishes an OpenAPI document at `/swagger/v<revision>/swagger.json` for the revision
+    /// its `info.version` names (while that revision is served); it replaces the project's own
+    /// spec when that is the same revision.
+    pub fn with_vbr_spec(
+        mut self,
+        document: serde_json::Value,
+    ) -> Result<Self, crate::vbr::spec::SpecDocumentError> {
+        self.vbr_specs.insert(document)?;
+        Ok(self)
     }
 
     /// Sets the VBR-12 reading.

@@ -42,6 +42,9 @@ pub use state::{Counters, Fault, Product, ProductCounters};
 /// `vbr` module was split.
 pub use vbr::revision as vbr_revision;
 
+/// The VBR spec documents the emulator publishes at `/swagger/v<revision>/swagger.json`.
+pub use vbr::spec as vbr_spec;
+
 use state::{Bases, State};
 
 /// Why an emulator could not start.

@@ -142,6 +142,8 @@ pub(crate) struct State {
     pub em_versions: RwLock<Vec<String>>,
     pub vbr_versions: RwLock<Vec<String>>,
     pub vbr_401: RwLock<Vbr401Body>,
+    /// The VBR specs published per revision (`/swagger/v<revision>/swagger.json`).
+    pub vbr_specs: RwLock<crate::vbr::spec::VbrSpecs>,
     pub behaviour: RwLock<crate::behaviour::Behaviour>,
     pub limits: Limits,
     pub breaks: crate::breaks::Breaks,
@@ -175,6 +177,7 @@ impl State {
             em_versions: RwLock::new(config.em_versions.clone()),
             vbr_versions: RwLock::new(config.vbr_api_versions.clone()),
             vbr_401: RwLock::new(config.vbr_401_body),
+            vbr_specs: RwLock::new(config.vbr_specs.clone()),
             behaviour: RwLock::new(config.behaviour),
             limits: config.limits,
             breaks: config.breaks.clone(),

@@ -8,7 +8,8 @@
 //! - [`token`]: the JWT-shaped tokens, the token answer and the OAuth 2.0 endpoints;
 //! - [`resources`]: `serverInfo`, jobs, sessions, backups, repositories and list queries;
 //! - [`models`]: the answers' models per API revision;
-//! - [`revision`]: [`ApiRevision`], an API revision such as `1.3-rev1`.
+//! - [`revision`]: [`ApiRevision`], an API revision such as `1.3-rev1`;
+//! - [`spec`]: the OpenAPI document published per revision (`/swagger/v<revision>/swagger.json`).
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ mod auth;
 mod models;
 mod resources;
 pub mod revision;
+pub mod spec;
 pub(crate) mod token;
 
 type St = AxState<Arc<State>>;
@@ -60,6 +62,7 @@ pub(crate) fn router(st: Arc<State>) -> Router {
             "/api/v1/backupinfrastructure/repositories/{id}",
             get(resources::get_repository),
         )
+        .route("/swagger/{revision}/swagger.json", get(spec::swagger_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // The guard of every product, then the x-api-version check, in one layer.
@@ -124,6 +127,10 @@ async fn guard_and_version_check(AxState(st): St, req: Request, next: Next) -> R
         Err(resp) => return resp,
         Ok(Some(delay)) => tokio::time::sleep(delay).await,
         Ok(None) => {}
+    }
+    if spec::is_spec_path(req.uri().path()) {
+        // A published spec is fetched without a logon and without x-api-version.
+        return next.run(req).await;
     }
     let mut req = req;
     if st.breaks.has(Break::VbrVersionCheckedAfterCredentials)
