@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::spec_pull::{FetchOptions, fetch, with_causes};
+
 /// The report's format.
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum FormatArg {
@@ -21,8 +23,15 @@ pub enum FormatArg {
 pub struct DriftArgs {
     /// The OpenAPI 3.x document (JSON or YAML) a program was written against.
     pub old: PathBuf,
-    /// The OpenAPI 3.x document (JSON or YAML) of the server it will talk to.
-    pub new: PathBuf,
+    /// The OpenAPI 3.x document (JSON or YAML) of the server it will talk to (or --vbr-url).
+    #[arg(required_unless_present = "vbr_url")]
+    pub new: Option<PathBuf>,
+    /// Compare against the spec a live VBR server publishes instead of a file NEW (fetched
+    /// without a credential, as `restpoint spec pull` does).
+    #[arg(long, value_name = "URL", conflicts_with = "new")]
+    pub vbr_url: Option<String>,
+    #[command(flatten)]
+    pub fetch: FetchOptions,
     /// The report's format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
@@ -31,14 +40,33 @@ pub struct DriftArgs {
     pub output: Option<PathBuf>,
 }
 
-/// Runs the comparison and writes the report; the exit code says whether anything breaks.
-pub fn run(args: &DriftArgs) -> ExitCode {
+/// Runs the comparison and writes the report; the exit code says whether anything breaks
+/// (3 when the live server's spec could not be fetched).
+pub async fn run(args: &DriftArgs) -> ExitCode {
     let load = |path: &PathBuf| {
         restpoint_drift::Spec::load(path).map_err(|e| {
             eprintln!("restpoint drift: {e}");
         })
     };
-    let (Ok(old), Ok(new)) = (load(&args.old), load(&args.new)) else {
+    let Ok(old) = load(&args.old) else {
+        return ExitCode::from(2);
+    };
+    let new = match (&args.new, &args.vbr_url) {
+        (Some(path), _) => load(path),
+        (None, Some(url)) => match fetch(url, &args.fetch).await {
+            Ok(spec) => {
+                let name = format!("{url} (revision {})", spec.revision);
+                restpoint_drift::Spec::from_value(&name, spec.document)
+                    .map_err(|e| eprintln!("restpoint drift: {e}"))
+            }
+            Err(e) => {
+                eprintln!("restpoint drift: {}", with_causes(&e));
+                return ExitCode::from(e.exit_code());
+            }
+        },
+        (None, None) => Err(()),
+    };
+    let Ok(new) = new else {
         return ExitCode::from(2);
     };
     let report = restpoint_drift::compare(&old, &new);

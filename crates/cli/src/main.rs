@@ -55,9 +55,6 @@ enum Command {
 async fn main() -> ExitCode {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
-    if let Command::Drift(args) = &cli.command {
-        return drift::run(args);
-    }
     let result = match cli.command {
         Command::Conform(args) if args.list => restpoint_conformance::list(*args)
             .await
@@ -73,7 +70,7 @@ async fn main() -> ExitCode {
         Command::Emulate(args) => restpoint_emulator::standalone::run(args)
             .await
             .map(|()| ExitCode::SUCCESS),
-        Command::Drift(args) => Ok(drift::run(&args)),
+        Command::Drift(args) => return drift::run(&args).await,
     };
     match result {
         Ok(code) => code,

@@ -41,14 +41,22 @@ pub struct PullArgs {
     #[arg(long, value_name = "URL", env = "RESTPOINT_VBR_URL")]
     pub vbr: String,
 
+    /// File to write the document to (JSON).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub fetch: FetchOptions,
+}
+
+/// How a published spec is fetched: the revision and the TLS options, as `conform` has them
+/// (shared by `spec pull` and `drift --vbr-url`).
+#[derive(Args, Debug)]
+pub struct FetchOptions {
     /// API revision to fetch (`1.3-rev1`). Default: the revision a restpoint VBR session
     /// negotiates with this server (VBR-08).
     #[arg(long, value_name = "REVISION")]
     pub revision: Option<String>,
-
-    /// File to write the document to (JSON).
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: PathBuf,
 
     /// PEM file of the CA certificates that signed the server's certificate; every certificate
     /// of a bundle is trusted (besides the system roots).
@@ -80,9 +88,9 @@ pub async fn run(command: SpecCommand) -> ExitCode {
     }
 }
 
-/// Why `spec pull` stopped.
+/// Why `spec pull` (or the fetch of `drift --vbr-url`) stopped.
 #[derive(Debug, thiserror::Error)]
-enum PullError {
+pub enum PullError {
     #[error("{0}")]
     Usage(String),
     #[error("{error}{hint}")]
@@ -100,7 +108,8 @@ enum PullError {
 }
 
 impl PullError {
-    fn exit_code(&self) -> u8 {
+    /// The exit code of `spec pull` for this error.
+    pub fn exit_code(&self) -> u8 {
         match self {
             PullError::Usage(_) => 2,
             PullError::Fetch { error, .. } => match error.as_ref() {
@@ -136,16 +145,7 @@ async fn pull(args: PullArgs) -> ExitCode {
 }
 
 async fn pull_inner(args: &PullArgs) -> Result<PublishedSpec, PullError> {
-    let http = http_options(args)?;
-    let spec = fetch_published_spec(&args.vbr, &http, args.revision.as_deref(), args.max_bytes)
-        .await
-        .map_err(|error| {
-            let hint = hint(&error, args);
-            PullError::Fetch {
-                error: Box::new(error),
-                hint,
-            }
-        })?;
+    let spec = fetch(&args.vbr, &args.fetch).await?;
     write_document(&args.output, &spec).map_err(|source| PullError::Write {
         path: args.output.display().to_string(),
         source,
@@ -153,8 +153,22 @@ async fn pull_inner(args: &PullArgs) -> Result<PublishedSpec, PullError> {
     Ok(spec)
 }
 
+/// Fetches the spec `url` publishes, with `options`' revision and TLS options.
+pub async fn fetch(url: &str, options: &FetchOptions) -> Result<PublishedSpec, PullError> {
+    let http = http_options(options)?;
+    fetch_published_spec(url, &http, options.revision.as_deref(), options.max_bytes)
+        .await
+        .map_err(|error| {
+            let hint = hint(&error, options);
+            PullError::Fetch {
+                error: Box::new(error),
+                hint,
+            }
+        })
+}
+
 /// The TLS options, as `conform` builds them for real servers.
-fn http_options(args: &PullArgs) -> Result<HttpOptions, PullError> {
+fn http_options(args: &FetchOptions) -> Result<HttpOptions, PullError> {
     let mut options = HttpOptions::new()
         .connect_timeout(Duration::from_secs(10))
         .request_timeout(Duration::from_secs(120));
@@ -184,7 +198,7 @@ fn http_options(args: &PullArgs) -> Result<HttpOptions, PullError> {
 }
 
 /// The error and its causes, each once (a transport error says why it failed).
-fn with_causes(error: &PullError) -> String {
+pub fn with_causes(error: &PullError) -> String {
     let mut text = error.to_string();
     let mut cause = std::error::Error::source(error);
     while let Some(c) = cause {
@@ -198,7 +212,7 @@ fn with_causes(error: &PullError) -> String {
 }
 
 /// What to try next, for the errors a user can fix with an option.
-fn hint(error: &SpecFetchError, args: &PullArgs) -> String {
+fn hint(error: &SpecFetchError, args: &FetchOptions) -> String {
     match error {
         // The TLS error itself names --ca-cert.
         SpecFetchError::NotPublished { .. } if args.revision.is_none() => {

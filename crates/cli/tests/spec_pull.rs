@@ -250,3 +250,47 @@ async fn pulls_a_configured_vendor_document_whole() {
     );
     assert_eq!(read_json(&file), vendor);
 }
+
+/// Runs `restpoint drift ARGS` with no `RESTPOINT_*` variable of the caller.
+async fn drift(args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_restpoint"));
+    cmd.arg("drift").args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("RESTPOINT_") {
+            cmd.env_remove(k);
+        }
+    }
+    tokio::task::spawn_blocking(move || cmd.output().expect("the restpoint binary runs"))
+        .await
+        .expect("the command thread finishes")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_compares_a_file_with_the_spec_a_live_server_publishes() {
+    let server = Server::start().await;
+    let (url, ca) = (server.url(), server.ca());
+    // The spec the server answers from: nothing breaks.
+    let same = server.out("same.json");
+    std::fs::write(&same, restpoint_emulator::vbr_spec::OWN_SPEC_JSON).unwrap();
+    let same_arg = same.display().to_string();
+    let out = drift(&[&same_arg, "--vbr-url", &url, "--ca-cert", &ca]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("revision 1.2-rev1"), "{}", text(&out));
+    // A program written against an operation the server does not have: exit 1, named.
+    let mut doc: Value = serde_json::from_str(restpoint_emulator::vbr_spec::OWN_SPEC_JSON).unwrap();
+    doc["paths"]["/api/v1/retired"] = doc["paths"]["/api/v1/jobs"].clone();
+    let old = server.out("old.json");
+    std::fs::write(&old, doc.to_string()).unwrap();
+    let old_arg = old.display().to_string();
+    let out = drift(&[&old_arg, "--vbr-url", &url, "--ca-cert", &ca]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("/api/v1/retired"), "{}", text(&out));
+    // The live spec is fetched like `spec pull`: without the CA, refused (exit 3), no logon.
+    let out = drift(&[&old_arg, "--vbr-url", &url]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("--ca-cert"), "{}", text(&out));
+    // NEW and --vbr-url together are a usage error.
+    let out = drift(&[&old_arg, &same_arg, "--vbr-url", &url]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(server.emulator.admin().counters().vbr.logons, 0);
+}
