@@ -342,6 +342,13 @@ pub enum ProtocolViolation {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The answer was compressed (`Content-Encoding`) although the client asked for no
+    /// compression: it is not inflated (a compressed bomb cannot fill memory) nor read as is.
+    #[error("unrequested content encoding {encoding}")]
+    UnrequestedContentEncoding {
+        /// The encoding the server named (visible ASCII, at most 32 characters).
+        encoding: String,
+    },
     /// A paged list the server answered inconsistently (an empty page while its total says more
     /// remain, a page repeating the previous one, a list that never ends).
     #[error("inconsistent paging at skip {skip}: {reason}")]
