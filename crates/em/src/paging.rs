@@ -111,6 +111,7 @@ pub struct Query<T> {
     session: EmSession,
     type_name: String,
     page_size: u32,
+    max_items: u64,
     item: PhantomData<fn() -> T>,
 }
 
@@ -130,6 +131,7 @@ impl<T: Queried> Query<T> {
             session: session.clone(),
             type_name: type_name.into(),
             page_size: DEFAULT_PAGE_SIZE,
+            max_items: paging::MAX_ITEMS,
             item: PhantomData,
         }
     }
@@ -140,15 +142,23 @@ impl<T: Queried> Query<T> {
         self
     }
 
+    /// The most items the stream yields (default [`paging::MAX_ITEMS`]); a server that pages
+    /// on past it ends the stream with `ProtocolViolation::InconsistentPaging`.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.max_items = max_items;
+        self
+    }
+
     /// A stream of pages, fetched lazily; the last page carries the total.
     pub fn pages(self) -> BoxStream<'static, Page<T>> {
         let Self {
             session,
             type_name,
             page_size,
+            max_items,
             ..
         } = self;
-        paging::pages(page_size, move |skip, limit| {
+        paging::pages_up_to(page_size, max_items, move |skip, limit| {
             let session = session.clone();
             let href = query_href(&type_name, T::FORMAT, limit, skip / u64::from(limit) + 1);
             fetch_page::<T>(session, href, skip)
