@@ -78,7 +78,12 @@ pub async fn limit_answer(
     let context = Context::new(product, operation).with_status(status);
     let (status, body, read) =
         match crate::body::read_limited(&context, response, MAX_API_ANSWER_BYTES).await {
-            Ok(body) => (status, body, true),
+            Ok(body) => {
+                if let Some(error) = refusal(&context, &body) {
+                    crate::relogon::report(error);
+                }
+                (status, body, true)
+            }
             Err(error) => {
                 crate::relogon::report(error);
                 (reqwest::StatusCode::BAD_GATEWAY, Vec::new(), false)
@@ -93,6 +98,25 @@ pub async fn limit_answer(
         answer.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
     }
     reqwest::Response::from(answer)
+}
+
+/// The typed error of a refused call, decided by its status where the generated code would
+/// decide by its body: a 401 (after the session's one re-logon and retry) or 403 whatever the
+/// body, and any other error status whose body is not JSON (an HTML error page, a redirect):
+/// the generated code would call those a malformed body or an API error without a code.
+fn refusal(context: &Context, body: &[u8]) -> Option<Error> {
+    let status = context.status()?;
+    if status.is_success() || status.is_informational() {
+        return None;
+    }
+    Some(match status.as_u16() {
+        401 => Error::auth(context.clone(), AuthError::TokenRefused),
+        403 => Error::auth(context.clone(), AuthError::Forbidden),
+        _ if serde_json::from_slice::<serde_json::Value>(body).is_err() => {
+            Error::protocol(context.clone(), ProtocolViolation::UnexpectedStatus)
+        }
+        _ => return None,
+    })
 }
 
 /// A generated client (`C`) together with the session its calls go through.
