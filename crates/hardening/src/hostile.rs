@@ -22,6 +22,7 @@ use axum::http::{HeaderMap, Method, Request as HttpRequest, StatusCode};
 use axum::response::Response;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
+use futures::StreamExt as _;
 use futures::stream;
 
 use crate::tls::{self, CertSpec, Material};
@@ -77,6 +78,9 @@ pub enum ReplyBody {
     Bytes(Vec<u8>),
     /// Chunks of 64 KiB forever, no `Content-Length`.
     Endless,
+    /// A `Content-Length` of this many bytes, then chunks of 64 KiB (the body is never built
+    /// in memory; a client that refuses by the declared length reads none of it).
+    Declared(u64),
     /// No answer at all: the headers never come.
     Hang,
     /// One byte every `interval`, forever.
@@ -144,6 +148,14 @@ impl Reply {
                     Ok::<_, Infallible>(chunk.clone())
                 }))
             }
+            ReplyBody::Declared(length) => {
+                response = response.header("content-length", length.to_string());
+                let chunk = Bytes::from(vec![b' '; 64 * 1024]);
+                let chunks = length.div_ceil(64 * 1024);
+                Body::from_stream(
+                    stream::iter(0..chunks).map(move |_| Ok::<_, Infallible>(chunk.clone())),
+                )
+            }
             ReplyBody::Hang => Body::empty(),
             ReplyBody::Drip(interval) => {
                 Body::from_stream(stream::unfold((), move |()| async move {
@@ -153,13 +165,27 @@ impl Reply {
             }
             ReplyBody::Truncated(bytes) => {
                 response = response.header("content-length", (bytes.len() * 4 + 16).to_string());
-                let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-                    Ok(Bytes::from(bytes)),
-                    Err(std::io::Error::other(
-                        "connection broken off by the test server",
-                    )),
-                ];
-                Body::from_stream(stream::iter(chunks))
+                let first = Bytes::from(bytes);
+                // The first part goes out with the headers; the break comes a moment later, so
+                // that the client sees an answer cut off rather than no answer.
+                Body::from_stream(stream::unfold(0u8, move |step| {
+                    let first = first.clone();
+                    async move {
+                        match step {
+                            0 => Some((Ok(first), 1)),
+                            1 => {
+                                tokio::time::sleep(Duration::from_millis(100)).await;
+                                Some((
+                                    Err(std::io::Error::other(
+                                        "connection broken off by the test server",
+                                    )),
+                                    2,
+                                ))
+                            }
+                            _ => None,
+                        }
+                    }
+                }))
             }
         };
         response.body(body).unwrap_or_else(|_| {
