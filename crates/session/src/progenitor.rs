@@ -57,6 +57,11 @@ macro_rules! impl_client_hooks {
     };
 }
 
+tokio::task_local! {
+    /// The operation id [`send`] names its errors with, for [`limit_answer`].
+    static OPERATION: &'static str;
+}
+
 /// The largest answer of a generated call that is read: 32 MiB. The three APIs page their lists;
 /// a body that never ends, or one far larger than any page, is a hostile or broken server.
 pub const MAX_API_ANSWER_BYTES: usize = 32 * 1024 * 1024;
@@ -75,6 +80,8 @@ pub async fn limit_answer(
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
+    // The spec's operation id as `send` names it (`GetAllJobs`), not progenitor's snake case.
+    let operation = OPERATION.try_with(|o| *o).unwrap_or(operation);
     let context = Context::new(product, operation).with_status(status);
     let (status, body, read) =
         match crate::body::read_limited(&context, response, MAX_API_ANSWER_BYTES).await {
@@ -190,7 +197,9 @@ where
     E: serde::Serialize,
 {
     session.token().await?;
-    let (result, failure) = crate::relogon::collect(request).await;
+    let (result, failure) = OPERATION
+        .scope(operation, crate::relogon::collect(request))
+        .await;
     match (result, failure) {
         (Ok(value), _) => Ok(value.into_inner()),
         // The session's own error (a failed re-logon, an unusable token) is the real cause.
