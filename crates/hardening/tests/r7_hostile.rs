@@ -1161,6 +1161,14 @@ fn r7_hostile_server_matrix() {
                 r.other_requests, r.other_credentials
             ));
         }
+        // Every wait is ended by the clients' own timeouts (3 s a request, at most 3 attempts;
+        // the conformance runner's 2 s a request over a handful of requests).
+        if r.elapsed > Duration::from_secs(30) {
+            failures.push(format!(
+                "{label}: took {} s: not bounded by the client's timeouts",
+                r.elapsed.as_secs()
+            ));
+        }
         if r.cookies_sent > 0 {
             failures.push(format!(
                 "{label}: {} requests carried a cookie",
