@@ -31,6 +31,33 @@ impl fmt::Debug for Answer {
     }
 }
 
+/// The largest answer a step reads: 8 MiB. A body that never ends, or one far larger than any
+/// answer of the three APIs, is an error rather than memory and time the server decides.
+pub const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
+
+/// Reads the body of `response`, at most [`MAX_ANSWER_BYTES`], checked while reading.
+async fn read_limited(label: &str, mut response: reqwest::Response) -> anyhow::Result<Vec<u8>> {
+    let too_large = || {
+        anyhow!("{label}: the body is larger than {MAX_ANSWER_BYTES} bytes; the rest was not read")
+    };
+    let declared = response.content_length();
+    if declared.is_some_and(|n| n > MAX_ANSWER_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| anyhow!("{label}: body could not be read: {}", error_chain(&e)))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 impl Answer {
     /// Sends `request` and reads the whole answer.
     pub async fn fetch(label: String, request: reqwest::RequestBuilder) -> anyhow::Result<Answer> {
@@ -40,11 +67,7 @@ impl Answer {
             .map_err(|e| anyhow!("{label}: no answer: {}", error_chain(&e)))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| anyhow!("{label}: body could not be read: {}", error_chain(&e)))?
-            .to_vec();
+        let body = read_limited(&label, response).await?;
         Ok(Answer {
             request: label,
             status,

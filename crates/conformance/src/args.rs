@@ -83,6 +83,10 @@ pub struct ConformArgs {
     #[arg(long)]
     pub list: bool,
 
+    /// Seconds a request to a real server may take, answer included (connecting: at most 10).
+    /// A server that never answers, or trickles its answer, fails the step after this long.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
     /// Run the scenarios that wait in real time (15- and 30-minute timeouts) against real
     /// servers too.
     #[arg(long)]

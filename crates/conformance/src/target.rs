@@ -213,8 +213,8 @@ impl Context {
     /// user and a password ([`UsageError`] otherwise).
     pub fn real(args: &ConformArgs, with_accounts: bool) -> anyhow::Result<Context> {
         let mut options = HttpOptions::new()
-            .connect_timeout(Duration::from_secs(10))
-            .request_timeout(Duration::from_secs(60));
+            .connect_timeout(Duration::from_secs(args.timeout.min(10)))
+            .request_timeout(Duration::from_secs(args.timeout));
         if let Some(path) = &args.ca_cert {
             let pem = std::fs::read(path).map_err(|e| {
                 UsageError(format!("cannot read the CA file {}: {e}", path.display()))

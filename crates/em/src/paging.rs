@@ -13,8 +13,9 @@
 //! }
 //! ```
 //!
-//! The stream ends after the page whose `PageNum` reaches `PagesCount`, after a page shorter
-//! than the page size, or after an empty page.
+//! The stream ends after the page whose `PageNum` reaches `PagesCount`, or, without a
+//! `PagingInfo`, after a page shorter than the page size or an empty page. An empty page while
+//! `PageNum` is below `PagesCount` is `ProtocolViolation::InconsistentPaging`.
 
 use std::marker::PhantomData;
 
@@ -93,15 +94,21 @@ pub fn query_href(type_name: &str, format: &str, page_size: u32, page: u64) -> S
     format!("api/query?type={type_name}&format={format}&pageSize={page_size}&page={page}")
 }
 
-/// One page as the paging core wants it: the items and, on the last page, the exact total.
+/// One page as the paging core wants it: the items and, on the last page, the exact total; on
+/// a page whose `PageNum` is below `PagesCount`, a total of at least one more item (so that an
+/// empty page while the server says more pages remain is a typed error, as for VBR's `total`).
 fn page_of<T: Queried>(result: QueryResult, skip: u64) -> Page<T> {
     let last = result
         .paging_info
         .as_ref()
-        .and_then(|info| Some(info.page_num? >= info.pages_count?))
-        .unwrap_or(false);
+        .and_then(|info| Some(info.page_num? >= info.pages_count?));
     let items = T::items(result);
-    let total = last.then(|| skip.saturating_add(items.len() as u64));
+    let seen = skip.saturating_add(items.len() as u64);
+    let total = match last {
+        Some(true) => Some(seen),
+        Some(false) => Some(seen.saturating_add(1)),
+        None => None,
+    };
     Page::new(items, total)
 }
 
@@ -111,6 +118,7 @@ pub struct Query<T> {
     session: EmSession,
     type_name: String,
     page_size: u32,
+    max_items: u64,
     item: PhantomData<fn() -> T>,
 }
 
@@ -130,6 +138,7 @@ impl<T: Queried> Query<T> {
             session: session.clone(),
             type_name: type_name.into(),
             page_size: DEFAULT_PAGE_SIZE,
+            max_items: paging::MAX_ITEMS,
             item: PhantomData,
         }
     }
@@ -140,15 +149,23 @@ impl<T: Queried> Query<T> {
         self
     }
 
+    /// The most items the stream yields (default [`paging::MAX_ITEMS`]); a server that pages
+    /// on past it ends the stream with `ProtocolViolation::InconsistentPaging`.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.max_items = max_items;
+        self
+    }
+
     /// A stream of pages, fetched lazily; the last page carries the total.
     pub fn pages(self) -> BoxStream<'static, Page<T>> {
         let Self {
             session,
             type_name,
             page_size,
+            max_items,
             ..
         } = self;
-        paging::pages(page_size, move |skip, limit| {
+        paging::pages_up_to(page_size, max_items, move |skip, limit| {
             let session = session.clone();
             let href = query_href(&type_name, T::FORMAT, limit, skip / u64::from(limit) + 1);
             fetch_page::<T>(session, href, skip)

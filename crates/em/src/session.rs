@@ -479,11 +479,15 @@ impl EmSession {
         }
         let body = body::read_limited(&context, response, MAX_DOCUMENT_BYTES).await?;
         if !status.is_success() {
-            let message = self
-                .format()
-                .parse::<crate::ApiError>(&body)
-                .ok()
-                .and_then(|e| e.message.clone());
+            let Ok(error) = self.format().parse::<crate::ApiError>(&body) else {
+                // No EM `Error` document (a redirect, an HTML error page): the status is all
+                // the server said.
+                return Err(Error::protocol(
+                    context,
+                    ProtocolViolation::UnexpectedStatus,
+                ));
+            };
+            let message = error.message.clone();
             return Err(Error::Api {
                 context,
                 error: restpoint_session::ApiError::new(None, message),

@@ -1,10 +1,11 @@
 //! Hardening figures R1–R6 of `shared/docs/targets.md` for restpoint's clients and emulator.
 //!
 //! The figures themselves are tests (`tests/*.rs`) and the `soak` binary; this library holds what
-//! they share: a log capture for a tracing subscriber ([`Capture`]), small TLS servers with
+//! they share: hostile servers on two origins ([`hostile`]), a log capture for a tracing subscriber ([`Capture`]), small TLS servers with
 //! certificates made to order ([`tls`]), resident memory ([`rss_kib`]) and the soak run
 //! ([`soak`]).
 
+pub mod hostile;
 pub mod soak;
 pub mod tls;
 

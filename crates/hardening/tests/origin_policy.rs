@@ -5,19 +5,12 @@
 //! token among them. Hostile answers of the configured origin name the other one (EM `Href`s,
 //! redirects); each test asserts what the client did and that the other origin saw nothing.
 
-use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
-use axum::response::Response;
-use axum_server::Handle;
-use axum_server::tls_rustls::RustlsConfig;
+use axum::http::Method;
 use restpoint_em::session::EmSession;
-use restpoint_hardening::tls::{self, CertSpec, Material};
+use restpoint_hardening::hostile::{self, Origin, Reply};
 use restpoint_session::{ConfigError, Credentials, Error, HttpOptions, ProtocolViolation};
 use restpoint_vbr::VbrSession;
 use restpoint_zvm::ZvmSession;
@@ -26,103 +19,28 @@ use restpoint_zvm::session::ZvmFlavor;
 const SESSION_ID: &str = "em-session-secret-31";
 const TOKEN: &str = "at-secret-5d";
 
-/// What reached one origin.
-#[derive(Default)]
-struct Seen {
-    requests: AtomicU64,
-    /// Requests carrying `Authorization` or `X-RestSvcSessionId`.
-    credentials: AtomicU64,
-    /// Method and path of every request.
-    log: Mutex<Vec<String>>,
-}
-
-impl Seen {
-    fn record(&self, request: &Request<Body>) {
-        self.requests.fetch_add(1, Ordering::SeqCst);
-        let h = request.headers();
-        if h.contains_key("authorization") || h.contains_key("x-restsvcsessionid") {
-            self.credentials.fetch_add(1, Ordering::SeqCst);
-        }
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("{} {}", request.method(), request.uri().path()));
-    }
-}
-
 /// A canned answer function: method, path+query, the other origin's base → response parts.
 type Answer =
     dyn Fn(&Method, &str, &str) -> (u16, Vec<(&'static str, String)>, String) + Send + Sync;
 
-struct Origin {
-    base: String,
-    seen: Arc<Seen>,
-    _handle: Handle<SocketAddr>,
-}
-
-async fn serve(ip: &str, material: &Material, answer: Arc<Answer>, other: String) -> Origin {
-    restpoint_hardening::install_crypto_provider();
-    let config = RustlsConfig::from_pem(
-        material.chain_pem.clone().into_bytes(),
-        material.key_pem.clone().into_bytes(),
+/// The other origin (127.0.0.2, answers 200 to anything) and the configured one (127.0.0.1)
+/// whose answers may name the other: `restpoint_hardening::hostile`, shared with R7.
+async fn origins(answer: Arc<Answer>) -> (Origin, Origin, String) {
+    let origins = hostile::Origins::start(
+        Arc::new(move |request: &hostile::Request| {
+            let (status, headers, body) = answer(&request.method, &request.target, &request.other);
+            headers
+                .into_iter()
+                .fold(Reply::new(status), |reply, (name, value)| {
+                    reply.header(name, value)
+                })
+                .body(body)
+        }),
+        &[SESSION_ID, TOKEN, "pw-secret-88"],
     )
     .await
     .unwrap();
-    let listener = TcpListener::bind(format!("{ip}:0")).unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Seen::default());
-    let state = seen.clone();
-    let router = Router::new().fallback(move |request: Request<Body>| {
-        let seen = state.clone();
-        let answer = answer.clone();
-        let other = other.clone();
-        async move {
-            seen.record(&request);
-            let target = request
-                .uri()
-                .path_and_query()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_default();
-            let (status, headers, body) = answer(request.method(), &target, &other);
-            let mut response = Response::builder().status(StatusCode::from_u16(status).unwrap());
-            for (name, value) in headers {
-                response = response.header(name, value);
-            }
-            response.body(Body::from(body)).unwrap()
-        }
-    });
-    let handle: Handle<SocketAddr> = Handle::new();
-    let server = axum_server::from_tcp_rustls(listener, config)
-        .unwrap()
-        .handle(handle.clone());
-    tokio::spawn(async move {
-        let _ = server.serve(router.into_make_service()).await;
-    });
-    Origin {
-        base: format!("https://{ip}:{port}/"),
-        seen,
-        _handle: handle,
-    }
-}
-
-/// The other origin (127.0.0.2, answers 200 to anything) and the configured one (127.0.0.1)
-/// whose answers may name the other.
-async fn origins(answer: Arc<Answer>) -> (Origin, Origin, String) {
-    let material = tls::make(&CertSpec {
-        names: vec!["localhost".into(), "127.0.0.1".into(), "127.0.0.2".into()],
-        expired: false,
-    })
-    .unwrap();
-    let other = serve(
-        "127.0.0.2",
-        &material,
-        Arc::new(|_: &Method, _: &str, _: &str| (200, vec![], String::new())),
-        String::new(),
-    )
-    .await;
-    let configured = serve("127.0.0.1", &material, answer, other.base.clone()).await;
-    (configured, other, material.ca_pem)
+    (origins.configured, origins.other, origins.ca_pem)
 }
 
 fn options(ca_pem: &str) -> HttpOptions {
@@ -138,12 +56,12 @@ fn credentials() -> Credentials {
 
 fn assert_nothing_reached(other: &Origin) {
     assert_eq!(
-        other.seen.requests.load(Ordering::SeqCst),
+        other.seen.request_count(),
         0,
         "requests reached the other origin: {:?}",
-        other.seen.log.lock().unwrap()
+        other.seen.log()
     );
-    assert_eq!(other.seen.credentials.load(Ordering::SeqCst), 0);
+    assert_eq!(other.seen.credential_count(), 0);
 }
 
 fn assert_untrusted(error: &Error) {
@@ -216,7 +134,7 @@ async fn em_hrefs_naming_another_origin_are_rebased_and_nothing_reaches_it() {
     assert_eq!(response.status(), 200);
     em.logout().await.unwrap();
     assert_nothing_reached(&other);
-    let log = configured.seen.log.lock().unwrap().clone();
+    let log = configured.seen.log();
     assert_eq!(
         log,
         [
@@ -238,14 +156,14 @@ async fn em_hrefs_naming_the_servers_own_host_name_still_work() {
         .await
         .unwrap();
     assert_nothing_reached(&other);
-    assert_eq!(configured.seen.requests.load(Ordering::SeqCst), 3);
+    assert_eq!(configured.seen.request_count(), 3);
 }
 
 #[tokio::test]
 async fn em_hrefs_with_another_scheme_or_outside_api_are_refused() {
     let (configured, other, ca_pem) = origins(em_answer(None)).await;
     let em = em(&configured, &ca_pem).await.unwrap();
-    let before = configured.seen.requests.load(Ordering::SeqCst);
+    let before = configured.seen.request_count();
     for href in [
         format!("{}steal", other.base),
         format!("{}api/../steal", other.base),
@@ -256,7 +174,7 @@ async fn em_hrefs_with_another_scheme_or_outside_api_are_refused() {
         let error = em.get(&href).await.unwrap_err();
         assert_untrusted(&error);
     }
-    assert_eq!(configured.seen.requests.load(Ordering::SeqCst), before);
+    assert_eq!(configured.seen.request_count(), before);
     assert_nothing_reached(&other);
 }
 
@@ -277,7 +195,7 @@ async fn em_logon_link_outside_api_is_refused_before_credentials_are_sent() {
     let (configured, other, ca_pem) = origins(answer).await;
     let error = em(&configured, &ca_pem).await.unwrap_err();
     assert_untrusted(&error);
-    assert_eq!(configured.seen.credentials.load(Ordering::SeqCst), 0);
+    assert_eq!(configured.seen.credential_count(), 0);
     assert_nothing_reached(&other);
 }
 
@@ -313,7 +231,7 @@ async fn redirects_to_another_origin_are_never_followed() {
         .await;
     assert!(zvm.is_err());
     assert!(em(&configured, &ca_pem).await.is_err());
-    assert!(configured.seen.requests.load(Ordering::SeqCst) >= 4);
+    assert!(configured.seen.request_count() >= 4);
     assert_nothing_reached(&other);
 }
 
@@ -339,6 +257,6 @@ async fn plain_http_base_urls_are_refused_without_the_switch() {
         .build()
         .await;
     assert!(matches!(em, Err(Error::Config(ConfigError::InsecureHttp))));
-    assert_eq!(configured.seen.requests.load(Ordering::SeqCst), 0);
+    assert_eq!(configured.seen.request_count(), 0);
     assert_nothing_reached(&other);
 }

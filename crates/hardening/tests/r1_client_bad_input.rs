@@ -288,10 +288,10 @@ fn rows(base: &str) -> Vec<Row> {
         row("vbr_error_401_mfa_enabled", VbrToken(401, br#"{"errorCode":"AccessDenied","message":"MFA is enabled for this account"}"#.to_vec()), "Auth|multi-factor authentication is on"),
         row("vbr_token_non_utf8", VbrToken(200, b"{\"access_token\":\"\xff\"}".to_vec()), "Protocol|malformed json body"),
         row("vbr_token_10mb_garbage", VbrToken(200, ten_mb("{", b'[', "}")), "Protocol|malformed json body"),
-        row("vbr_token_status_out_of_range", VbrToken(999, TOKEN_OK.as_bytes().to_vec()), "Api|vbr logon (status 999): api error"),
+        row("vbr_token_status_out_of_range", VbrToken(999, TOKEN_OK.as_bytes().to_vec()), "Protocol|vbr logon (status 999): protocol violation: unexpected status"),
         row("vbr_error_401_garbage_body", VbrToken(401, b"\x00\x01garbage".to_vec()), "Auth|wrong credentials"),
-        row("vbr_error_500_truncated_error_body", VbrToken(500, br#"{"errorCode":"UnknownEr"#.to_vec()), "Api|api error"),
-        row("vbr_error_400_error_code_wrong_type", VbrToken(400, br#"{"errorCode":17,"message":["x"]}"#.to_vec()), "Api|api error"),
+        row("vbr_error_500_truncated_error_body", VbrToken(500, br#"{"errorCode":"UnknownEr"#.to_vec()), "Protocol|unexpected status"),
+        row("vbr_error_400_error_code_wrong_type", VbrToken(400, br#"{"errorCode":17,"message":["x"]}"#.to_vec()), "Protocol|unexpected status"),
         row("vbr_error_403_empty", VbrToken(403, vec![]), "Auth|forbidden"),
         // -------- ZVM x-zerto-session header (session_token_from_headers)
         row("zvm_header_missing", ZvmHeaders(vec![]), "Protocol|missing header x-zerto-session"),

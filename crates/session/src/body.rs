@@ -1,4 +1,5 @@
-//! Reading an answer's body with a limit enforced while reading: a declared `Content-Length`
+//! Reading an answer's body with a limit enforced while reading (and no unrequested
+//! compression): a declared `Content-Length`
 //! above the limit is refused before any byte is read, and a body that grows past it (chunked,
 //! or lying about its length) is refused at the first chunk that crosses it. Nothing larger than
 //! the limit (plus one chunk) is ever held in memory.
@@ -10,12 +11,15 @@ use crate::{Context, Error, ProtocolViolation, Result};
 pub const MAX_TOKEN_ANSWER_BYTES: usize = 256 * 1024;
 
 /// Reads the body of `response`, at most `limit` bytes; more is
-/// [`ProtocolViolation::BodyTooLarge`]. A failure while reading is a transport error.
+/// [`ProtocolViolation::BodyTooLarge`], a compressed body (the client never asks for one) is
+/// [`ProtocolViolation::UnrequestedContentEncoding`]. A failure while reading is a transport
+/// error.
 pub async fn read_limited(
     context: &Context,
     mut response: reqwest::Response,
     limit: usize,
 ) -> Result<Vec<u8>> {
+    check_encoding(context, &response)?;
     let too_large = || Error::protocol(context.clone(), ProtocolViolation::BodyTooLarge { limit });
     let declared = response.content_length();
     if declared.is_some_and(|n| n > limit as u64) {
@@ -33,4 +37,26 @@ pub async fn read_limited(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// A `Content-Encoding` other than `identity` is refused: the clients send no
+/// `Accept-Encoding` and never inflate, so such a body could only be misread (or, inflated, be a
+/// bomb).
+pub fn check_encoding(context: &Context, response: &reqwest::Response) -> Result<()> {
+    let Some(value) = response.headers().get(reqwest::header::CONTENT_ENCODING) else {
+        return Ok(());
+    };
+    let text = String::from_utf8_lossy(value.as_bytes());
+    if text.trim().is_empty() || text.trim().eq_ignore_ascii_case("identity") {
+        return Ok(());
+    }
+    let encoding: String = text
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .take(32)
+        .collect();
+    Err(Error::protocol(
+        context.clone(),
+        ProtocolViolation::UnrequestedContentEncoding { encoding },
+    ))
 }

@@ -261,8 +261,35 @@ impl TransportError {
     }
 }
 
+impl TransportError {
+    /// The HTTP-level failure below reqwest's error, if any: what the server did wrong.
+    fn server_fault(&self) -> Option<&'static str> {
+        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(&*self.0);
+        while let Some(e) = current {
+            if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
+                if hyper.is_incomplete_message() {
+                    return Some("the connection closed before the answer was complete");
+                }
+                if hyper.is_parse() {
+                    // `is_parse_too_large` needs hyper's server feature; its text is stable.
+                    return Some(if hyper.to_string().contains("too large") {
+                        "the answer's headers were too large"
+                    } else {
+                        "the answer was not valid http"
+                    });
+                }
+            }
+            current = e.source();
+        }
+        None
+    }
+}
+
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(fault) = self.server_fault() {
+            return f.write_str(fault);
+        }
         let kind = if self.0.is_timeout() {
             "timed out"
         } else if self.0.is_connect() {
@@ -371,6 +398,13 @@ pub enum ProtocolViolation {
     BodyTooLarge {
         /// The limit in bytes.
         limit: usize,
+    },
+    /// The answer was compressed (`Content-Encoding`) although the client asked for no
+    /// compression: it is not inflated (a compressed bomb cannot fill memory) nor read as is.
+    #[error("unrequested content encoding {encoding}")]
+    UnrequestedContentEncoding {
+        /// The encoding the server named (visible ASCII, at most 32 characters).
+        encoding: String,
     },
     /// A paged list the server answered inconsistently (an empty page while its total says more
     /// remain, a page repeating the previous one, a list that never ends).

@@ -91,6 +91,22 @@ where
     F: FnMut(u64, u32) -> Fut,
     Fut: Future<Output = Result<Page<T>>>,
 {
+    pages_up_to(page_size, MAX_ITEMS, fetch)
+}
+
+/// Like [`pages`], with another cap than [`MAX_ITEMS`]: past `max_items` items the stream ends
+/// with [`ProtocolViolation::InconsistentPaging`] (a caller who knows its lists stay small
+/// stops a server that pages forever early, and keeps `collect_all` from gathering millions).
+pub fn pages_up_to<T, F, Fut>(
+    page_size: u32,
+    max_items: u64,
+    fetch: F,
+) -> impl Stream<Item = Result<Page<T>>>
+where
+    T: std::fmt::Debug,
+    F: FnMut(u64, u32) -> Fut,
+    Fut: Future<Output = Result<Page<T>>>,
+{
     let limit = page_size.max(1);
     let cursor = Cursor {
         fetch,
@@ -127,7 +143,7 @@ where
                 }
                 cursor.previous = Some(print);
                 cursor.skip = skip.saturating_add(n);
-                if cursor.skip > MAX_ITEMS {
+                if cursor.skip > max_items {
                     cursor.done = true;
                     return Some((
                         Err(inconsistent("more items than a stream yields", skip)),

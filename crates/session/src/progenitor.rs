@@ -17,7 +17,8 @@ pub use {progenitor_client as __progenitor_client, reqwest as __reqwest};
 
 /// Implements progenitor's `ClientHooks` for a generated `Client` whose inner value is a
 /// [`Session`]: `exec` sends every call through [`Session::execute_with_relogon`] (current token,
-/// one re-logon and one retry after a 401), and `pre` drops progenitor's own `api-version`
+/// one re-logon and one retry after a 401) and reads the answer with [`limit_answer`], and `pre`
+/// drops progenitor's own `api-version`
 /// header (VBR's is `x-api-version`, set by the session).
 ///
 /// Invoke it in the crate that holds the generated code: `impl_client_hooks!(generated::Client,
@@ -41,12 +42,88 @@ macro_rules! impl_client_hooks {
                 info: &$crate::progenitor::__progenitor_client::OperationInfo,
             ) -> $crate::progenitor::__reqwest::Result<$crate::progenitor::__reqwest::Response>
             {
-                self.inner
+                let response = self
+                    .inner
                     .execute_with_relogon(request, info.operation_id)
-                    .await
+                    .await?;
+                Ok($crate::progenitor::limit_answer(
+                    self.inner.product(),
+                    info.operation_id,
+                    response,
+                )
+                .await)
             }
         }
     };
+}
+
+tokio::task_local! {
+    /// The operation id [`send`] names its errors with, for [`limit_answer`].
+    static OPERATION: &'static str;
+}
+
+/// The largest answer of a generated call that is read: 32 MiB. The three APIs page their lists;
+/// a body that never ends, or one far larger than any page, is a hostile or broken server.
+pub const MAX_API_ANSWER_BYTES: usize = 32 * 1024 * 1024;
+
+/// Reads the body of a generated call's answer with [`crate::body::read_limited`] (at most
+/// [`MAX_API_ANSWER_BYTES`], checked while reading; no unrequested compression) and hands the
+/// generated code an answer with the body already read. On a failure (too large, compressed,
+/// broken off) the error is reported to [`send`] as the call's real cause and the generated
+/// code gets an empty `502` answer in its place. Used by [`impl_client_hooks!`].
+#[doc(hidden)]
+pub async fn limit_answer(
+    product: &'static str,
+    operation: &'static str,
+    response: reqwest::Response,
+) -> reqwest::Response {
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    // The spec's operation id as `send` names it (`GetAllJobs`), not progenitor's snake case.
+    let operation = OPERATION.try_with(|o| *o).unwrap_or(operation);
+    let context = Context::new(product, operation).with_status(status);
+    let (status, body, read) =
+        match crate::body::read_limited(&context, response, MAX_API_ANSWER_BYTES).await {
+            Ok(body) => {
+                if let Some(error) = refusal(&context, &body) {
+                    crate::relogon::report(error);
+                }
+                (status, body, true)
+            }
+            Err(error) => {
+                crate::relogon::report(error);
+                (reqwest::StatusCode::BAD_GATEWAY, Vec::new(), false)
+            }
+        };
+    let mut answer = http::Response::new(body);
+    *answer.status_mut() = status;
+    *answer.version_mut() = version;
+    if read {
+        *answer.headers_mut() = headers;
+        // The body is now exactly what was read.
+        answer.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
+    }
+    reqwest::Response::from(answer)
+}
+
+/// The typed error of a refused call, decided by its status where the generated code would
+/// decide by its body: a 401 (after the session's one re-logon and retry) or 403 whatever the
+/// body, and any other error status whose body is not JSON (an HTML error page, a redirect):
+/// the generated code would call those a malformed body or an API error without a code.
+fn refusal(context: &Context, body: &[u8]) -> Option<Error> {
+    let status = context.status()?;
+    if status.is_success() || status.is_informational() {
+        return None;
+    }
+    Some(match status.as_u16() {
+        401 => Error::auth(context.clone(), AuthError::TokenRefused),
+        403 => Error::auth(context.clone(), AuthError::Forbidden),
+        _ if serde_json::from_slice::<serde_json::Value>(body).is_err() => {
+            Error::protocol(context.clone(), ProtocolViolation::UnexpectedStatus)
+        }
+        _ => return None,
+    })
 }
 
 /// A generated client (`C`) together with the session its calls go through.
@@ -120,7 +197,9 @@ where
     E: serde::Serialize,
 {
     session.token().await?;
-    let (result, failure) = crate::relogon::collect(request).await;
+    let (result, failure) = OPERATION
+        .scope(operation, crate::relogon::collect(request))
+        .await;
     match (result, failure) {
         (Ok(value), _) => Ok(value.into_inner()),
         // The session's own error (a failed re-logon, an unusable token) is the real cause.

@@ -148,6 +148,7 @@ pub struct List<T> {
     client: VbrClient,
     page_size: u32,
     name_filter: Option<String>,
+    max_items: u64,
     item: PhantomData<fn() -> T>,
 }
 
@@ -166,6 +167,7 @@ impl<T: Listed> List<T> {
         Self {
             client: client.clone(),
             page_size: DEFAULT_PAGE_SIZE,
+            max_items: paging::MAX_ITEMS,
             name_filter: None,
             item: PhantomData,
         }
@@ -183,15 +185,23 @@ impl<T: Listed> List<T> {
         self
     }
 
+    /// The most items the stream yields (default [`paging::MAX_ITEMS`]); a server that pages
+    /// on past it ends the stream with `ProtocolViolation::InconsistentPaging`.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.max_items = max_items;
+        self
+    }
+
     /// A stream of pages, each with the server's total.
     pub fn pages(self) -> BoxStream<'static, Page<T>> {
         let Self {
             client,
             page_size,
             name_filter,
+            max_items,
             ..
         } = self;
-        paging::pages(page_size, move |skip, limit| {
+        paging::pages_up_to(page_size, max_items, move |skip, limit| {
             let client = client.clone();
             let name_filter = name_filter.clone();
             async move {

@@ -289,13 +289,17 @@ fn error_from(context: Context, status: StatusCode, body: &[u8], operation: &str
         }
         StatusCode::FORBIDDEN => Error::auth(context, AuthError::Forbidden),
         _ => {
-            let (code, message) = parsed
-                .map(|b| (b.error_code, b.message))
-                .unwrap_or((None, None));
             // A refused refresh grant may come back as 400 (invalid grant).
             if operation == "refresh" && status == StatusCode::BAD_REQUEST {
                 return Error::auth(context, AuthError::RefreshRefused);
             }
+            // No error model at all (a redirect, an HTML error page): the status is all the
+            // server said.
+            let Some(parsed) = parsed.filter(|b| b.error_code.is_some() || b.message.is_some())
+            else {
+                return Error::protocol(context, ProtocolViolation::UnexpectedStatus);
+            };
+            let (code, message) = (parsed.error_code, parsed.message);
             Error::Api {
                 context,
                 error: ApiError::new(code, message),
