@@ -28,8 +28,11 @@ use futures::stream::{self, Stream, StreamExt as _};
 
 use crate::error::{Context, Error, ProtocolViolation, Result};
 
-/// The most items one stream yields before it ends with an error (a server that pages forever).
-pub const MAX_ITEMS: u64 = 10_000_000;
+/// The most items one stream yields before it ends with an error (a server that pages forever):
+/// a million, more than the largest real inventories (restore points, sessions) hold, few enough
+/// that `collect_all()` stays within memory. Lists that may be longer set their own cap
+/// (`max_items`).
+pub const MAX_ITEMS: u64 = 1_000_000;
 
 /// A boxed stream of results, as the product crates return them.
 pub type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'a>>;
