@@ -150,7 +150,23 @@ struct Spawned {
 }
 
 impl Drop for Spawned {
+    /// Stops the emulator as Ctrl-C does (`kill -INT`, so that a heap profiler attached to it
+    /// writes its data), and kills it if it is still there after 10 s.
     fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let interrupted = Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .is_ok_and(|s| s.success());
+        if interrupted {
+            let until = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < until {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -205,7 +221,8 @@ impl Spawned {
         ca: &std::path::Path,
     ) -> anyhow::Result<(String, String, String, String, String)> {
         let (mut em, mut vbr, mut zvm, mut admin) = (None, None, None, None);
-        for line in std::io::BufReader::new(stdout).lines() {
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
             let line = line.context("reading the emulator's banner")?;
             if line.starts_with("press Ctrl-C") {
                 break;
@@ -228,6 +245,8 @@ impl Spawned {
         }
         let ca_pem = std::fs::read_to_string(ca).context("reading the emulator's CA")?;
         let _ = std::fs::remove_file(ca);
+        // Keep reading what the emulator prints, so that it never writes to a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
         let missing = || anyhow::anyhow!("the emulator's banner did not name every URL");
         Ok((
             em.ok_or_else(missing)?,
