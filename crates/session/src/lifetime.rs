@@ -75,12 +75,14 @@ pub(crate) fn lives_at(
 }
 
 /// When a token issued at `issued_at` that lives `lifetime` is due for renewal (the moment
-/// [`lives_at`] turns false), or `None` when that does not fit in a `SystemTime`.
+/// [`lives_at`] turns false), or `None` when its end does not fit in a `SystemTime` (then
+/// [`lives_at`] says it never ends, and nothing is due either).
 pub(crate) fn renew_at(
     issued_at: SystemTime,
     lifetime: Duration,
     margin: Duration,
 ) -> Option<SystemTime> {
+    add(issued_at, lifetime)?;
     add(issued_at, lifetime - margin_for(margin, lifetime))
 }
 
@@ -140,5 +142,59 @@ pub fn schedule(
         fresh,
         renew_at: lifetime.and_then(|l| renew_at(issued_at, l, margin)),
         refresh_expired: token.refresh_expired(now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn a_token_is_renewed_the_margin_before_its_end_and_not_after() {
+        let issued = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let lifetime = 15 * MINUTE;
+        let due = renew_at(issued, lifetime, MINUTE).unwrap();
+        assert_eq!(due, issued + 14 * MINUTE);
+        assert!(lives_at(
+            issued,
+            lifetime,
+            due - Duration::from_secs(1),
+            MINUTE
+        ));
+        assert!(!lives_at(issued, lifetime, due, MINUTE));
+        // The margin is at most half the lifetime.
+        assert_eq!(
+            renew_at(issued, 2 * MINUTE, 10 * MINUTE).unwrap(),
+            issued + MINUTE
+        );
+    }
+
+    #[test]
+    fn an_end_past_what_system_time_holds_is_never_and_nothing_is_due() {
+        let near_end = [i64::MAX as u64 - 1_000, 1 << 40, 1 << 34]
+            .into_iter()
+            .find_map(|s| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(s)))
+            .unwrap();
+        let lifetime = MAX_LIFETIME;
+        // Where `SystemTime` holds 64-bit seconds (Linux), the end does not fit.
+        if add(near_end, lifetime).is_none() {
+            assert!(lives_at(near_end, lifetime, near_end, MINUTE));
+            assert_eq!(renew_at(near_end, lifetime, MINUTE), None);
+        }
+        // A `now` far past the end: expired, never a panic.
+        let issued = SystemTime::UNIX_EPOCH;
+        assert!(!lives_at(issued, lifetime, near_end, Duration::MAX));
+    }
+
+    #[test]
+    fn idle_time_counts_from_the_last_use() {
+        let last = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let idle = 15 * MINUTE;
+        assert!(!idle_at(millis(last), last + 13 * MINUTE, idle, MINUTE));
+        assert!(idle_at(millis(last), last + 14 * MINUTE, idle, MINUTE));
+        // A clock behind the last use is not idle.
+        assert!(!idle_at(millis(last), SystemTime::UNIX_EPOCH, idle, MINUTE));
     }
 }
