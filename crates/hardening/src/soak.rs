@@ -534,7 +534,16 @@ pub async fn run(config: SoakConfig) -> anyhow::Result<SoakReport> {
             .advance_and_purge(Duration::from_secs(15 * 24 * 3600))
             .await?;
         tokio::time::sleep(SETTLE).await;
-        after_pass_kib.push(server.rss_kib().unwrap_or(0));
+        let kib = server.rss_kib().unwrap_or(0);
+        eprintln!(
+            "soak: pass {} done after {:.1} s: errors so far {}, live sessions {final_live_sessions}, VmRSS {:.1} MiB (baseline {:.1} MiB)",
+            after_pass_kib.len() + 1,
+            start.elapsed().as_secs_f64(),
+            errors.load(Ordering::Relaxed),
+            kib as f64 / 1024.0,
+            baseline_kib as f64 / 1024.0
+        );
+        after_pass_kib.push(kib);
     }
     let elapsed = start.elapsed();
     let server_logons = server.logons().await?;
