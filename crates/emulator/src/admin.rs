@@ -10,7 +10,8 @@
 //!   `DELETE /admin/faults` clears them
 //! - `POST /admin/revoke` `{"product": "em"}`, `{"product": "em", "user": "admin"}` or
 //!   `{"product": "em", "token": "..."}`
-//! - `GET /admin/sessions` (live sessions per product)
+//! - `GET /admin/sessions` (live sessions per product); `POST /admin/purge` drops every expired
+//!   session and token now (as the emulator does every 30 s) and answers the live sessions
 //! - `GET /admin/users`, `POST /admin/users` (a [`User`] object; replaces by name),
 //!   `DELETE /admin/users/{name}`
 //! - `GET /admin/lifetimes`, `PUT /admin/lifetimes` (a [`Lifetimes`] object, seconds)
@@ -357,6 +358,17 @@ pub(crate) fn router(admin: Admin) -> Router {
         .route(
             "/admin/sessions",
             get(|AxState(a): A| async move {
+                Json(json!({
+                    "em": a.live_sessions(Product::Em),
+                    "vbr": a.live_sessions(Product::Vbr),
+                    "zvm": a.live_sessions(Product::Zvm),
+                }))
+            }),
+        )
+        .route(
+            "/admin/purge",
+            post(|AxState(a): A| async move {
+                a.purge_expired();
                 Json(json!({
                     "em": a.live_sessions(Product::Em),
                     "vbr": a.live_sessions(Product::Vbr),

@@ -1,6 +1,7 @@
 //! `restpoint emulate`: the three servers on their default ports with zero configuration.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -203,12 +204,14 @@ pub async fn run(args: EmulateArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| std::env::temp_dir().join("restpoint-emulator-ca.pem"));
     std::fs::write(&ca_path, emulator.ca_pem())
         .with_context(|| format!("writing the CA to {}", ca_path.display()))?;
-    print!("{}", banner(&emulator, &ca_path));
-    println!("press Ctrl-C to stop");
+    // Written without `print!`, which panics when stdout is a pipe its reader has closed.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "{}press Ctrl-C to stop", banner(&emulator, &ca_path));
+    let _ = out.flush();
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
-    println!("stopping");
+    let _ = writeln!(out, "stopping");
     tokio::time::timeout(Duration::from_secs(5), emulator.shutdown())
         .await
         .ok();

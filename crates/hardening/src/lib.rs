@@ -55,7 +55,16 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
 /// Resident memory of this process in KiB (`VmRSS` of `/proc/self/status`), `None` where there
 /// is no such file.
 pub fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    vm_rss(&std::fs::read_to_string("/proc/self/status").ok()?)
+}
+
+/// Resident memory of the process `pid` in KiB (`VmRSS` of `/proc/<pid>/status`), `None` where
+/// there is no such file (another OS, or the process is gone).
+pub fn rss_kib_of(pid: u32) -> Option<u64> {
+    vm_rss(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
+}
+
+fn vm_rss(status: &str) -> Option<u64> {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))

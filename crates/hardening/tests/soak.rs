@@ -12,7 +12,7 @@ async fn soak_300_sessions_no_errors_and_all_expire() {
         duration: Duration::from_secs(2),
         concurrency: 16,
         passes: 1,
-        trim: None,
+        emulated: soak::Emulated::InProcess,
     })
     .await
     .unwrap();

@@ -273,12 +273,6 @@ impl<A: Authenticator> std::fmt::Debug for Session<A> {
     }
 }
 
-fn millis(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 /// Whether an error from a refresh means "refused" (so a full logon may fix it) rather than a
 /// failure to reach the server.
 fn is_refusal(error: &Error) -> bool {
@@ -371,28 +365,20 @@ impl<A: Authenticator> Session<A> {
     fn touch_at(&self, sent_at: SystemTime) {
         self.inner
             .last_used_ms
-            .fetch_max(millis(sent_at), Ordering::Relaxed);
+            .fetch_max(lifetime::millis(sent_at), Ordering::Relaxed);
     }
 
     /// Whether `token` can still be used at `now` without renewal.
     fn is_fresh(&self, token: &Token, now: SystemTime) -> bool {
         let margin = self.inner.options.expiry_margin;
-        if let Some(lifetime) = token.lifetime() {
-            let margin = margin.min(lifetime / 2);
-            // Checked: a clock or lifetime at the edge of `SystemTime` must not panic. An end
-            // that does not fit is "never"; a `now + margin` that does not fit is "expired".
-            if let Some(end) = lifetime::add(token.issued_at(), lifetime) {
-                match lifetime::add(now, margin) {
-                    Some(soon) if soon < end => {}
-                    _ => return false,
-                }
-            }
+        if let Some(lifetime) = token.lifetime()
+            && !lifetime::lives_at(token.issued_at(), lifetime, now, margin)
+        {
+            return false;
         }
         if let Some(idle) = self.inner.auth.idle_timeout() {
-            let margin = margin.min(idle / 2);
             let last = self.inner.last_used_ms.load(Ordering::Relaxed);
-            let idle_for = millis(now).saturating_sub(last);
-            if Duration::from_millis(idle_for).saturating_add(margin) >= idle {
+            if lifetime::idle_at(last, now, idle, margin) {
                 return false;
             }
         }
@@ -805,7 +791,10 @@ fn next_chore<A: Authenticator>(inner: &Inner<A>, now: SystemTime) -> Chore {
     let mut due: Option<(SystemTime, Chore)> = None;
     if let Some(interval) = inner.options.keep_alive {
         let last = inner.last_used_ms.load(Ordering::Relaxed);
-        if let Some(at) = lifetime::add(UNIX_EPOCH + Duration::from_millis(last), interval) {
+        if let Some(at) = UNIX_EPOCH
+            .checked_add(Duration::from_millis(last))
+            .and_then(|t| lifetime::add(t, interval))
+        {
             due = Some((at, Chore::KeepAlive));
         }
     }
@@ -816,8 +805,7 @@ fn next_chore<A: Authenticator>(inner: &Inner<A>, now: SystemTime) -> Chore {
         && !token.refresh_expired(now)
     {
         // The same arithmetic as `is_fresh`: once due, the token is no longer fresh.
-        let margin = inner.options.expiry_margin.min(lifetime / 2);
-        let at = lifetime::add(token.issued_at(), lifetime - margin);
+        let at = lifetime::renew_at(token.issued_at(), lifetime, inner.options.expiry_margin);
         if let Some(at) = at
             && due.as_ref().is_none_or(|(other, _)| at < *other)
         {

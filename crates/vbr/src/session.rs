@@ -257,6 +257,14 @@ impl VbrAuth {
 /// the hardening tests; not part of the stable API.
 #[doc(hidden)]
 pub fn read_token_answer(status: u16, body: &[u8]) -> Result<Token> {
+    read_token_answer_at(status, body, None)
+}
+
+/// [`read_token_answer`] with the session clock's `now`, used when the answer gives `.expires`
+/// without `expires_in` and `.issued` (as a logon does). For the fuzz targets and the hardening
+/// tests; not part of the stable API.
+#[doc(hidden)]
+pub fn read_token_answer_at(status: u16, body: &[u8], now: Option<SystemTime>) -> Result<Token> {
     let context = Context::new(PRODUCT, "logon");
     let Ok(status) = StatusCode::from_u16(status) else {
         return Err(Error::protocol(
@@ -269,7 +277,7 @@ pub fn read_token_answer(status: u16, body: &[u8]) -> Result<Token> {
         return Err(error_from(context, status, body, "logon"));
     }
     let body: TokenResponse = decode_json(&context, body)?;
-    VbrAuth::token_from(&context, body, None)
+    VbrAuth::token_from(&context, body, now)
 }
 
 /// Maps a refused token-endpoint or API answer to a typed error.

@@ -238,42 +238,7 @@ impl ZvmAuth {
             return Ok(None);
         }
         let body = body::read_limited(&context, response, body::MAX_TOKEN_ANSWER_BYTES).await?;
-        if !status.is_success() {
-            // Keycloak answers a bad password or a used refresh token with 400/401
-            // `invalid_grant`, a bad client with 401 `invalid_client`.
-            let kind = match (operation, status) {
-                ("refresh", _) => AuthError::RefreshRefused,
-                (_, StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED) => {
-                    AuthError::WrongCredentials
-                }
-                (_, StatusCode::FORBIDDEN) => AuthError::Forbidden,
-                _ => {
-                    return Err(Error::protocol(
-                        context,
-                        ProtocolViolation::UnexpectedStatus,
-                    ));
-                }
-            };
-            return Err(Error::auth(context, kind));
-        }
-        let tokens: OidcTokens = decode_json(&context, &body)?;
-        let mut token = Token::new(tokens.access_token);
-        if let Some(seconds) = tokens.expires_in {
-            token =
-                token.with_lifetime(lifetime::checked_seconds(&context, "expires_in", seconds)?);
-        }
-        if let Some(refresh) = tokens.refresh_token {
-            token = token.with_refresh_token(refresh);
-        }
-        // Keycloak's `refresh_expires_in: 0` means "no expiry of its own" (offline tokens).
-        if let Some(seconds) = tokens.refresh_expires_in.filter(|s| *s > 0) {
-            token = token.with_refresh_lifetime(lifetime::checked_seconds(
-                &context,
-                "refresh_expires_in",
-                seconds,
-            )?);
-        }
-        Ok(Some(token))
+        oidc_answer(context, operation, status, &body).map(Some)
     }
 
     /// ZVM-10: `POST /v1/session/add` with an empty body and no `Authorization` header. `404`
@@ -510,6 +475,64 @@ impl Authenticator for ZvmAuth {
         }
         Ok(())
     }
+}
+
+/// Reads one answer of the Appliance's token endpoint to `operation` (`logon` or `refresh`):
+/// the token with its lifetimes checked (ZVM-09, ZVM-12), or the typed refusal.
+fn oidc_answer(
+    context: Context,
+    operation: &'static str,
+    status: StatusCode,
+    body: &[u8],
+) -> Result<Token> {
+    if !status.is_success() {
+        // Keycloak answers a bad password or a used refresh token with 400/401
+        // `invalid_grant`, a bad client with 401 `invalid_client`.
+        let kind = match (operation, status) {
+            ("refresh", _) => AuthError::RefreshRefused,
+            (_, StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED) => AuthError::WrongCredentials,
+            (_, StatusCode::FORBIDDEN) => AuthError::Forbidden,
+            _ => {
+                return Err(Error::protocol(
+                    context,
+                    ProtocolViolation::UnexpectedStatus,
+                ));
+            }
+        };
+        return Err(Error::auth(context, kind));
+    }
+    let tokens: OidcTokens = decode_json(&context, body)?;
+    let mut token = Token::new(tokens.access_token);
+    if let Some(seconds) = tokens.expires_in {
+        token = token.with_lifetime(lifetime::checked_seconds(&context, "expires_in", seconds)?);
+    }
+    if let Some(refresh) = tokens.refresh_token {
+        token = token.with_refresh_token(refresh);
+    }
+    // Keycloak's `refresh_expires_in: 0` means "no expiry of its own" (offline tokens).
+    if let Some(seconds) = tokens.refresh_expires_in.filter(|s| *s > 0) {
+        token = token.with_refresh_lifetime(lifetime::checked_seconds(
+            &context,
+            "refresh_expires_in",
+            seconds,
+        )?);
+    }
+    Ok(token)
+}
+
+/// Reads one answer of the Appliance's token endpoint as a password logon does: the token with
+/// its lifetimes checked, or the typed error. For the fuzz targets and the hardening tests; not
+/// part of the stable API.
+#[doc(hidden)]
+pub fn read_oidc_token_answer(status: u16, body: &[u8]) -> Result<Token> {
+    let context = Context::new(PRODUCT, "logon");
+    let Ok(status) = StatusCode::from_u16(status) else {
+        return Err(Error::protocol(
+            context,
+            ProtocolViolation::UnexpectedStatus,
+        ));
+    };
+    oidc_answer(context.with_status(status), "logon", status, body)
 }
 
 /// Reads the session id of a Windows logon answer from its `x-zerto-session` header (ZVM-02):

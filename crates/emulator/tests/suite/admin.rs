@@ -325,6 +325,37 @@ async fn admin_http_listener_exposes_the_same_operations() {
 }
 
 #[tokio::test]
+async fn admin_purge_drops_expired_sessions_and_answers_the_live_ones() {
+    let emu = start_with(EmulatorConfig::for_tests().with_admin_port(Some(0))).await;
+    let admin_url = emu.admin_url().expect("admin listener");
+    let plain = reqwest::Client::builder().no_proxy().build().unwrap();
+    let a = |p: &str| format!("{admin_url}admin/{p}");
+    let resp = client(&emu)
+        .post(format!("{}v1/session/add", emu.zvm_url()))
+        .header(
+            "Authorization",
+            basic(defaults::ADMIN_USER, defaults::ADMIN_PASSWORD),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let purge = || async {
+        let resp = plain.post(a("purge")).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json::<Value>().await.unwrap()
+    };
+    let live = purge().await;
+    assert_eq!(
+        (live["em"].clone(), live["vbr"].clone(), live["zvm"].clone()),
+        (json!(0), json!(0), json!(1))
+    );
+    // ZVM's dormancy is 30 minutes: 31 minutes later the session is gone.
+    emu.advance(Duration::from_secs(31 * 60));
+    assert_eq!(purge().await["zvm"], 0);
+}
+
+#[tokio::test]
 async fn session_cap_answers_503_with_a_body() {
     let emu = start_with(EmulatorConfig::for_tests().with_session_cap(2)).await;
     let c = client(&emu);
