@@ -60,6 +60,9 @@ enum Command {
         /// Folder for the generated crates (outside the repository; replaced).
         #[arg(long, default_value = "/tmp/restpoint-vendor-check")]
         out: PathBuf,
+        /// One `cargo check` of all clients (as the test does) instead of one per client.
+        #[arg(long)]
+        together: bool,
     },
     /// Run the benchmarks (release build) and print every performance figure in one table.
     Bench {
@@ -97,8 +100,8 @@ fn main() -> ExitCode {
         Command::Regen {
             check, products, ..
         } => regen::run(&regen::repo_root(), &products, check),
-        Command::VendorCheck { out } => {
-            vendor_check::run(&regen::repo_root(), &out).map(|figures| {
+        Command::VendorCheck { out, together } => {
+            vendor_check::run(&regen::repo_root(), &out, !together).map(|figures| {
                 print!("{}", vendor_check::table(&figures));
                 figures.iter().all(|f| f.skipped == 0 && f.check_ok)
             })
