@@ -25,6 +25,10 @@ pub const VENDOR_FILES: [(&str, &str); 4] = [
     ("zvm-appliance-10.0u6.json", "zvm"),
 ];
 
+/// restpoint's own spec of hostile names (keywords, `Other`, `send_untyped`, `body`, names
+/// differing only in case, a multipart and an XML body), checked with the vendor files.
+pub const COLLISIONS: &str = "collisions.json";
+
 /// The figures of one vendor file.
 #[derive(Debug, Clone)]
 pub struct Figures {
@@ -71,6 +75,12 @@ pub fn run(root: &Path, out: &Path, per_client: bool) -> Result<Vec<Figures>> {
         };
         specs.push((file, product, path));
     }
+    // Our own spec of names that collide with Rust or with what the generator adds.
+    specs.push((
+        COLLISIONS,
+        "vbr",
+        root.join("crates/codegen/tests/fixtures").join(COLLISIONS),
+    ));
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("removing {}", out.display()))?;
     }
@@ -86,7 +96,7 @@ pub fn run(root: &Path, out: &Path, per_client: bool) -> Result<Vec<Figures>> {
         let spec = restpoint_codegen::load_spec(path)?;
         let written = write_crate(
             spec,
-            &format!("../shared/vendor-specs/{file}"),
+            &path.display().to_string(),
             &product,
             &member,
             &out.join(&member),
@@ -274,7 +284,7 @@ mod tests {
                 f.file
             );
         }
-        for (file, _) in VENDOR_FILES {
+        for file in VENDOR_FILES.map(|(file, _)| file) {
             let member = file.trim_end_matches(".json").replace('.', "_");
             let code =
                 std::fs::read_to_string(out.path().join(&member).join("src/lib.rs")).unwrap();
@@ -305,6 +315,8 @@ mod tests {
                 figure.secret_fields
             );
         }
+        let collisions = figures.iter().find(|f| f.file == COLLISIONS).unwrap();
+        assert_eq!(collisions.custom_bodies, 2, "the multipart and XML bodies");
         // The clients of the session-owned operations are absent; their models stay.
         let vbr = std::fs::read_to_string(out.path().join("vbr-1_3-rev1/src/lib.rs")).unwrap();
         assert!(

@@ -158,6 +158,18 @@ fn normalize_operation(
     true
 }
 
+/// Inherent methods of progenitor's `Client`: an operation id that becomes one of these method
+/// names gets the suffix `_operation`.
+const CLIENT_METHODS: [&str; 7] = [
+    "new",
+    "new_with_client",
+    "baseurl",
+    "client",
+    "api_version",
+    "inner",
+    "api",
+];
+
 /// Gives the operation a unique `operationId`, synthesising one from the label when missing.
 fn unique_operation_id(
     operation: &mut Map<String, Value>,
@@ -175,11 +187,19 @@ fn unique_operation_id(
     };
     let mut id = base.clone();
     let mut n = 2;
+    let key: String = synthesize_id(&base).replace('_', "");
+    if CLIENT_METHODS.iter().any(|m| m.replace('_', "") == key) {
+        id = format!("{base}_operation");
+        report.warn(format!(
+            "{label}: operationId {base} names a method of the generated Client, renamed to {id}"
+        ));
+    }
+    let named = id.clone();
     while !seen.insert(id.to_lowercase()) {
-        id = format!("{base}_{n}");
+        id = format!("{named}_{n}");
         n += 1;
     }
-    if id != base {
+    if id != named {
         report.warn(format!(
             "{label}: operationId {base} is used twice, renamed to {id}"
         ));
@@ -430,6 +450,24 @@ fn normalize_schema(schema: &mut Value, name: &str, report: &mut Report) {
     let Some(object) = schema.as_object_mut() else {
         return;
     };
+    if let Some(values) = object.get("enum").and_then(Value::as_array) {
+        let mut seen = BTreeMap::new();
+        let clash = values.iter().filter_map(Value::as_str).find_map(|v| {
+            let key: String = v
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            seen.insert(key, v).map(|other| (other, v))
+        });
+        if let Some((a, b)) = clash {
+            report.warn(format!(
+                "schema {name}: enum values {a:?} and {b:?} differ only in case or punctuation \
+                 (no two Rust variants can be named apart); the values are kept as a plain string"
+            ));
+            object.remove("enum");
+        }
+    }
     if object.contains_key("properties")
         && (object.contains_key("oneOf") || object.contains_key("anyOf"))
     {
@@ -542,6 +580,24 @@ mod tests {
         assert_eq!(op[custom_body::EXTENSION]["media"], "multipart/form-data");
         assert!(report.warnings.iter().any(|w| w.contains("own code path")));
         assert!(!report.warnings.iter().any(|w| w.contains("skipped")));
+    }
+
+    #[test]
+    fn an_enum_whose_values_differ_only_in_case_becomes_a_string() {
+        let mut spec = doc(json!({}));
+        spec["components"]["schemas"] = json!({
+            "Kind": {"type": "string", "enum": ["Other", "other", "x"]},
+            "Fine": {"type": "string", "enum": ["a", "b"]}});
+        let report = normalize(&mut spec).unwrap();
+        assert!(spec["components"]["schemas"]["Kind"].get("enum").is_none());
+        assert_eq!(spec["components"]["schemas"]["Kind"]["type"], "string");
+        assert!(spec["components"]["schemas"]["Fine"].get("enum").is_some());
+        assert!(
+            report
+                .warnings
+                .iter()
+                .any(|w| w.contains("\"Other\" and \"other\""))
+        );
     }
 
     #[test]
