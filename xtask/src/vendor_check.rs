@@ -272,17 +272,19 @@ mod tests {
         for f in &figures {
             assert_eq!(f.skipped, 0, "{}: operations skipped", f.file);
             assert!(f.check_ok, "{}: the client does not compile", f.file);
-            assert!(
-                f.operations >= 200,
-                "{}: {} operations",
-                f.file,
-                f.operations
-            );
-            assert!(
-                f.session_owned >= 1,
-                "{}: the session's token operation",
-                f.file
-            );
+            if f.file != COLLISIONS {
+                assert!(
+                    f.operations >= 200,
+                    "{}: {} operations",
+                    f.file,
+                    f.operations
+                );
+                assert!(
+                    f.session_owned >= 1,
+                    "{}: the session's token operation",
+                    f.file
+                );
+            }
         }
         for file in VENDOR_FILES.map(|(file, _)| file) {
             let member = file.trim_end_matches(".json").replace('.', "_");

@@ -191,17 +191,36 @@ fn try_generate(spec: &Value, settings: &Config) -> Result<proc_macro2::TokenStr
             .with_inner_type(inner)
             .with_hooks(HooksMode::Expected);
     }
-    let previous_hook = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
+    quiet_panics_hook();
+    QUIET.set(true);
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         Generator::new(&gen_settings).generate_tokens(&openapi)
     }));
-    panic::set_hook(previous_hook);
+    QUIET.set(false);
     match result {
         Ok(Ok(tokens)) => Ok(tokens),
         Ok(Err(e)) => Err(e.to_string()),
         Err(payload) => Err(panic_message(payload.as_ref())),
     }
+}
+
+std::thread_local! {
+    /// Whether this thread runs progenitor: its panics are caught and reported as warnings.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs (once) a panic hook that stays silent on a thread running progenitor and hands every
+/// other panic to the hook that was there before: other threads' panics keep their messages.
+fn quiet_panics_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.get() {
+                previous(info);
+            }
+        }));
+    });
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
