@@ -5,20 +5,21 @@
 //! - `cargo xtask regen --product vbr` regenerates one product;
 //! - `cargo xtask regen --spec vbr=PATH --out DIR` generates a client crate from a spec a user
 //!   downloaded from their own server, into a folder outside the repository; it depends on
-//!   restpoint's crates by version, or with `--path-to-restpoint .` on this checkout by path.
+//!   restpoint's crates by version, or with `--path-to-restpoint .` on this checkout by path;
+//! - `cargo xtask vendor-check` generates and `cargo check`s a client for every vendor file in
+//!   `../shared/vendor-specs` (P8).
+//!
+//! The generator itself is the library `restpoint-codegen` (`crates/codegen`); the xtask holds
+//! the products' configuration ([`products`]) and the EM XSD generation.
 
 mod bench;
 mod em;
 mod em_redact;
-mod lenient_enums;
-mod lenient_fields;
 mod manifests;
-mod normalize;
-mod openapi;
+mod products;
 mod regen;
-mod secrets;
 mod standalone;
-mod typed_send;
+mod vendor_check;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,16 @@ enum Command {
         /// path, for development; without it the crate depends on them by version (crates.io).
         #[arg(long, requires = "spec", value_name = "PATH")]
         path_to_restpoint: Option<PathBuf>,
+    },
+    /// P8: generate and `cargo check` a client for every vendor file in ../shared/vendor-specs,
+    /// in one workspace against this workspace's Cargo.lock and target dir.
+    VendorCheck {
+        /// Folder for the generated crates (outside the repository; replaced).
+        #[arg(long, default_value = "/tmp/restpoint-vendor-check")]
+        out: PathBuf,
+        /// One `cargo check` of all clients (as the test does) instead of one per client.
+        #[arg(long)]
+        together: bool,
     },
     /// Run the benchmarks (release build) and print every performance figure in one table.
     Bench {
@@ -89,6 +100,12 @@ fn main() -> ExitCode {
         Command::Regen {
             check, products, ..
         } => regen::run(&regen::repo_root(), &products, check),
+        Command::VendorCheck { out, together } => {
+            vendor_check::run(&regen::repo_root(), &out, !together).map(|figures| {
+                print!("{}", vendor_check::table(&figures));
+                figures.iter().all(|f| f.skipped == 0 && f.check_ok)
+            })
+        }
         Command::Bench { build_times, quick } => {
             bench::run(&regen::repo_root(), build_times, quick)
         }

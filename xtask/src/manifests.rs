@@ -9,8 +9,9 @@ mod tests {
     use serde_json::Value;
 
     /// The crates a user depends on: published to crates.io.
-    const PUBLISHED: [&str; 8] = [
+    const PUBLISHED: [&str; 9] = [
         "restpoint-clock",
+        "restpoint-codegen",
         "restpoint-session",
         "restpoint-vbr",
         "restpoint-zvm",

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::{em, openapi};
+use restpoint_codegen::{self as openapi, Config};
+
+use crate::{em, products};
 
 /// An OpenAPI product: its spec, its output file, and the session type its client carries.
 pub struct OpenApiProduct {
@@ -16,7 +18,7 @@ pub struct OpenApiProduct {
     /// Generated file, relative to the repository root.
     pub out: &'static str,
     /// Generation settings.
-    pub settings: fn() -> openapi::Settings,
+    pub settings: fn() -> Config,
 }
 
 /// The products generated from OpenAPI specs.
@@ -25,17 +27,13 @@ pub const OPENAPI_PRODUCTS: [OpenApiProduct; 2] = [
         name: "vbr",
         spec: "specs/vbr/openapi.yaml",
         out: "crates/vbr/src/generated/mod.rs",
-        settings: || openapi::Settings {
-            inner_type: Some("crate::client::ApiSession".into()),
-        },
+        settings: || products::vbr_config(Some("crate::client::ApiSession".into())),
     },
     OpenApiProduct {
         name: "zvm",
         spec: "specs/zvm/openapi.yaml",
         out: "crates/zvm/src/generated/mod.rs",
-        settings: || openapi::Settings {
-            inner_type: Some("crate::client::ApiSession".into()),
-        },
+        settings: || products::zvm_config(Some("crate::client::ApiSession".into())),
     },
 ];
 
@@ -228,7 +226,7 @@ mod tests {
         let root = repo_root();
         for product in &OPENAPI_PRODUCTS {
             let mut spec = openapi::load_spec(&root.join(product.spec)).unwrap();
-            crate::normalize::normalize(&mut spec).unwrap();
+            restpoint_codegen::normalize::normalize(&mut spec, &(product.settings)()).unwrap();
             let lines: Vec<String> = openapi::operations(&spec)
                 .into_iter()
                 .map(|op| format!("{:6} {} ({})", op.method, op.path, op.id))

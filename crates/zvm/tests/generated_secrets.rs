@@ -1,12 +1,9 @@
 //! R3 for the generated ZVM models: the secret properties (`cargo xtask regen` types them
-//! `restpoint_session::SecretField`) never show in `Debug`, still go on the wire, and token
-//! requests built from the generated model are accepted by the Appliance's token endpoint.
+//! `restpoint_session::SecretField`) never show in `Debug` and still go on the wire; the token
+//! and session operations belong to the session and are not in the generated client.
 
-use restpoint_emulator::{Emulator, EmulatorConfig, defaults};
-use restpoint_session::{Credentials, SecretField};
-use restpoint_zvm::ZvmSession;
+use restpoint_session::SecretField;
 use restpoint_zvm::generated::types::{TokenRequest, TokenRequestGrantType, TokenResult, builder};
-use restpoint_zvm::session::ZvmFlavor;
 
 const PASSWORD: &str = "pw-Generated-Secret-0101";
 const CLIENT_SECRET: &str = "cs-Generated-Secret-0102";
@@ -59,64 +56,39 @@ fn token_types_print_no_secret_and_serialize_every_one() {
     assert_hidden(&format!("{built:?} {built:#?}"), &all);
 }
 
-#[tokio::test]
-async fn generated_token_requests_are_accepted_with_the_real_secrets() {
-    let emulator = Emulator::start(EmulatorConfig::for_tests()).await.unwrap();
-    let zvm = ZvmSession::builder(emulator.zvm_url())
-        .credentials(Credentials::new(
-            defaults::ADMIN_USER,
-            defaults::ADMIN_PASSWORD,
-        ))
-        .flavor(ZvmFlavor::Appliance)
-        .ca_pem(emulator.ca_pem())
-        .clock(emulator.clock().expect("virtual clock").shared())
-        .build()
-        .await
-        .expect("logon")
-        .client();
-    let password_grant = TokenRequest {
-        client_id: defaults::ZVM_OIDC_PASSWORD_CLIENT.into(),
-        client_secret: None,
-        grant_type: TokenRequestGrantType::Password,
-        password: Some(SecretField::from(defaults::ADMIN_PASSWORD)),
-        refresh_token: None,
-        username: Some(defaults::ADMIN_USER.into()),
-    };
-    let client_grant = TokenRequest {
-        client_id: defaults::ZVM_OIDC_CLIENT_ID.into(),
-        client_secret: Some(SecretField::from(defaults::ZVM_OIDC_CLIENT_SECRET)),
-        grant_type: TokenRequestGrantType::ClientCredentials,
-        password: None,
-        refresh_token: None,
-        username: None,
-    };
-    for body in [password_grant, client_grant] {
-        let token = zvm.api().get_auth_token().body(body).send().await.unwrap();
-        let access = token.access_token.expose().to_owned();
-        assert!(access.len() >= 16, "a real token came back");
-        let printed = format!("{token:?} {token:#?}");
-        assert!(!printed.contains(&access));
-        if let Some(refresh) = &token.refresh_token {
-            assert!(!printed.contains(refresh.expose()));
-        }
+/// The session owns `x-zerto-session` logon and logoff and the Appliance's token endpoint: the
+/// generated client has no builder for them. (Their absence cannot be asserted at compile time,
+/// so the generated source is read.)
+#[test]
+fn the_sessions_operations_are_not_in_the_generated_client() {
+    let source = include_str!("../src/generated/mod.rs");
+    for (method, operation_id) in [
+        ("get_auth_token", "GetAuthToken"),
+        ("session_add", "SessionAdd"),
+        ("session_delete", "SessionDelete"),
+    ] {
+        assert!(
+            !source.contains(&format!("pub fn {method}(")),
+            "the generated client exposes {method}"
+        );
+        assert!(
+            !source.contains(&format!("\"{operation_id}\"")),
+            "an operation {operation_id} is generated"
+        );
     }
-    let wrong = TokenRequest {
-        client_id: defaults::ZVM_OIDC_CLIENT_ID.into(),
-        client_secret: Some(SecretField::from("Wrong-Client-Secret-42")),
-        grant_type: TokenRequestGrantType::ClientCredentials,
-        password: None,
-        refresh_token: None,
-        username: None,
-    };
-    let error = zvm
-        .api()
-        .get_auth_token()
-        .body(wrong)
-        .send()
-        .await
-        .unwrap_err();
-    let printed = format!("{error:?} {error}");
-    assert!(!printed.contains("Wrong-Client-Secret-42"), "{printed}");
+    for path in [
+        "/auth/realms/zerto/protocol/openid-connect/token",
+        "/v1/session/add",
+        "/v1/session`",
+    ] {
+        assert!(
+            !source.contains(&format!("`{}", path)),
+            "{path} is generated"
+        );
+    }
+    assert!(source.contains("pub fn get_vpgs("));
+    assert!(source.contains("pub struct TokenRequest"));
+    assert!(source.contains("pub struct TokenResult"));
 }
 
 #[test]

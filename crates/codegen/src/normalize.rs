@@ -4,8 +4,9 @@
 //! generic (keyed on the construct, never on a vendor's path or schema name), is reported as one
 //! warning line, and keeps the document valid OpenAPI 3.0:
 //!
-//! - `x-api-version` header parameters are removed: the session layer sets that header once per
-//!   client instead of every call taking it;
+//! - the header parameters named in [`Config::strip_header_parameters`] (e.g. an API version
+//!   header) are removed: the session layer sets them once per client instead of every call
+//!   taking them;
 //! - a request body or response with several media types keeps one (JSON first), and a form body
 //!   loses its `encoding` object;
 //! - an operation whose success responses (or error responses) have different types keeps the
@@ -13,12 +14,16 @@
 //! - operation ids are made unique, and synthesised where missing;
 //! - a schema that combines `properties` with `oneOf`/`anyOf` keeps its properties (the common
 //!   base of its variants) and drops the variant list and its discriminator;
-//! - operations progenitor cannot take at all (XML-only or multipart bodies) are skipped.
+//! - a request body with no media type progenitor can encode (`multipart/form-data`, XML only,
+//!   …) moves, unchanged, into the operation's [`custom_body::EXTENSION`] for
+//!   [`custom_body`], which sends it with its real media type; progenitor sees no body.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Result, bail};
 use serde_json::{Map, Value};
+
+use crate::{Config, custom_body};
 
 /// HTTP methods of an OpenAPI path item, in the order progenitor visits them.
 pub const METHODS: [&str; 8] = [
@@ -47,7 +52,8 @@ impl Report {
 }
 
 /// Rewrites `spec` in place into a form progenitor accepts; see the module docs.
-pub fn normalize(spec: &mut Value) -> Result<Report> {
+pub fn normalize(spec: &mut Value, config: &Config) -> Result<Report> {
+    let strip = &config.strip_header_parameters;
     let mut report = Report::default();
     let version = spec
         .get("openapi")
@@ -77,15 +83,21 @@ pub fn normalize(spec: &mut Value) -> Result<Report> {
             continue;
         }
         if let Some(params) = item.get_mut("parameters") {
-            strip_api_version(params, &components);
+            strip_headers(params, &components, strip);
         }
         for method in METHODS {
             let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) else {
                 continue;
             };
             let label = format!("{} {path}", method.to_uppercase());
-            let keep =
-                normalize_operation(operation, &label, &components, &mut seen_ids, &mut report);
+            let keep = normalize_operation(
+                operation,
+                &label,
+                &components,
+                strip,
+                &mut seen_ids,
+                &mut report,
+            );
             if !keep {
                 item.remove(method);
             }
@@ -99,20 +111,24 @@ fn normalize_operation(
     operation: &mut Map<String, Value>,
     label: &str,
     components: &Value,
+    strip: &[String],
     seen_ids: &mut BTreeSet<String>,
     report: &mut Report,
 ) -> bool {
     unique_operation_id(operation, label, seen_ids, report);
     if let Some(params) = operation.get_mut("parameters") {
-        strip_api_version(params, components);
+        strip_headers(params, components, strip);
     }
     if let Some(body) = operation.get_mut("requestBody") {
         resolve_ref(body, components, "requestBodies");
-        if !normalize_request_body(body, label, report) {
+        if !normalize_request_body(body, label, report)
+            && let Some(body) = operation.remove("requestBody")
+        {
+            let media = custom_body::move_into_extension(operation, body);
             report.warn(format!(
-                "{label}: skipped (no request media type progenitor can encode)"
+                "{label}: request body {media} is sent by restpoint's own code path \
+                 (progenitor cannot encode it)"
             ));
-            return false;
         }
     }
     if let Some(responses) = operation
@@ -142,6 +158,18 @@ fn normalize_operation(
     true
 }
 
+/// Inherent methods of progenitor's `Client`: an operation id that becomes one of these method
+/// names gets the suffix `_operation`.
+const CLIENT_METHODS: [&str; 7] = [
+    "new",
+    "new_with_client",
+    "baseurl",
+    "client",
+    "api_version",
+    "inner",
+    "api",
+];
+
 /// Gives the operation a unique `operationId`, synthesising one from the label when missing.
 fn unique_operation_id(
     operation: &mut Map<String, Value>,
@@ -159,11 +187,19 @@ fn unique_operation_id(
     };
     let mut id = base.clone();
     let mut n = 2;
+    let key: String = synthesize_id(&base).replace('_', "");
+    if CLIENT_METHODS.iter().any(|m| m.replace('_', "") == key) {
+        id = format!("{base}_operation");
+        report.warn(format!(
+            "{label}: operationId {base} names a method of the generated Client, renamed to {id}"
+        ));
+    }
+    let named = id.clone();
     while !seen.insert(id.to_lowercase()) {
-        id = format!("{base}_{n}");
+        id = format!("{named}_{n}");
         n += 1;
     }
-    if id != base {
+    if id != named {
         report.warn(format!(
             "{label}: operationId {base} is used twice, renamed to {id}"
         ));
@@ -183,11 +219,15 @@ fn synthesize_id(label: &str) -> String {
     id.trim_matches('_').to_string()
 }
 
-/// Removes `x-api-version` header parameters (inline or by reference) from a parameter list.
-fn strip_api_version(params: &mut Value, components: &Value) {
+/// Removes the header parameters named in `strip` (inline or by reference) from a parameter
+/// list.
+fn strip_headers(params: &mut Value, components: &Value, strip: &[String]) {
     let Some(list) = params.as_array_mut() else {
         return;
     };
+    if strip.is_empty() {
+        return;
+    }
     list.retain(|param| {
         let resolved = match param.get("$ref").and_then(Value::as_str) {
             Some(reference) => lookup_ref(components, reference).unwrap_or(param),
@@ -195,7 +235,7 @@ fn strip_api_version(params: &mut Value, components: &Value) {
         };
         let is_header = resolved.get("in").and_then(Value::as_str) == Some("header");
         let name = resolved.get("name").and_then(Value::as_str).unwrap_or("");
-        !(is_header && name.eq_ignore_ascii_case("x-api-version"))
+        !(is_header && strip.iter().any(|s| name.eq_ignore_ascii_case(s)))
     });
 }
 
@@ -410,6 +450,24 @@ fn normalize_schema(schema: &mut Value, name: &str, report: &mut Report) {
     let Some(object) = schema.as_object_mut() else {
         return;
     };
+    if let Some(values) = object.get("enum").and_then(Value::as_array) {
+        let mut seen = BTreeMap::new();
+        let clash = values.iter().filter_map(Value::as_str).find_map(|v| {
+            let key: String = v
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            seen.insert(key, v).map(|other| (other, v))
+        });
+        if let Some((a, b)) = clash {
+            report.warn(format!(
+                "schema {name}: enum values {a:?} and {b:?} differ only in case or punctuation \
+                 (no two Rust variants can be named apart); the values are kept as a plain string"
+            ));
+            object.remove("enum");
+        }
+    }
     if object.contains_key("properties")
         && (object.contains_key("oneOf") || object.contains_key("anyOf"))
     {
@@ -446,6 +504,17 @@ fn normalize_schema(schema: &mut Value, name: &str, report: &mut Report) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn config() -> Config {
+        Config {
+            strip_header_parameters: vec!["x-api-version".into()],
+            ..Config::default()
+        }
+    }
+
+    fn normalize(spec: &mut Value) -> Result<Report> {
+        super::normalize(spec, &config())
+    }
 
     fn doc(paths: Value) -> Value {
         json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths,
@@ -498,13 +567,52 @@ mod tests {
     }
 
     #[test]
-    fn skips_operations_with_only_xml_bodies() {
+    fn moves_bodies_progenitor_cannot_encode_into_the_extension_unchanged() {
+        let body = json!({"required": true, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}});
         let mut spec = doc(json!({"/a": {"post": {"operationId": "a",
-            "requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}},
+            "requestBody": body.clone(),
             "responses": {"200": {"description": "ok"}}}}}));
         let report = normalize(&mut spec).unwrap();
-        assert!(spec["paths"]["/a"].get("post").is_none());
-        assert!(report.warnings.iter().any(|w| w.contains("skipped")));
+        let op = &spec["paths"]["/a"]["post"];
+        assert!(op.get("requestBody").is_none());
+        assert_eq!(op[custom_body::EXTENSION]["requestBody"], body);
+        assert_eq!(op[custom_body::EXTENSION]["media"], "multipart/form-data");
+        assert!(report.warnings.iter().any(|w| w.contains("own code path")));
+        assert!(!report.warnings.iter().any(|w| w.contains("skipped")));
+    }
+
+    #[test]
+    fn an_enum_whose_values_differ_only_in_case_becomes_a_string() {
+        let mut spec = doc(json!({}));
+        spec["components"]["schemas"] = json!({
+            "Kind": {"type": "string", "enum": ["Other", "other", "x"]},
+            "Fine": {"type": "string", "enum": ["a", "b"]}});
+        let report = normalize(&mut spec).unwrap();
+        assert!(spec["components"]["schemas"]["Kind"].get("enum").is_none());
+        assert_eq!(spec["components"]["schemas"]["Kind"]["type"], "string");
+        assert!(spec["components"]["schemas"]["Fine"].get("enum").is_some());
+        assert!(
+            report
+                .warnings
+                .iter()
+                .any(|w| w.contains("\"Other\" and \"other\""))
+        );
+    }
+
+    #[test]
+    fn strips_only_the_configured_headers() {
+        let mut spec = doc(json!({"/a": {"get": {"operationId": "a", "parameters": [
+            {"name": "x-api-version", "in": "header", "schema": {"type": "string"}}
+        ], "responses": {"200": {"description": "ok"}}}}}));
+        super::normalize(&mut spec, &Config::default()).unwrap();
+        assert_eq!(
+            spec["paths"]["/a"]["get"]["parameters"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]

@@ -65,18 +65,25 @@ const RUST_TYPE: &str = "x-rust-type";
 
 /// Marks every secret property of `spec` (see the module docs); returns where each one is, as
 /// `<schema location>.<property>`.
-pub fn mark_secrets(spec: &mut Value) -> Vec<String> {
-    let mut found = Vec::new();
+///
+/// `extra` names more secret properties (compared [`normalised`]) beside the built-in rules.
+pub fn mark_secrets(spec: &mut Value, extra: &[String]) -> Vec<String> {
+    let extra: Vec<String> = extra.iter().map(|n| normalised(n)).collect();
+    let rules = Rules { extra: &extra };
+    let found = &mut Found {
+        rules,
+        at: Vec::new(),
+    };
     if let Some(components) = spec.get_mut("components").and_then(Value::as_object_mut) {
         if let Some(schemas) = components.get_mut("schemas").and_then(Value::as_object_mut) {
             for (name, schema) in schemas.iter_mut() {
-                walk_schema(schema, name, &mut found);
+                walk_schema(schema, name, found);
             }
         }
         for kind in ["requestBodies", "responses"] {
             if let Some(items) = components.get_mut(kind).and_then(Value::as_object_mut) {
                 for (name, item) in items.iter_mut() {
-                    walk_content(item, &format!("{kind}.{name}"), &mut found);
+                    walk_content(item, &format!("{kind}.{name}"), found);
                 }
             }
         }
@@ -92,24 +99,45 @@ pub fn mark_secrets(spec: &mut Value) -> Vec<String> {
                 };
                 let at = format!("{} {path}", method.to_uppercase());
                 if let Some(body) = operation.get_mut("requestBody") {
-                    walk_content(body, &format!("{at} body"), &mut found);
+                    walk_content(body, &format!("{at} body"), found);
                 }
                 if let Some(responses) = operation
                     .get_mut("responses")
                     .and_then(Value::as_object_mut)
                 {
                     for (status, response) in responses.iter_mut() {
-                        walk_content(response, &format!("{at} {status}"), &mut found);
+                        walk_content(response, &format!("{at} {status}"), found);
                     }
                 }
             }
         }
     }
-    found
+    std::mem::take(&mut found.at)
+}
+
+/// The configured extra names.
+struct Rules<'a> {
+    extra: &'a [String],
+}
+
+/// The rules and what they found.
+struct Found<'a> {
+    rules: Rules<'a>,
+    at: Vec<String>,
+}
+
+impl Found<'_> {
+    fn push(&mut self, at: String) {
+        self.at.push(at);
+    }
+
+    fn is_secret_name(&self, name: &str) -> bool {
+        is_secret_name(name) || self.rules.extra.contains(&normalised(name))
+    }
 }
 
 /// The schemas of a request body's or a response's `content`.
-fn walk_content(holder: &mut Value, at: &str, found: &mut Vec<String>) {
+fn walk_content(holder: &mut Value, at: &str, found: &mut Found<'_>) {
     let Some(content) = holder.get_mut("content").and_then(Value::as_object_mut) else {
         return;
     };
@@ -173,7 +201,7 @@ fn mark(schema: &mut Value, optional: bool) {
     object.insert(RUST_TYPE.into(), extension);
 }
 
-fn walk_schema(schema: &mut Value, at: &str, found: &mut Vec<String>) {
+fn walk_schema(schema: &mut Value, at: &str, found: &mut Found<'_>) {
     let Some(object) = schema.as_object_mut() else {
         return;
     };
@@ -199,7 +227,7 @@ fn walk_schema(schema: &mut Value, at: &str, found: &mut Vec<String>) {
         for (name, property) in properties.iter_mut() {
             let secret = is_plain_string(property)
                 && (is_password_format(property)
-                    || is_secret_name(name)
+                    || found.is_secret_name(name)
                     || (oauth && normalised(name) == "code"));
             if secret {
                 let nullable = property.get("nullable").and_then(Value::as_bool) == Some(true);
@@ -213,7 +241,7 @@ fn walk_schema(schema: &mut Value, at: &str, found: &mut Vec<String>) {
     walk_children(object, at, found);
 }
 
-fn walk_children(object: &mut Map<String, Value>, at: &str, found: &mut Vec<String>) {
+fn walk_children(object: &mut Map<String, Value>, at: &str, found: &mut Found<'_>) {
     for key in ["items", "additionalProperties", "not"] {
         if let Some(child) = object.get_mut(key) {
             walk_schema(child, &format!("{at}[{key}]"), found);
@@ -306,7 +334,7 @@ mod tests {
                 "Pin": {"type": "string", "format": "password"}
             }}
         });
-        let mut found = mark_secrets(&mut spec);
+        let mut found = mark_secrets(&mut spec, &[]);
         found.sort();
         assert_eq!(
             found,
@@ -332,7 +360,11 @@ mod tests {
         let error = &spec["components"]["schemas"]["Error"]["properties"]["code"];
         assert!(error.get(RUST_TYPE).is_none());
         // A second pass finds nothing new to mark.
-        assert!(mark_secrets(&mut spec).is_empty());
+        assert!(mark_secrets(&mut spec, &[]).is_empty());
+        // A configured name is secret too.
+        let mut extra = json!({"components": {"schemas": {"S": {"type": "object",
+            "properties": {"pin": {"type": "string"}, "username": {"type": "string"}}}}}});
+        assert_eq!(mark_secrets(&mut extra, &["PIN".into()]), ["S.pin"]);
     }
 
     #[test]
@@ -365,8 +397,7 @@ mod tests {
                 "Pin": {"type": "string", "format": "password"}
             }}
         });
-        let generated =
-            crate::openapi::generate(spec, &crate::openapi::Settings::default()).unwrap();
+        let generated = crate::openapi::generate(spec, &crate::Config::default()).unwrap();
         assert_eq!(
             generated.secret_fields.len(),
             4,

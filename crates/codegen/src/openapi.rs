@@ -17,18 +17,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use progenitor::{CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
+use crate::Config;
 use crate::normalize::{self, METHODS};
-use crate::{lenient_enums, lenient_fields, secrets, typed_send};
-
-/// How a client is generated.
-#[derive(Debug, Clone, Default)]
-pub struct Settings {
-    /// Rust path of the type the generated `Client` carries as its inner value, a
-    /// `restpoint_session::Session<_>` whose crate then implements `ClientHooks` for `Client`
-    /// (session handling); every builder's `send` then answers `restpoint_session::Error`
-    /// ([`typed_send`]). `None`: a plain progenitor client.
-    pub inner_type: Option<String>,
-}
+use crate::{custom_body, lenient_enums, lenient_fields, secrets, typed_send};
 
 /// One operation of a spec, as listed in snapshots.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,6 +45,13 @@ pub struct Generated {
     pub warnings: Vec<String>,
     /// Where each property given the secret type is ([`secrets::mark_secrets`]).
     pub secret_fields: Vec<String>,
+    /// Operations left out because the session owns them ([`Config::session_owned_operations`]).
+    pub session_owned: Vec<Operation>,
+    /// Operations whose request body is sent by our own code path with its real media type
+    /// ([`custom_body`]), as `METHOD path (media type)`.
+    pub custom_bodies: Vec<String>,
+    /// Operations progenitor could not generate, skipped (each also has a warning line).
+    pub skipped: Vec<Operation>,
 }
 
 /// Reads a spec file as JSON or YAML.
@@ -94,11 +92,20 @@ pub fn operations(spec: &Value) -> Vec<Operation> {
     ops
 }
 
-/// Normalises and generates `spec`.
-pub fn generate(mut spec: Value, settings: &Settings) -> Result<Generated> {
-    let report = normalize::normalize(&mut spec)?;
+/// Normalises and generates `spec` as `config` says.
+pub fn generate(mut spec: Value, config: &Config) -> Result<Generated> {
+    let settings = config;
+    let report = normalize::normalize(&mut spec, config)?;
     let mut warnings = report.warnings;
-    let secret_fields = secrets::mark_secrets(&mut spec);
+    let session_owned = remove_session_owned(&mut spec, &config.session_owned_operations);
+    for op in &session_owned {
+        warnings.push(format!(
+            "{} {}: left out of the client ({}: the session owns it)",
+            op.method, op.path, op.id
+        ));
+    }
+    let secret_fields = secrets::mark_secrets(&mut spec, &config.extra_secret_names);
+    let mut skipped = Vec::new();
     let n_schemas = spec
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -113,6 +120,7 @@ pub fn generate(mut spec: Value, settings: &Settings) -> Result<Generated> {
             }
             let mut bad = Vec::new();
             bisect(&spec, settings, &all, &mut bad);
+            skipped.extend(bad.iter().map(|(op, _)| op.clone()));
             for (op, why) in &bad {
                 warnings.push(format!(
                     "{} {}: skipped ({}: {why})",
@@ -129,6 +137,7 @@ pub fn generate(mut spec: Value, settings: &Settings) -> Result<Generated> {
     };
     let mut file: syn::File =
         syn::parse2(tokens).context("progenitor produced tokens that are not a Rust file")?;
+    let custom_bodies = custom_body::apply(&mut file, &spec)?;
     lenient_enums::make_enums_lenient(&mut file);
     lenient_fields::add_case_aliases(&mut file);
     if settings.inner_type.is_some() {
@@ -140,11 +149,32 @@ pub fn generate(mut spec: Value, settings: &Settings) -> Result<Generated> {
         n_schemas,
         warnings,
         secret_fields,
+        session_owned,
+        custom_bodies,
+        skipped,
     })
 }
 
+/// Removes the operations whose id is in `owned` (compared without regard to ASCII case, as
+/// operation ids are made unique); returns them.
+fn remove_session_owned(spec: &mut Value, owned: &[String]) -> Vec<Operation> {
+    if owned.is_empty() {
+        return Vec::new();
+    }
+    let removed: Vec<Operation> = operations(spec)
+        .into_iter()
+        .filter(|op| owned.iter().any(|o| o.eq_ignore_ascii_case(&op.id)))
+        .collect();
+    let keep: Vec<Operation> = operations(spec)
+        .into_iter()
+        .filter(|op| !removed.contains(op))
+        .collect();
+    *spec = only_operations(spec, &keep);
+    removed
+}
+
 /// Runs progenitor once, turning a panic into an error.
-fn try_generate(spec: &Value, settings: &Settings) -> Result<proc_macro2::TokenStream, String> {
+fn try_generate(spec: &Value, settings: &Config) -> Result<proc_macro2::TokenStream, String> {
     let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone())
         .map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
     let mut gen_settings = GenerationSettings::new();
@@ -161,17 +191,36 @@ fn try_generate(spec: &Value, settings: &Settings) -> Result<proc_macro2::TokenS
             .with_inner_type(inner)
             .with_hooks(HooksMode::Expected);
     }
-    let previous_hook = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
+    quiet_panics_hook();
+    QUIET.set(true);
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         Generator::new(&gen_settings).generate_tokens(&openapi)
     }));
-    panic::set_hook(previous_hook);
+    QUIET.set(false);
     match result {
         Ok(Ok(tokens)) => Ok(tokens),
         Ok(Err(e)) => Err(e.to_string()),
         Err(payload) => Err(panic_message(payload.as_ref())),
     }
+}
+
+std::thread_local! {
+    /// Whether this thread runs progenitor: its panics are caught and reported as warnings.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs (once) a panic hook that stays silent on a thread running progenitor and hands every
+/// other panic to the hook that was there before: other threads' panics keep their messages.
+fn quiet_panics_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.get() {
+                previous(info);
+            }
+        }));
+    });
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -208,12 +257,7 @@ fn only_operations(spec: &Value, keep: &[Operation]) -> Value {
 }
 
 /// Finds the operations of `ops` that fail to generate on their own.
-fn bisect(
-    spec: &Value,
-    settings: &Settings,
-    ops: &[Operation],
-    bad: &mut Vec<(Operation, String)>,
-) {
+fn bisect(spec: &Value, settings: &Config, ops: &[Operation], bad: &mut Vec<(Operation, String)>) {
     if ops.is_empty() {
         return;
     }
