@@ -83,7 +83,7 @@ async fn pulls_the_named_revision_and_the_negotiated_one() {
     let server = Server::start().await;
     let (url, ca) = (server.url(), server.ca());
     let operations = own_operations();
-    assert!(operations >= 15, "{operations}");
+    assert!(operations >= 14, "{operations}");
     for (name, revision_args, shown) in [
         (
             "named.json",

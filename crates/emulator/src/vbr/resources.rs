@@ -256,17 +256,20 @@ fn session_json(st: &State, run: &JobRun, now: u64) -> Value {
     v
 }
 
-/// `POST /api/v1/jobs/{id}/start|stop|retry` → `201` with a session.
+/// `POST /api/v1/jobs/{id}/start|stop|retry` → `201` with a session (`retry` from revision
+/// 1.3-rev0, where the vendor's spec first has it).
 pub(super) async fn job_action(
     AxState(st): St,
     Path((id, action)): Path<(String, String)>,
+    rev: Option<Extension<ApiRevision>>,
     headers: HeaderMap,
 ) -> Response {
     let (_, _, role) = match authenticate(&st, &headers) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !matches!(action.as_str(), "start" | "stop" | "retry") {
+    let retry_served = rev.is_none_or(|Extension(r)| r.at_least(1, 3));
+    if !matches!(action.as_str(), "start" | "stop") && !(action == "retry" && retry_served) {
         return error_with(StatusCode::NOT_FOUND, "NotFound", "no such action");
     }
     let Some(index) = st

@@ -996,10 +996,19 @@ async fn vbr_jobs_paging_filters_and_a_started_job_session_on_the_clock() {
         start_stop("stop").await.unwrap().status(),
         StatusCode::BAD_REQUEST
     );
+    // `retry` arrived with revision 1.3-rev0: before it, no such action.
     assert_eq!(
         start_stop("retry").await.unwrap().status(),
-        StatusCode::CREATED
+        StatusCode::NOT_FOUND
     );
+    let retried = c
+        .post(url(&emu, &format!("api/v1/jobs/{id}/retry")))
+        .header("x-api-version", "1.3-rev1")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retried.status(), StatusCode::CREATED);
     let stopped: Value = start_stop("stop").await.unwrap().json().await.unwrap();
     assert_eq!(stopped["state"], "Stopped");
     assert_eq!(stopped["result"]["result"], "Failed");

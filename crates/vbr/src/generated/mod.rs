@@ -3182,23 +3182,6 @@ let response = client.get_job()
     pub fn get_job(&self) -> builder::GetJob<'_> {
         builder::GetJob::new(self)
     }
-    /**Retry a job
-
-Runs the job again for the objects that failed in its last session.
-
-Sends a `POST` request to `/api/v1/jobs/{id}/retry`
-
-Arguments:
-- `id`: ID of the object.
-```ignore
-let response = client.retry_job()
-    .id(id)
-    .send()
-    .await;
-```*/
-    pub fn retry_job(&self) -> builder::RetryJob<'_> {
-        builder::RetryJob::new(self)
-    }
     /**Start a job
 
 Starts the job; poll the returned session until its state is `Stopped`.
@@ -4088,97 +4071,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::retry_job`]
-
-[`Client::retry_job`]: super::Client::retry_job*/
-    #[derive(Debug, Clone)]
-    pub struct RetryJob<'a> {
-        client: &'a super::Client,
-        id: Result<::uuid::Uuid, String>,
-    }
-    impl<'a> RetryJob<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                id: Err("id was not initialized".to_string()),
-            }
-        }
-        pub fn id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::uuid::Uuid>,
-        {
-            self.id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for id failed".to_string()
-                });
-            self
-        }
-        ///Sends `POST /api/v1/jobs/{id}/retry` (operation `RetryJob`) through the session; errors are [`::restpoint_session::Error`]s naming `RetryJob`, without headers, bodies or tokens.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SessionModel, ::restpoint_session::Error> {
-            let session = &self.client.inner;
-            ::restpoint_session::progenitor::send(
-                    session,
-                    "RetryJob",
-                    self.send_untyped(),
-                )
-                .await
-        }
-        async fn send_untyped(
-            self,
-        ) -> Result<ResponseValue<types::SessionModel>, Error<types::Error>> {
-            let Self { client, id } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/v1/jobs/{}/retry", client.baseurl, encode_path(& id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "retry_job",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
