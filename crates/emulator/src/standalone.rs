@@ -56,6 +56,23 @@ pub struct EmulateArgs {
     /// Print the server profiles and their differences, then exit.
     #[arg(long)]
     pub list_profiles: bool,
+    /// Write the session-hygiene report of the clients seen (JSON) to FILE on exit (Ctrl-C),
+    /// and print it as a table.
+    #[arg(long, value_name = "FILE")]
+    pub hygiene_report: Option<PathBuf>,
+    /// Exit with status 1 when the hygiene report has a finding of this severity or worse.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<crate::hygiene::FailOn>,
+}
+
+/// `--fail-on`: the hygiene report had a finding at or above the level (exit status 1).
+#[derive(Debug, thiserror::Error)]
+#[error("the session-hygiene report has {findings} finding(s), the worst a {worst}")]
+pub struct HygieneFailed {
+    /// Number of findings.
+    pub findings: usize,
+    /// The worst severity found (`warning` or `error`).
+    pub worst: &'static str,
 }
 
 impl Default for EmulateArgs {
@@ -74,6 +91,8 @@ impl Default for EmulateArgs {
             vbr_empty_401: false,
             profile: None,
             list_profiles: false,
+            hygiene_report: None,
+            fail_on: None,
         }
     }
 }
@@ -209,10 +228,32 @@ pub async fn run(args: EmulateArgs) -> anyhow::Result<()> {
         .await
         .context("waiting for Ctrl-C")?;
     println!("stopping");
+    let report = emulator.hygiene();
     tokio::time::timeout(Duration::from_secs(5), emulator.shutdown())
         .await
         .ok();
-    Ok(())
+    hygiene_on_exit(&args, &report)
+}
+
+/// Writes the hygiene report (`--hygiene-report`), prints its table, and fails on `--fail-on`.
+fn hygiene_on_exit(args: &EmulateArgs, report: &crate::HygieneReport) -> anyhow::Result<()> {
+    if args.hygiene_report.is_none() && args.fail_on.is_none() {
+        return Ok(());
+    }
+    if let Some(path) = &args.hygiene_report {
+        std::fs::write(path, report.to_json())
+            .with_context(|| format!("writing the hygiene report to {}", path.display()))?;
+        println!("hygiene report written to {}", path.display());
+    }
+    print!("{}", report.to_text());
+    match (args.fail_on, report.worst()) {
+        (Some(level), Some(worst)) if report.fails(level) => Err(HygieneFailed {
+            findings: report.findings().count(),
+            worst: worst.label(),
+        }
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
