@@ -329,6 +329,18 @@ pub(crate) fn router(admin: Admin) -> Router {
             ),
         )
         .route(
+            "/admin/hygiene/settings",
+            get(|AxState(a): A| async move { Json(a.hygiene_settings()) }).put(
+                |AxState(a): A, body: Result<Json<crate::hygiene::HygieneSettings>, axum::extract::rejection::JsonRejection>| async move {
+                    let Ok(Json(settings)) = body else {
+                        return bad("expected a hygiene settings object (GET /admin/hygiene/settings shows one)");
+                    };
+                    a.set_hygiene_settings(settings);
+                    StatusCode::NO_CONTENT.into_response()
+                },
+            ),
+        )
+        .route(
             "/admin/clock",
             get(|AxState(a): A| async move {
                 Json(json!({"now_ms": to_ms(a.now()), "virtual": a.st.manual.is_some()}))

@@ -574,4 +574,33 @@ async fn the_admin_api_serves_and_clears_the_report() {
         .status();
     assert_eq!(status, 204);
     assert!(emu.hygiene().clients.is_empty());
+    let settings: restpoint_emulator::HygieneSettings = plain
+        .get(admin.join("admin/hygiene/settings").unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings, restpoint_emulator::HygieneSettings::default());
+    assert_eq!(settings.max_logons_per_minute, 5);
+    let stricter = restpoint_emulator::HygieneSettings {
+        max_logons_per_minute: 0,
+        ..settings
+    };
+    let status = plain
+        .put(admin.join("admin/hygiene/settings").unwrap())
+        .json(&stricter)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 204);
+    let z = zvm_logon(&c, &emu).await;
+    zvm_logout(&c, &emu, &z).await;
+    assert_only(
+        &emu.hygiene(),
+        &[(FindingKind::RelogonPerCall, "ZVM-05")],
+        &[&z],
+    );
 }
