@@ -37,6 +37,7 @@ pub(crate) fn analyse(
         settings: *settings,
         generated_at: rfc3339(now_ms),
         events_dropped: ledger.dropped,
+        sessions_dropped: ledger.sessions_dropped,
         clients: reports,
     }
 }

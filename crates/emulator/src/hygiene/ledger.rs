@@ -159,6 +159,7 @@ pub(crate) struct Ledger {
     pub sessions: Vec<SessionRec>,
     pub events: VecDeque<Event>,
     pub dropped: u64,
+    pub sessions_dropped: u64,
     ordinals: [u32; 3],
     credentials: HashMap<u64, usize>,
     refused: HashSet<u64>,
@@ -167,6 +168,30 @@ pub(crate) struct Ledger {
     done: HashMap<(Product, String, u64), u64>,
     conns: HashMap<SocketAddr, u32>,
     seq: u64,
+}
+
+impl Ledger {
+    /// Keeps the remembered credentials and requests within `max_events` each: refused
+    /// credentials and refresh tokens are forgotten as a whole beyond it, successful requests
+    /// older than the repeat window first.
+    fn bound(&mut self, settings: &HygieneSettings, now_ms: u64) {
+        let max = settings.max_events.max(1);
+        if self.refused.len() > max {
+            self.refused = HashSet::new();
+        }
+        if self.refresh_presented.len() > max || self.spent.len() > max {
+            self.refresh_presented = HashMap::new();
+            self.spent = HashSet::new();
+        }
+        if self.done.len() > max {
+            let window = dur_ms(settings.repeat_window);
+            self.done
+                .retain(|_, at| now_ms.saturating_sub(*at) <= window);
+            if self.done.len() > max {
+                self.done = HashMap::new();
+            }
+        }
+    }
 }
 
 /// The recorder the observing layer writes to and the report reads.
@@ -232,6 +257,7 @@ impl Recorder {
     pub(crate) fn begin(&self, arrival: Arrival, now_ms: u64, lifetimes: Lifetimes) -> Pending {
         let settings = self.settings();
         let mut l = self.ledger.lock();
+        l.bound(&settings, now_ms);
         l.seq += 1;
         let seq = l.seq;
         let conn = match arrival.peer {
@@ -352,7 +378,8 @@ impl Recorder {
 
     /// Records the answer of a request begun with [`Recorder::begin`].
     pub(crate) fn finish(&self, p: Pending, status: u16, learned: Learned, now_ms: u64) {
-        let max_events = self.settings().max_events;
+        let settings = self.settings();
+        let max_events = settings.max_events;
         let ok = (200..300).contains(&status);
         let mut l = self.ledger.lock();
         let mut session = p.session;
@@ -366,6 +393,11 @@ impl Recorder {
             Action::Call => EventKind::Call,
         };
         match (&p.arrival.action, ok) {
+            (Action::Logon { .. }, true)
+                if !learned.credentials.is_empty() && l.sessions.len() >= settings.max_sessions =>
+            {
+                l.sessions_dropped += 1;
+            }
             (Action::Logon { .. }, true) if !learned.credentials.is_empty() => {
                 if let Some(name) = &learned.user {
                     user.clone_from(name);

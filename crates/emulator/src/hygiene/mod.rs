@@ -49,8 +49,12 @@ pub struct HygieneSettings {
     pub repeat_window: Duration,
     /// Exchanges shown per finding (the count covers them all). Default 10.
     pub exchanges_per_finding: usize,
-    /// Events kept; older ones are dropped (and counted) beyond it. Default 200,000.
+    /// Events kept; older ones are dropped (and counted) beyond it. It also bounds the
+    /// remembered refused credentials, presented refresh tokens and successful requests (each
+    /// forgotten as a whole beyond it). Default 100,000.
     pub max_events: usize,
+    /// Sessions tracked; later logons are not tracked (and counted). Default 50,000.
+    pub max_sessions: usize,
 }
 
 impl Default for HygieneSettings {
@@ -61,7 +65,8 @@ impl Default for HygieneSettings {
             refresh_storm_window: Duration::from_secs(1),
             repeat_window: Duration::from_secs(30),
             exchanges_per_finding: 10,
-            max_events: 200_000,
+            max_events: 100_000,
+            max_sessions: 50_000,
         }
     }
 }

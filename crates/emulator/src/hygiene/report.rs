@@ -223,6 +223,9 @@ pub struct HygieneReport {
     pub generated_at: String,
     /// Events dropped because the log was full (`max_events`): findings may be missing.
     pub events_dropped: u64,
+    /// Logons not tracked because `max_sessions` sessions were: findings may be missing.
+    #[serde(default)]
+    pub sessions_dropped: u64,
     /// Per client, ordered by product and user.
     pub clients: Vec<ClientReport>,
 }
@@ -320,6 +323,13 @@ impl HygieneReport {
                 out,
                 "\n{} events dropped (max_events): findings may be missing",
                 self.events_dropped
+            );
+        }
+        if self.sessions_dropped > 0 {
+            let _ = writeln!(
+                out,
+                "\n{} logons not tracked (max_sessions): findings may be missing",
+                self.sessions_dropped
             );
         }
         if self.is_clean() {

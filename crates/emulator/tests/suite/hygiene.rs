@@ -604,3 +604,36 @@ async fn the_admin_api_serves_and_clears_the_report() {
         &[&z],
     );
 }
+
+/// `max_sessions` and `max_events` bound what is kept, and the report says what was dropped.
+#[tokio::test]
+async fn the_ledger_is_bounded_and_says_what_it_dropped() {
+    let settings = restpoint_emulator::HygieneSettings {
+        max_sessions: 1,
+        max_events: 3,
+        ..restpoint_emulator::HygieneSettings::default()
+    };
+    let emu =
+        super::start_with(restpoint_emulator::EmulatorConfig::for_tests().with_hygiene(settings))
+            .await;
+    let c = client(&emu);
+    let first = zvm_logon(&c, &emu).await;
+    let second = zvm_logon(&c, &emu).await;
+    zvm_logout(&c, &emu, &first).await;
+    zvm_logout(&c, &emu, &second).await;
+    let report = emu.hygiene();
+    assert_eq!(report.sessions_dropped, 1);
+    assert_eq!(report.events_dropped, 1);
+    let total: u64 = report.clients.iter().map(|c| c.requests).sum();
+    assert_eq!(total, 3);
+    assert!(
+        report.to_text().contains("1 logons not tracked"),
+        "{}",
+        report.to_text()
+    );
+    assert!(
+        report.to_text().contains("1 events dropped"),
+        "{}",
+        report.to_text()
+    );
+}
