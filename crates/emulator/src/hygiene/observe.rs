@@ -88,6 +88,11 @@ fn shown_path(route: Route, path: &str, query: Option<&str>) -> String {
     shown
 }
 
+/// A user name as the report shows it: at most 64 characters, control characters dropped.
+fn shown_name(name: &str) -> String {
+    name.chars().filter(|c| !c.is_control()).take(64).collect()
+}
+
 /// EM tokens: cookie values, then header values (EM-06).
 fn em_tokens(headers: &HeaderMap) -> (Vec<String>, Vec<String>) {
     let mut cookies = Vec::new();
@@ -189,7 +194,7 @@ pub(crate) async fn observe(
     let rec = &st.hygiene;
     let headers = &parts.headers;
     let basic_user = match basic_credentials(headers) {
-        Some(Ok((user, _password))) => Some(user),
+        Some(Ok((user, _password))) => Some(shown_name(&user)),
         _ => None,
     };
     let fields = form(body_bytes.as_ref());
@@ -218,7 +223,7 @@ pub(crate) async fn observe(
         },
         Route::VbrToken | Route::OidcToken => match grant.as_deref() {
             Some("password") => Action::Logon {
-                user: field(&fields, "username").map(str::to_owned),
+                user: field(&fields, "username").map(shown_name),
                 password: true,
             },
             Some("refresh_token") => match field(&fields, "refresh_token") {
@@ -229,7 +234,7 @@ pub(crate) async fn observe(
                 None => Action::Call,
             },
             Some("client_credentials") => Action::Logon {
-                user: field(&fields, "client_id").map(str::to_owned),
+                user: field(&fields, "client_id").map(shown_name),
                 password: false,
             },
             _ => Action::Logon {
@@ -350,7 +355,7 @@ fn learn_token_answer(
     if let Some(access) = answer["access_token"].as_str() {
         learned.credentials.push(rec.hash(access.trim()));
         if !oidc {
-            learned.user = jwt_claims(access).0;
+            learned.user = jwt_claims(access).0.as_deref().map(shown_name);
         }
     }
     learned.access_expires_ms = answer["expires_in"]
@@ -390,6 +395,13 @@ mod tests {
             shown_path(Route::EmLogon, "/api/sessionmngr", Some("v=latest")),
             "/api/sessionmngr?v=latest"
         );
+    }
+
+    #[test]
+    fn shown_names_are_short_and_printable() {
+        assert_eq!(shown_name("admin"), "admin");
+        assert_eq!(shown_name("a\nb\u{1b}c"), "abc");
+        assert_eq!(shown_name(&"x".repeat(1000)).len(), 64);
     }
 
     #[test]
