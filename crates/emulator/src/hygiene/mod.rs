@@ -2,13 +2,13 @@
 //! client (a product and a user name, with its sessions and connections) against the session rules
 //! and reports what it does wrong with its sessions.
 //!
-//! - [`observe`]: the outer layer of each product's router; it reads method, path, headers and,
+//! - `observe`: the outer layer of each product's router; it reads method, path, headers and,
 //!   for token and logon endpoints, the small form and token answer, and hands the facts to
 //!   the ledger. It changes no answer.
-//! - [`ledger`]: the live bookkeeping: sessions and their credentials (kept as keyed hashes,
+//! - `ledger`: the live bookkeeping: sessions and their credentials (kept as keyed hashes,
 //!   never the values), connections, and the event log with the facts each event showed when it
 //!   arrived (expired session, refused credential, running task, …).
-//! - [`analysis`]: the events and sessions turned into findings per client, with the
+//! - `analysis`: the events and sessions turned into findings per client, with the
 //!   [`HygieneSettings`] thresholds.
 //! - [`report`]: the typed report ([`HygieneReport`]), its JSON form and its text table.
 //!
