@@ -637,3 +637,33 @@ async fn the_ledger_is_bounded_and_says_what_it_dropped() {
         report.to_text()
     );
 }
+
+/// EM-08: a session left idle past 15 minutes and used again; it was never logged off, so it is
+/// leaked too (EM-09), while the new session that follows is closed properly.
+#[tokio::test]
+async fn request_after_idle_expiry_em_08() {
+    let emu = start().await;
+    let c = client(&emu);
+    let (idle, _) = em_logon(&c, &emu).await;
+    emu.advance(Duration::from_secs(15 * 60 + 1));
+    assert_eq!(em_get(&c, &emu, &idle, "api/jobs").await, 401);
+    let (fresh, href) = em_logon(&c, &emu).await;
+    assert_eq!(em_get(&c, &emu, &fresh, "api/jobs").await, 200);
+    em_logout(&c, &fresh, &href).await;
+    let report = emu.hygiene();
+    assert_only(
+        &report,
+        &[
+            (FindingKind::RequestAfterExpiry, "EM-08"),
+            (FindingKind::LeakedSession, "EM-09"),
+        ],
+        &[&idle, &fresh],
+    );
+    let expiry = report
+        .findings()
+        .find(|(_, f)| f.kind == FindingKind::RequestAfterExpiry)
+        .unwrap()
+        .1;
+    assert_eq!(expiry.exchanges[0].session.as_deref(), Some("EM#1"));
+    assert_eq!(expiry.exchanges[0].at_ms, 901_000);
+}
