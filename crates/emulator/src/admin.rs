@@ -199,6 +199,30 @@ impl Admin {
         self.st.revoke_token(product, token)
     }
 
+    /// The session-hygiene report of every client seen so far, on the emulator's clock.
+    pub fn hygiene(&self) -> crate::hygiene::HygieneReport {
+        let rec = &self.st.hygiene;
+        let now = self.st.now_ms();
+        rec.with_ledger(|ledger| {
+            crate::hygiene::analysis::analyse(ledger, &rec.settings(), rec.start_ms, now)
+        })
+    }
+
+    /// Forgets every session and exchange the hygiene report has seen.
+    pub fn clear_hygiene(&self) {
+        self.st.hygiene.clear();
+    }
+
+    /// The thresholds of the hygiene report.
+    pub fn hygiene_settings(&self) -> crate::hygiene::HygieneSettings {
+        self.st.hygiene.settings()
+    }
+
+    /// Changes the thresholds of the hygiene report (they apply to the next report; facts
+    /// recorded on arrival keep the windows they were recorded with).
+    pub fn set_hygiene_settings(&self, settings: crate::hygiene::HygieneSettings) {
+        self.st.hygiene.set_settings(settings);
+    }
     /// A snapshot of the counters.
     pub fn counters(&self) -> Counters {
         self.st.counters()
@@ -293,6 +317,27 @@ pub(crate) fn router(admin: Admin) -> Router {
                 |AxState(a): A| async move {
                     a.reset_counters();
                     StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .route(
+            "/admin/hygiene",
+            get(|AxState(a): A| async move { Json(a.hygiene()) }).delete(
+                |AxState(a): A| async move {
+                    a.clear_hygiene();
+                    StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .route(
+            "/admin/hygiene/settings",
+            get(|AxState(a): A| async move { Json(a.hygiene_settings()) }).put(
+                |AxState(a): A, body: Result<Json<crate::hygiene::HygieneSettings>, axum::extract::rejection::JsonRejection>| async move {
+                    let Ok(Json(settings)) = body else {
+                        return bad("expected a hygiene settings object (GET /admin/hygiene/settings shows one)");
+                    };
+                    a.set_hygiene_settings(settings);
+                    StatusCode::NO_CONTENT.into_response()
                 },
             ),
         )

@@ -263,6 +263,8 @@ pub struct EmulatorConfig {
     pub vbr_specs: crate::vbr::spec::VbrSpecs,
     /// Deliberately broken rules (the sensitivity test only); empty by default.
     pub(crate) breaks: Breaks,
+    /// Thresholds of the session-hygiene report (see [`crate::hygiene`]).
+    pub hygiene: crate::hygiene::HygieneSettings,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -314,6 +316,7 @@ impl Default for EmulatorConfig {
             inventory: Inventory::default(),
             vbr_specs: crate::vbr::spec::VbrSpecs::default(),
             breaks: Breaks::default(),
+            hygiene: crate::hygiene::HygieneSettings::default(),
         }
     }
 }
@@ -421,6 +424,12 @@ impl EmulatorConfig {
     ) -> Result<Self, crate::vbr::spec::SpecDocumentError> {
         self.vbr_specs.insert(document)?;
         Ok(self)
+    }
+
+    /// Sets the thresholds of the session-hygiene report.
+    pub fn with_hygiene(mut self, settings: crate::hygiene::HygieneSettings) -> Self {
+        self.hygiene = settings;
+        self
     }
 
     /// Sets the VBR-12 reading.

@@ -10,6 +10,7 @@ mod common;
 pub mod config;
 pub mod defaults;
 mod em;
+pub mod hygiene;
 pub mod inventory;
 mod jobs;
 pub mod profile;
@@ -34,6 +35,7 @@ pub use admin::{Admin, NotVirtual};
 pub use behaviour::{Behaviour, EmTokenForm, VbrMissingVersion, ZvmKind};
 pub use breaks::Break;
 pub use config::{EmRole, EmulatorConfig, Lifetimes, Limits, TlsSource, User, Vbr401Body, VbrRole};
+pub use hygiene::{HygieneReport, HygieneSettings};
 pub use inventory::Inventory;
 pub use profile::{Profile, UnknownProfile};
 pub use state::{Counters, Fault, Product, ProductCounters};
@@ -131,6 +133,14 @@ fn normalized(router: Router) -> Router {
     ))
 }
 
+/// `router` with the hygiene report's observing layer outside everything else.
+fn with_hygiene(st: &Arc<State>, product: Product, router: Router) -> Router {
+    router.layer(axum::middleware::from_fn_with_state(
+        (st.clone(), product),
+        hygiene::observe::observe,
+    ))
+}
+
 /// The three products' routers (EM, VBR, ZVM, in that order) over one fresh state and no
 /// listener, with the same path normalisation as the servers: for driving the request handling
 /// in process (the fuzz targets of `fuzz/`, the hardening tests). Not part of the stable API.
@@ -187,15 +197,39 @@ impl Emulator {
         let mut handles = Vec::new();
         let mut tasks = Vec::new();
         for (product, listener, router) in [
-            ("EM", em_l, em::router(st.clone())),
-            ("VBR", vbr_l, vbr::router(st.clone())),
-            ("ZVM", zvm_l, zvm::router(st.clone())),
+            (
+                "EM",
+                em_l,
+                with_hygiene(&st, Product::Em, em::router(st.clone())),
+            ),
+            (
+                "VBR",
+                vbr_l,
+                with_hygiene(&st, Product::Vbr, vbr::router(st.clone())),
+            ),
+            (
+                "ZVM",
+                zvm_l,
+                with_hygiene(&st, Product::Zvm, zvm::router(st.clone())),
+            ),
         ] {
-            // The path normalisation of `normalized`, without a second Router in front.
-            let service = tower::make::Shared::new(tower::ServiceExt::map_request(
-                router,
-                common::normalize_path,
-            ));
+            // The path normalisation of `normalized`, without a second Router in front; each
+            // connection's peer address goes into the request (the hygiene report's
+            // connections).
+            let service = tower::ServiceExt::map_request(router, common::normalize_path);
+            let service = tower::service_fn(move |peer: SocketAddr| {
+                let service = service.clone();
+                async move {
+                    Ok::<_, std::convert::Infallible>(tower::ServiceExt::map_request(
+                        service,
+                        move |mut req: http::Request<hyper::body::Incoming>| {
+                            req.extensions_mut()
+                                .insert(axum::extract::ConnectInfo(peer));
+                            req
+                        },
+                    ))
+                }
+            });
             let handle: Handle<SocketAddr> = Handle::new();
             let addr = listener
                 .local_addr()
@@ -300,6 +334,11 @@ impl Emulator {
         if self.admin().advance(d).is_err() {
             tracing::error!("advance ignored: the emulator runs on real time");
         }
+    }
+
+    /// The session-hygiene report of every client seen so far (see [`hygiene`]).
+    pub fn hygiene(&self) -> HygieneReport {
+        self.admin().hygiene()
     }
 
     /// In-process control: users, lifetimes, versions, faults, revocation, counters.

@@ -57,6 +57,29 @@ pub struct EmulateArgs {
     /// Print the server profiles and their differences, then exit.
     #[arg(long)]
     pub list_profiles: bool,
+    /// Write the session-hygiene report of the clients seen (JSON) to FILE on exit (Ctrl-C),
+    /// and print it as a table.
+    #[arg(long, value_name = "FILE")]
+    pub hygiene_report: Option<PathBuf>,
+    /// Exit with status 1 when the hygiene report has a finding of this severity or worse.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<crate::hygiene::FailOn>,
+    /// Watch the clients for the hygiene report (`GET /admin/hygiene`) without writing it on
+    /// exit. On with --hygiene-report or --fail-on; off otherwise, so that a long-running
+    /// emulator keeps no record of its clients (its memory returns to the baseline once
+    /// sessions expire, R6).
+    #[arg(long)]
+    pub hygiene: bool,
+}
+
+/// `--fail-on`: the hygiene report had a finding at or above the level (exit status 1).
+#[derive(Debug, thiserror::Error)]
+#[error("the session-hygiene report has {findings} finding(s), the worst a {worst}")]
+pub struct HygieneFailed {
+    /// Number of findings.
+    pub findings: usize,
+    /// The worst severity found (`warning` or `error`).
+    pub worst: &'static str,
 }
 
 impl Default for EmulateArgs {
@@ -75,6 +98,9 @@ impl Default for EmulateArgs {
             vbr_empty_401: false,
             profile: None,
             list_profiles: false,
+            hygiene_report: None,
+            fail_on: None,
+            hygiene: false,
         }
     }
 }
@@ -110,6 +136,12 @@ impl EmulateArgs {
         if self.vbr_empty_401 {
             config = config.with_vbr_401_body(Vbr401Body::Empty);
         }
+        let watch = self.hygiene || self.hygiene_report.is_some() || self.fail_on.is_some();
+        let hygiene = crate::hygiene::HygieneSettings {
+            enabled: watch,
+            ..config.hygiene
+        };
+        config = config.with_hygiene(hygiene);
         Ok(config)
     }
 }
@@ -212,16 +244,60 @@ pub async fn run(args: EmulateArgs) -> anyhow::Result<()> {
         .await
         .context("waiting for Ctrl-C")?;
     let _ = writeln!(out, "stopping");
+    let report = emulator.hygiene();
     tokio::time::timeout(Duration::from_secs(5), emulator.shutdown())
         .await
         .ok();
-    Ok(())
+    hygiene_on_exit(&args, &report)
+}
+
+/// Writes the hygiene report (`--hygiene-report`), prints its table, and fails on `--fail-on`.
+fn hygiene_on_exit(args: &EmulateArgs, report: &crate::HygieneReport) -> anyhow::Result<()> {
+    if args.hygiene_report.is_none() && args.fail_on.is_none() {
+        return Ok(());
+    }
+    if let Some(path) = &args.hygiene_report {
+        std::fs::write(path, report.to_json())
+            .with_context(|| format!("writing the hygiene report to {}", path.display()))?;
+        let _ = writeln!(
+            std::io::stdout(),
+            "hygiene report written to {}",
+            path.display()
+        );
+    }
+    let _ = write!(std::io::stdout(), "{}", report.to_text());
+    match (args.fail_on, report.worst()) {
+        (Some(level), Some(worst)) if report.fails(level) => Err(HygieneFailed {
+            findings: report.findings().count(),
+            worst: worst.label(),
+        }
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::behaviour::ZvmKind;
+
+    #[test]
+    fn the_clients_are_watched_only_when_a_hygiene_option_asks_for_it() {
+        let watched = |args: EmulateArgs| args.to_config().unwrap().hygiene.enabled;
+        assert!(!watched(EmulateArgs::default()));
+        assert!(watched(EmulateArgs {
+            hygiene: true,
+            ..EmulateArgs::default()
+        }));
+        assert!(watched(EmulateArgs {
+            hygiene_report: Some("hygiene.json".into()),
+            ..EmulateArgs::default()
+        }));
+        assert!(watched(EmulateArgs {
+            fail_on: Some(crate::hygiene::FailOn::Error),
+            ..EmulateArgs::default()
+        }));
+    }
 
     #[test]
     fn a_profile_sets_the_configuration_and_the_flags_still_apply() {

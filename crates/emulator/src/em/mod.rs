@@ -30,7 +30,7 @@ use crate::xml::Node;
 pub(crate) mod links;
 mod query;
 mod session;
-mod tasks;
+pub(crate) mod tasks;
 mod tenant;
 mod tree;
 mod wire;

@@ -17,7 +17,7 @@ use super::session::authenticate;
 use super::{St, error, link, render};
 
 /// How long an EM task stays Running on the clock before it is Finished (EM-12).
-const TASK_SECS: u64 = 10;
+pub(crate) const TASK_SECS: u64 = 10;
 
 fn task_node(st: &State, id: u64, task: &EmTask) -> Node {
     let base = &st.bases.em;

@@ -162,6 +162,8 @@ pub(crate) struct State {
     faults_pending: std::sync::atomic::AtomicUsize,
     /// Wrong passwords for existing accounts, by lower-case account name.
     wrong_passwords: Mutex<std::collections::BTreeMap<String, u64>>,
+    /// What the clients do with their sessions (the hygiene report).
+    pub hygiene: crate::hygiene::Recorder,
 }
 
 impl State {
@@ -193,6 +195,7 @@ impl State {
             endpoints: Mutex::new(HashMap::new()),
             faults_pending: std::sync::atomic::AtomicUsize::new(0),
             wrong_passwords: Mutex::new(std::collections::BTreeMap::new()),
+            hygiene: crate::hygiene::Recorder::new(config.hygiene, start_ms),
         }
     }
 

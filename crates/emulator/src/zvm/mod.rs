@@ -26,7 +26,7 @@ use crate::xml::json_to_xml;
 const XML_NS: &str = "http://schemas.datacontract.org/2004/07/Zerto.Zvm.Common.Api";
 
 mod models;
-mod oidc;
+pub(crate) mod oidc;
 mod resources;
 mod session;
 

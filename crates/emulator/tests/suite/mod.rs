@@ -5,6 +5,7 @@ mod curl;
 mod em;
 mod em_rules;
 mod em_samples;
+mod hygiene;
 mod published_spec;
 mod secrets;
 mod setup;
