@@ -17,9 +17,13 @@ pub struct OpenApiProduct {
     pub spec: &'static str,
     /// Generated file, relative to the repository root.
     pub out: &'static str,
-    /// Generation settings.
-    pub settings: fn() -> Config,
+    /// Generation settings (from `crates/<product>/codegen-settings.json`).
+    pub settings: fn() -> Result<Config>,
 }
+
+/// The generated client's inner type inside a product crate (the build script of feature
+/// `full-api` passes the same path).
+pub const IN_CRATE_SESSION: &str = "crate::client::ApiSession";
 
 /// The products generated from OpenAPI specs.
 pub const OPENAPI_PRODUCTS: [OpenApiProduct; 2] = [
@@ -27,13 +31,13 @@ pub const OPENAPI_PRODUCTS: [OpenApiProduct; 2] = [
         name: "vbr",
         spec: "specs/vbr/openapi.yaml",
         out: "crates/vbr/src/generated/mod.rs",
-        settings: || products::vbr_config(Some("crate::client::ApiSession".into())),
+        settings: || products::vbr_config(Some(IN_CRATE_SESSION.into())),
     },
     OpenApiProduct {
         name: "zvm",
         spec: "specs/zvm/openapi.yaml",
         out: "crates/zvm/src/generated/mod.rs",
-        settings: || products::zvm_config(Some("crate::client::ApiSession".into())),
+        settings: || products::zvm_config(Some(IN_CRATE_SESSION.into())),
     },
 ];
 
@@ -60,7 +64,7 @@ pub fn header(spec: &str) -> String {
 /// Generates one OpenAPI product; returns (repo-relative path, contents).
 pub fn generate_openapi(root: &Path, product: &OpenApiProduct) -> Result<(PathBuf, String)> {
     let spec = openapi::load_spec(&root.join(product.spec))?;
-    let generated = openapi::generate(spec, &(product.settings)())
+    let generated = openapi::generate(spec, &(product.settings)()?)
         .with_context(|| format!("generating {}", product.spec))?;
     for warning in &generated.warnings {
         eprintln!("warning: {}: {warning}", product.spec);
@@ -226,7 +230,8 @@ mod tests {
         let root = repo_root();
         for product in &OPENAPI_PRODUCTS {
             let mut spec = openapi::load_spec(&root.join(product.spec)).unwrap();
-            restpoint_codegen::normalize::normalize(&mut spec, &(product.settings)()).unwrap();
+            restpoint_codegen::normalize::normalize(&mut spec, &(product.settings)().unwrap())
+                .unwrap();
             let lines: Vec<String> = openapi::operations(&spec)
                 .into_iter()
                 .map(|op| format!("{:6} {} ({})", op.method, op.path, op.id))

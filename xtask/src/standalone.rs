@@ -18,7 +18,7 @@ pub fn run(
     let Some((product, spec_path)) = spec_arg.split_once('=') else {
         bail!("--spec takes PRODUCT=PATH, e.g. --spec vbr=./vbr-openapi.json");
     };
-    let Some(product) = products::standalone_product(product) else {
+    let Some(product) = products::standalone_product(product)? else {
         bail!(
             "--spec {product}=...: only the OpenAPI products (vbr, zvm) take a downloaded spec; EM is XML"
         );

@@ -89,7 +89,7 @@ pub fn run(root: &Path, out: &Path, per_client: bool) -> Result<Vec<Figures>> {
     let mut figures = Vec::new();
     let mut members = Vec::new();
     for (file, product_name, path) in &specs {
-        let product = products::standalone_product(product_name)
+        let product = products::standalone_product(product_name)?
             .with_context(|| format!("no product {product_name}"))?;
         let member = file.trim_end_matches(".json").replace('.', "_");
         let started = Instant::now();

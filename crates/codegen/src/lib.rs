@@ -6,7 +6,7 @@
 //! bodies progenitor cannot encode ([`custom_body`]), lenient enums ([`lenient_enums`]),
 //! first-letter-case aliases ([`lenient_fields`]) and typed sends through a restpoint session
 //! ([`typed_send`]). Secret properties are typed `restpoint_session::SecretField` ([`secrets`]).
-//! [`standalone`] writes a whole client crate.
+//! [`standalone`] writes a whole client crate; [`settings`] reads a product's settings file.
 //!
 //! Every rewrite is generic: it is keyed on a construct of the spec, never on a vendor's names.
 //! What is vendor-specific (a header the session sets, the operations the session owns, more
@@ -32,6 +32,7 @@ pub mod lenient_fields;
 pub mod normalize;
 pub mod openapi;
 pub mod secrets;
+pub mod settings;
 pub mod standalone;
 pub mod typed_send;
 
