@@ -268,8 +268,12 @@ pub(super) async fn job_action(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let retry_served = rev.is_none_or(|Extension(r)| r.at_least(1, 3));
-    if !matches!(action.as_str(), "start" | "stop") && !(action == "retry" && retry_served) {
+    let served = match action.as_str() {
+        "start" | "stop" => true,
+        "retry" => rev.is_none_or(|Extension(r)| r.at_least(1, 3)),
+        _ => false,
+    };
+    if !served {
         return error_with(StatusCode::NOT_FOUND, "NotFound", "no such action");
     }
     let Some(index) = st
