@@ -26,6 +26,7 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod build;
 pub mod custom_body;
 pub mod lenient_enums;
 pub mod lenient_fields;

@@ -74,7 +74,7 @@ async fn pull_generate_build_and_call_the_full_api() {
         .await
         .expect("the emulator publishes its spec");
     assert!(
-        published.operation_count() >= 15,
+        published.operation_count() >= 14,
         "{}",
         published.operation_count()
     );

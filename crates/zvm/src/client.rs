@@ -40,3 +40,24 @@ impl ZvmSession {
         TypedClient::new(api, session)
     }
 }
+
+#[cfg(feature = "full-api")]
+restpoint_session::impl_client_hooks!(crate::full_api::Client, ApiSession);
+
+/// The whole API of your spec (feature `full-api`, generated at build time from
+/// `RESTPOINT_ZVM_SPEC`) over a session: `session.full_api().api().<operation>()...send().await?`,
+/// with the same authorisation, re-logon, retries and typed errors as [`ZvmClient`].
+#[cfg(feature = "full-api")]
+pub type ZvmFullApiClient = TypedClient<crate::full_api::Client, ZvmAuth>;
+
+#[cfg(feature = "full-api")]
+impl ZvmSession {
+    /// The build-time full API (feature `full-api`) whose calls go through this session.
+    pub fn full_api(&self) -> ZvmFullApiClient {
+        let session = self.session().clone();
+        let base = self.base_url().as_str().trim_end_matches('/');
+        let api =
+            crate::full_api::Client::new_with_client(base, session.http().clone(), session.clone());
+        TypedClient::new(api, session)
+    }
+}
