@@ -9,7 +9,7 @@ mod tests {
     use serde_json::Value;
 
     /// The crates a user depends on: published to crates.io.
-    const PUBLISHED: [&str; 8] = [
+    const PUBLISHED: [&str; 9] = [
         "restpoint-clock",
         "restpoint-session",
         "restpoint-vbr",
@@ -17,6 +17,7 @@ mod tests {
         "restpoint-em",
         "restpoint-emulator",
         "restpoint-conformance",
+        "restpoint-schema-check",
         "restpoint",
     ];
 

@@ -13,6 +13,7 @@ mod em;
 pub mod inventory;
 mod jobs;
 pub mod profile;
+pub mod spec_driven;
 pub mod standalone;
 mod state;
 mod tls;
