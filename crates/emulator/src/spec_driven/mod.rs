@@ -208,6 +208,21 @@ impl ServedSpec {
         self.routes.len()
     }
 
+    /// Whether the spec has an operation for `method path` whose template is more literal than
+    /// `matched`, the hand-modelled route that took the request (`/jobs/states` over
+    /// `/jobs/{id}`): the spec's operation then answers. Same literal count: the hand route wins.
+    pub(crate) fn more_literal_than(&self, method: &Method, path: &str, matched: &str) -> bool {
+        let literals = |t: &str| {
+            t.split('/')
+                .filter(|s| !s.is_empty() && !s.starts_with('{'))
+                .count()
+        };
+        match self.routes.find(method, path) {
+            Match::Found(op, _) => literals(&op.template) > literals(matched),
+            _ => false,
+        }
+    }
+
     /// Every operation as `(METHOD, template)`, and where its answer comes from (preparing it).
     pub fn operations(&self) -> Vec<(String, String, Source)> {
         self.routes

@@ -192,6 +192,7 @@ impl<'d> Synth<'d> {
         depth: usize,
     ) {
         let Some(props) = obj.get("properties").and_then(Value::as_object) else {
+            self.required_rest(obj, v, place, depth);
             return;
         };
         let required: Vec<&str> = obj
@@ -213,6 +214,62 @@ impl<'d> Synth<'d> {
                 map.insert(key.clone(), x);
             }
         }
+        self.required_rest(obj, v, place, depth);
+    }
+
+    /// Required names the schema does not declare among its own properties (declared in an
+    /// `allOf` part, or nowhere: vendors' files have both): built from the part that declares
+    /// them, else a string.
+    fn required_rest(
+        &mut self,
+        obj: &'d Map<String, Value>,
+        v: &mut Value,
+        place: &str,
+        depth: usize,
+    ) {
+        let Some(required) = obj.get("required").and_then(Value::as_array) else {
+            return;
+        };
+        for key in required.iter().filter_map(Value::as_str) {
+            if v.as_object().is_none_or(|m| m.contains_key(key)) {
+                continue;
+            }
+            let x = match self.declared(obj, key, 0) {
+                Some(sub) => self.value(sub, &format!("{place}/{key}"), key, depth + 1, false),
+                None => Value::String(self.string(&Map::new(), &format!("{place}/{key}"), key)),
+            };
+            if let Some(map) = v.as_object_mut() {
+                map.insert(key.to_string(), x);
+            }
+        }
+    }
+
+    /// The schema of property `key` as `obj` or one of its `allOf` parts declares it.
+    fn declared(&self, obj: &'d Map<String, Value>, key: &str, hops: usize) -> Option<&'d Value> {
+        if hops > 8 {
+            return None;
+        }
+        if let Some(sub) = obj.get("properties").and_then(|p| p.get(key)) {
+            return Some(sub);
+        }
+        for part in obj
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let part = match part.get("$ref").and_then(Value::as_str) {
+                Some(r) => self.resolve(r)?,
+                None => part,
+            };
+            if let Some(found) = part
+                .as_object()
+                .and_then(|o| self.declared(o, key, hops + 1))
+            {
+                return Some(found);
+            }
+        }
+        None
     }
 
     /// A `discriminator` with `oneOf`/`anyOf` or a `mapping`: the first variant, built, with the

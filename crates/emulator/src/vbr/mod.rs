@@ -67,6 +67,7 @@ pub(crate) fn router(st: Arc<State>) -> Router {
         // Paths no hand-modelled route takes: a `--spec` document's operations, else 404/405.
         .fallback(served_spec::fallback)
         .method_not_allowed_fallback(served_spec::method_fallback)
+        .layer(from_fn_with_state(st.clone(), served_spec::literal_first))
         // The guard of every product, then the x-api-version check, in one layer.
         .layer(from_fn_with_state(st.clone(), guard_and_version_check))
         .layer(DefaultBodyLimit::max(st.limits.body_bytes))

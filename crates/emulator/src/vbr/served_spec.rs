@@ -2,7 +2,9 @@
 //! from the `--spec` document of its revision, after the bearer check of [`super::auth`], with
 //! the VBR error model; else the usual `404`/`405`.
 
-use axum::extract::{Request, State as AxState};
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State as AxState};
+use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 
@@ -40,4 +42,31 @@ pub(super) async fn method_fallback(AxState(st): St, req: Request) -> Response {
         Ok(resp) => resp,
         Err(_) => method_not_allowed().await,
     }
+}
+
+/// Around the hand-modelled routes: a path the spec describes with more literal segments than
+/// the route that took it (`/jobs/states` taken by `/jobs/{id}`) and that the route answers
+/// `404` is answered from the spec. What the route answers otherwise stands.
+pub(super) async fn literal_first(AxState(st): St, req: Request, next: Next) -> Response {
+    let candidate = req.extensions().get::<MatchedPath>().is_some_and(|m| {
+        st.served_specs
+            .vbr_for(req.extensions().get::<ApiRevision>().copied())
+            .is_some_and(|s| s.more_literal_than(req.method(), req.uri().path(), m.as_str()))
+    });
+    if !candidate {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, st.limits.body_bytes).await else {
+        return next.run(Request::from_parts(parts, Body::empty())).await;
+    };
+    let hand = next
+        .run(Request::from_parts(parts.clone(), Body::from(body.clone())))
+        .await;
+    if hand.status() != StatusCode::NOT_FOUND {
+        return hand;
+    }
+    from_spec(&st, Request::from_parts(parts, Body::from(body)))
+        .await
+        .unwrap_or(hand)
 }
