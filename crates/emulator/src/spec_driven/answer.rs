@@ -14,6 +14,7 @@ pub(crate) const LIST_TOTAL: usize = 3;
 
 /// Where a prepared answer came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Source {
     /// The spec's own example, which validates.
     Example,
