@@ -9,15 +9,17 @@ mod tests {
     use serde_json::Value;
 
     /// The crates a user depends on: published to crates.io.
-    const PUBLISHED: [&str; 9] = [
+    const PUBLISHED: [&str; 11] = [
         "restpoint-clock",
         "restpoint-codegen",
+        "restpoint-drift",
         "restpoint-session",
         "restpoint-vbr",
         "restpoint-zvm",
         "restpoint-em",
         "restpoint-emulator",
         "restpoint-conformance",
+        "restpoint-schema-check",
         "restpoint",
     ];
 

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod procs;
+pub mod spec_driven;
 pub mod table;
 
 pub use table::{Row, Verdict};
@@ -49,6 +50,8 @@ pub struct Sizes {
     pub p4_seconds: u64,
     /// Python comparison: cycles on each side.
     pub py_cycles: usize,
+    /// P9: GETs of each kind.
+    pub p9_calls: usize,
 }
 
 impl Sizes {
@@ -59,6 +62,7 @@ impl Sizes {
         p3_sessions: 100_000,
         p4_seconds: 5,
         py_cycles: 200,
+        p9_calls: 20_000,
     };
 
     /// Small sizes (`--quick`): a look in a few seconds, not the targets' figures.
@@ -68,5 +72,6 @@ impl Sizes {
         p3_sessions: 10_000,
         p4_seconds: 2,
         py_cycles: 20,
+        p9_calls: 2_000,
     };
 }

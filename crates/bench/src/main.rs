@@ -51,6 +51,8 @@ enum Figure {
     P6,
     /// P7: cold and incremental workspace build times.
     P7,
+    /// P9: spec-driven GET/s ÷ a hand-written route (`emulate --spec`).
+    P9,
     /// Log on → list jobs → log off: restpoint ÷ Python `requests`.
     Python,
 }
@@ -66,6 +68,7 @@ impl Figure {
             Figure::P5 => "p5",
             Figure::P6 => "p6",
             Figure::P7 => "p7",
+            Figure::P9 => "p9",
             Figure::Python => "python",
         }
     }
@@ -85,6 +88,7 @@ impl Figure {
             Figure::P5 => ("P5", "conformance suite wall time", "< 20 s"),
             Figure::P6 => ("P6", "EM XML parse ÷ quick-xml scan", "≤ 3"),
             Figure::P7 => ("P7", "build times", "< 8 min; < 40 s"),
+            Figure::P9 => ("P9", "spec-driven GET/s ÷ hand-written route", "≥ 0.7"),
             Figure::Python => ("Py", "log on+list+log off ÷ Python", "-"),
         }
     }
@@ -202,6 +206,34 @@ async fn measure(figure: Figure, sizes: Sizes, programs: &Programs) -> anyhow::R
                     "≥ 0.8".into(),
                 ],
                 Verdict::of(ratio >= 0.8),
+            )]
+        }
+        Figure::P9 => {
+            let figure = format!(
+                "spec-driven GET/s ({} served) ÷ hand-written GET /api/v1/jobs/{{id}}, {} conns",
+                restpoint_bench::spec_driven::SPEC_FILE,
+                restpoint_bench::spec_driven::CONCURRENCY
+            );
+            let Some(path) = restpoint_bench::spec_driven::spec_file() else {
+                return Ok(vec![row(
+                    "P9",
+                    &figure,
+                    ["-".into(), "-".into(), "-".into(), "≥ 0.7".into()],
+                    Verdict::Skipped("../shared/vendor-specs is missing".into()),
+                )]);
+            };
+            let document = restpoint_emulator::spec_driven::load_document(&path)?;
+            let r = restpoint_bench::spec_driven::p9(document, sizes.p9_calls).await?;
+            vec![row(
+                "P9",
+                &figure,
+                [
+                    format!("{:.0} GET/s", r.spec),
+                    format!("{:.0} GET/s", r.hand),
+                    format!("{:.2}", r.ratio()),
+                    "≥ 0.7".into(),
+                ],
+                Verdict::of(r.ratio() >= 0.7),
             )]
         }
         Figure::P5 => {
@@ -391,6 +423,7 @@ fn run_all(cli: &Cli, build_times: bool) -> ExitCode {
         Figure::P4,
         Figure::P5,
         Figure::P6,
+        Figure::P9,
         Figure::Python,
     ];
     if build_times {

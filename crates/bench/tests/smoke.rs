@@ -24,3 +24,18 @@ async fn in_process_measurements_run_with_tiny_sizes() {
     }
     emulator.shutdown().await;
 }
+
+/// P9's code path with tiny sizes (needs the vendor file: under `CI` a missing one fails).
+#[tokio::test]
+async fn p9_runs_with_tiny_sizes() {
+    let Some(path) = restpoint_testkit::shared_path(
+        std::path::Path::new("vendor-specs").join(restpoint_bench::spec_driven::SPEC_FILE),
+    ) else {
+        return;
+    };
+    let document = restpoint_emulator::spec_driven::load_document(&path).unwrap();
+    let p9 = restpoint_bench::spec_driven::p9(document, 80)
+        .await
+        .unwrap();
+    assert!(p9.calls >= 40 && p9.ratio() > 0.0, "{p9:?}");
+}

@@ -228,6 +228,12 @@ impl Admin {
         self.st.counters()
     }
 
+    /// The vendor documents answered operation by operation (`emulate --spec`), each as its
+    /// product and the document served (a VBR document with its revision).
+    pub fn served_specs(&self) -> Vec<std::sync::Arc<crate::spec_driven::ServedSpec>> {
+        self.st.served_specs.all()
+    }
+
     /// Sets every counter to zero.
     pub fn reset_counters(&self) {
         self.st.reset_counters();

@@ -261,6 +261,9 @@ pub struct EmulatorConfig {
     /// The VBR specs published at `/swagger/v<revision>/swagger.json` (default: the project's
     /// own spec under the revision it models); see [`EmulatorConfig::with_vbr_spec`].
     pub vbr_specs: crate::vbr::spec::VbrSpecs,
+    /// Vendor documents whose every operation is answered (`emulate --spec`); see
+    /// [`EmulatorConfig::with_spec`]. Empty by default.
+    pub served_specs: crate::spec_driven::ServedSpecs,
     /// Deliberately broken rules (the sensitivity test only); empty by default.
     pub(crate) breaks: Breaks,
     /// Thresholds of the session-hygiene report (see [`crate::hygiene`]).
@@ -315,6 +318,7 @@ impl Default for EmulatorConfig {
             limits: Limits::default(),
             inventory: Inventory::default(),
             vbr_specs: crate::vbr::spec::VbrSpecs::default(),
+            served_specs: crate::spec_driven::ServedSpecs::default(),
             breaks: Breaks::default(),
             hygiene: crate::hygiene::HygieneSettings::default(),
         }
@@ -430,6 +434,22 @@ impl EmulatorConfig {
     pub fn with_hygiene(mut self, settings: crate::hygiene::HygieneSettings) -> Self {
         self.hygiene = settings;
         self
+    }
+
+    /// Answers every operation of a vendor's OpenAPI 3 document behind the product's session
+    /// layer (`emulate --spec`, see [`crate::spec_driven`]); a VBR document is also published at
+    /// `/swagger/v<revision>/swagger.json` under its `info.version`.
+    pub fn with_spec(
+        mut self,
+        product: crate::Product,
+        document: serde_json::Value,
+    ) -> Result<Self, crate::spec_driven::SpecError> {
+        let served = crate::spec_driven::ServedSpec::new(product, document.clone())?;
+        if product == crate::Product::Vbr {
+            self.vbr_specs.insert(document)?;
+        }
+        self.served_specs.insert(served);
+        Ok(self)
     }
 
     /// Sets the VBR-12 reading.

@@ -14,6 +14,7 @@ pub mod hygiene;
 pub mod inventory;
 mod jobs;
 pub mod profile;
+pub mod spec_driven;
 pub mod standalone;
 mod state;
 mod tls;

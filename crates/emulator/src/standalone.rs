@@ -70,6 +70,10 @@ pub struct EmulateArgs {
     /// sessions expire, R6).
     #[arg(long)]
     pub hygiene: bool,
+    /// Answer every operation of a vendor's OpenAPI 3 file behind the session layer:
+    /// `vbr=FILE` or `zvm=FILE` (repeatable; hand-modelled routes keep their behaviour).
+    #[arg(long = "spec", value_name = "PRODUCT=FILE")]
+    pub specs: Vec<crate::spec_driven::SpecArg>,
 }
 
 /// `--fail-on`: the hygiene report had a finding at or above the level (exit status 1).
@@ -101,6 +105,7 @@ impl Default for EmulateArgs {
             hygiene_report: None,
             fail_on: None,
             hygiene: false,
+            specs: Vec::new(),
         }
     }
 }
@@ -142,6 +147,12 @@ impl EmulateArgs {
             ..config.hygiene
         };
         config = config.with_hygiene(hygiene);
+        for arg in &self.specs {
+            let document = crate::spec_driven::load_document(&arg.path)?;
+            config = config
+                .with_spec(arg.product, document)
+                .with_context(|| format!("serving --spec {}", arg.path.display()))?;
+        }
         Ok(config)
     }
 }
@@ -153,6 +164,18 @@ pub fn banner(emulator: &Emulator, ca_path: &std::path::Path) -> String {
     let _ = writeln!(out, "  EM   {}api/", emulator.em_url());
     let _ = writeln!(out, "  VBR  {}", emulator.vbr_url());
     let _ = writeln!(out, "  ZVM  {}v1/", emulator.zvm_url());
+    for served in emulator.admin().served_specs() {
+        let revision = served
+            .revision()
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {}{revision} spec: every one of its {} operations answered (hand-modelled routes first)",
+            served.product().label(),
+            served.operation_count()
+        );
+    }
     if let Some(admin) = emulator.admin_url() {
         let _ = writeln!(out, "  admin {}admin/", admin);
     }
@@ -323,6 +346,44 @@ mod tests {
         let unknown = e.downcast_ref::<crate::profile::UnknownProfile>().unwrap();
         assert_eq!(unknown.name, "vbr-99");
         assert!(e.to_string().contains("vbr-13.1.0"), "{e}");
+    }
+
+    #[test]
+    fn a_spec_that_is_not_openapi_3_or_names_an_unknown_product_is_refused() {
+        use crate::spec_driven::SpecError;
+        use clap::Parser as _;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: EmulateArgs,
+        }
+        let e = Cli::try_parse_from(["x", "--spec", "em=/tmp/a.json"])
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("unknown product"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let swagger2 = dir.path().join("swagger2.json");
+        std::fs::write(&swagger2, r#"{"swagger": "2.0", "paths": {}}"#).unwrap();
+        let cli =
+            Cli::try_parse_from(["x", "--spec", &format!("zvm={}", swagger2.display())]).unwrap();
+        let e = cli.args.to_config().unwrap_err();
+        assert!(
+            matches!(
+                e.downcast_ref::<SpecError>(),
+                Some(SpecError::NotOpenApi3 { .. })
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("not an OpenAPI 3 document"), "{e}");
+        let good = dir.path().join("zvm.json");
+        std::fs::write(
+            &good,
+            r#"{"openapi": "3.0.1", "info": {"version": "1.0"}, "paths": {"/v1/things": {"get": {}}}}"#,
+        )
+        .unwrap();
+        let cli = Cli::try_parse_from(["x", "--spec", &format!("zvm={}", good.display())]).unwrap();
+        let config = cli.args.to_config().unwrap();
+        assert!(config.served_specs.zvm().is_some());
     }
 
     #[test]

@@ -144,6 +144,8 @@ pub(crate) struct State {
     pub vbr_401: RwLock<Vbr401Body>,
     /// The VBR specs published per revision (`/swagger/v<revision>/swagger.json`).
     pub vbr_specs: RwLock<crate::vbr::spec::VbrSpecs>,
+    /// Vendor documents answered operation by operation (`emulate --spec`).
+    pub served_specs: crate::spec_driven::ServedSpecs,
     pub behaviour: RwLock<crate::behaviour::Behaviour>,
     pub limits: Limits,
     pub breaks: crate::breaks::Breaks,
@@ -180,6 +182,7 @@ impl State {
             vbr_versions: RwLock::new(config.vbr_api_versions.clone()),
             vbr_401: RwLock::new(config.vbr_401_body),
             vbr_specs: RwLock::new(config.vbr_specs.clone()),
+            served_specs: config.served_specs.clone(),
             behaviour: RwLock::new(config.behaviour),
             limits: config.limits,
             breaks: config.breaks.clone(),

@@ -33,6 +33,7 @@ mod auth;
 mod models;
 mod resources;
 pub mod revision;
+mod served_spec;
 pub mod spec;
 pub(crate) mod token;
 
@@ -63,8 +64,10 @@ pub(crate) fn router(st: Arc<State>) -> Router {
             get(resources::get_repository),
         )
         .route("/swagger/{revision}/swagger.json", get(spec::swagger_json))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        // Paths no hand-modelled route takes: a `--spec` document's operations, else 404/405.
+        .fallback(served_spec::fallback)
+        .method_not_allowed_fallback(served_spec::method_fallback)
+        .layer(from_fn_with_state(st.clone(), served_spec::literal_first))
         // The guard of every product, then the x-api-version check, in one layer.
         .layer(from_fn_with_state(st.clone(), guard_and_version_check))
         .layer(DefaultBodyLimit::max(st.limits.body_bytes))

@@ -28,6 +28,7 @@ const XML_NS: &str = "http://schemas.datacontract.org/2004/07/Zerto.Zvm.Common.A
 mod models;
 pub(crate) mod oidc;
 mod resources;
+mod served_spec;
 mod session;
 
 type St = AxState<Arc<State>>;
@@ -45,8 +46,10 @@ pub(crate) fn router(st: Arc<State>) -> Router {
         .route("/v1/tasks", get(resources::list_tasks))
         .route("/v1/tasks/{id}", get(resources::get_task))
         .route("/v1/alerts", get(resources::list_alerts))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        // Paths no hand-modelled route takes: a `--spec` document's operations, else 404/405.
+        .fallback(served_spec::fallback)
+        .method_not_allowed_fallback(served_spec::method_fallback)
+        .layer(from_fn_with_state(st.clone(), served_spec::literal_first))
         .layer(from_fn_with_state((st.clone(), Product::Zvm), guard))
         .layer(DefaultBodyLimit::max(st.limits.body_bytes))
         .with_state(st)
