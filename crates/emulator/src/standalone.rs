@@ -259,13 +259,19 @@ pub async fn run(args: EmulateArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| std::env::temp_dir().join("restpoint-emulator-ca.pem"));
     std::fs::write(&ca_path, emulator.ca_pem())
         .with_context(|| format!("writing the CA to {}", ca_path.display()))?;
+    // Ctrl-C is caught from before the banner: a caller that reads the banner and interrupts
+    // at once gets the orderly stop (and the hygiene report), not the default kill.
+    let mut interrupted = Box::pin(tokio::signal::ctrl_c());
+    let first_poll = futures::poll!(interrupted.as_mut());
     // Written without `print!`, which panics when stdout is a pipe its reader has closed.
     let mut out = std::io::stdout();
     let _ = writeln!(out, "{}press Ctrl-C to stop", banner(&emulator, &ca_path));
     let _ = out.flush();
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    match first_poll {
+        std::task::Poll::Ready(result) => result,
+        std::task::Poll::Pending => interrupted.await,
+    }
+    .context("waiting for Ctrl-C")?;
     let _ = writeln!(out, "stopping");
     let report = emulator.hygiene();
     tokio::time::timeout(Duration::from_secs(5), emulator.shutdown())
