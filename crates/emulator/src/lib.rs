@@ -12,6 +12,7 @@ pub mod defaults;
 mod em;
 pub mod inventory;
 mod jobs;
+mod memory;
 pub mod profile;
 pub mod standalone;
 mod state;
@@ -35,6 +36,7 @@ pub use behaviour::{Behaviour, EmTokenForm, VbrMissingVersion, ZvmKind};
 pub use breaks::Break;
 pub use config::{EmRole, EmulatorConfig, Lifetimes, Limits, TlsSource, User, Vbr401Body, VbrRole};
 pub use inventory::Inventory;
+pub use memory::set_memory_release;
 pub use profile::{Profile, UnknownProfile};
 pub use state::{Counters, Fault, Product, ProductCounters};
 
@@ -246,7 +248,10 @@ impl Emulator {
             loop {
                 interval.tick().await;
                 match purge_state.upgrade() {
-                    Some(st) => st.purge_expired(),
+                    Some(st) => {
+                        st.purge_expired();
+                        memory::release_memory();
+                    }
                     None => break,
                 }
             }
