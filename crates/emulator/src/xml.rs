@@ -174,6 +174,55 @@ impl Node {
     }
 }
 
+/// Renders `Node::el(root).child(Node::Inline { json_name, items })` (a root element with no
+/// attributes whose items sit directly inside it) exactly as [`Node::to_xml`] or
+/// [`Node::to_json`] would, one item at a time: a list of thousands of items (EM-10's logon
+/// sessions of a user) never exists as a whole tree in memory (R6).
+pub(crate) fn inline_document(
+    root: &'static str,
+    json_name: &'static str,
+    items: impl Iterator<Item = Node>,
+    json: bool,
+) -> String {
+    let mut out = String::with_capacity(1024);
+    if json {
+        out.push_str("{");
+        out.push_str(&Value::String(json_name.to_owned()).to_string());
+        out.push_str(":[");
+    } else {
+        out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    }
+    let mut empty = true;
+    for item in items {
+        if json {
+            if !empty {
+                out.push(',');
+            }
+            out.push_str(&item.to_json().to_string());
+        } else {
+            if empty {
+                // The root's start tag, as `write_xml` writes it for a root element.
+                Node::el(root).write_xml(&mut out, true);
+                out.truncate(out.len() - " />".len());
+                out.push('>');
+            }
+            item.write_xml(&mut out, false);
+        }
+        empty = false;
+    }
+    if json {
+        out.push_str("]}");
+    } else if empty {
+        // No items: a root without children or text is written as an empty element.
+        Node::el(root).write_xml(&mut out, true);
+    } else {
+        out.push_str("</");
+        out.push_str(root);
+        out.push('>');
+    }
+    out
+}
+
 fn scalar_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
