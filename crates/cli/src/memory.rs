@@ -16,12 +16,14 @@ use std::time::{Duration, Instant};
 
 use libmimalloc_sys as ffi;
 
-/// mimalloc's `mi_option_purge_delay` (v3 `mimalloc.h`, the 17th option): milliseconds before
-/// freed memory is purged (default 10; 0 purges at once).
-const MI_OPTION_PURGE_DELAY: ffi::mi_option_t = 17;
+/// mimalloc's `mi_option_purge_delay` (its position in `enum mi_option_e` of the v3
+/// `mimalloc.h` that the pinned libmimalloc-sys builds; the crate exports no constant for it):
+/// milliseconds before freed memory is purged (default 10; 0 purges at once).
+const MI_OPTION_PURGE_DELAY: ffi::mi_option_t = 15;
 
-/// mimalloc's `mi_option_arena_purge_mult`: a multiplier of the purge delay for arenas.
-const MI_OPTION_ARENA_PURGE_MULT: ffi::mi_option_t = 25;
+/// mimalloc's `mi_option_arena_purge_mult` (same header): a multiplier of the purge delay for
+/// arenas (default 10).
+const MI_OPTION_ARENA_PURGE_MULT: ffi::mi_option_t = 24;
 
 /// How long a worker waits for the others in [`release`] before it goes back to work.
 const MEETING_TIMEOUT: Duration = Duration::from_millis(100);
@@ -82,5 +84,35 @@ pub fn release() {
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The option numbers name the options meant: both default to 10 in the mimalloc built
+    /// (unless the environment sets them), and the neighbouring numbers do not.
+    #[test]
+    fn option_numbers_are_purge_delay_and_arena_purge_mult() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some()
+            || std::env::var_os("MIMALLOC_ARENA_PURGE_MULT").is_some()
+        {
+            eprintln!("skipped: MIMALLOC_PURGE_DELAY or MIMALLOC_ARENA_PURGE_MULT is set");
+            return;
+        }
+        // SAFETY: `mi_option_get` only reads an option.
+        #[allow(unsafe_code)]
+        let (delay, mult, numa, disallow) = unsafe {
+            (
+                ffi::mi_option_get(MI_OPTION_PURGE_DELAY),
+                ffi::mi_option_get(MI_OPTION_ARENA_PURGE_MULT),
+                ffi::mi_option_get(MI_OPTION_PURGE_DELAY + 1),
+                ffi::mi_option_get(MI_OPTION_ARENA_PURGE_MULT + 2),
+            )
+        };
+        assert_eq!((delay, mult), (10, 10));
+        // use_numa_nodes and disallow_arena_alloc default to 0.
+        assert_eq!((numa, disallow), (0, 0));
     }
 }
