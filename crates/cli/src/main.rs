@@ -20,14 +20,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod drift;
+mod memory;
 mod spec_pull;
-
-/// mimalloc instead of glibc's malloc (R6, `crates/hardening/README.md`): the emulator serves
-/// thousands of short TLS connections whose memory is freed on many threads; glibc kept most of
-/// it in its arenas (the process stayed 3-4 times above its baseline after every session had
-/// expired), mimalloc gives it back to the system.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Spec-driven clients and a conformance kit for the REST APIs of Veeam Backup Enterprise
 /// Manager, Veeam Backup & Replication and Zerto Virtual Manager.
@@ -58,8 +52,22 @@ enum Command {
     Spec(spec_pull::SpecCommand),
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    memory::configure();
+    restpoint_emulator::set_memory_release(memory::release);
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("restpoint: starting the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     let result = match cli.command {

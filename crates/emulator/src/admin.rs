@@ -245,9 +245,11 @@ impl Admin {
         self.st.live_sessions(product)
     }
 
-    /// Removes expired sessions now (it also runs every 30 s of real time).
+    /// Removes expired sessions now (it also runs every 30 s of real time), then gives freed
+    /// memory back through the hook of [`crate::set_memory_release`], if one is registered.
     pub fn purge_expired(&self) {
         self.st.purge_expired();
+        crate::memory::release_memory();
     }
 }
 

@@ -13,6 +13,7 @@ mod em;
 pub mod hygiene;
 pub mod inventory;
 mod jobs;
+mod memory;
 pub mod profile;
 pub mod spec_driven;
 pub mod standalone;
@@ -38,6 +39,7 @@ pub use breaks::Break;
 pub use config::{EmRole, EmulatorConfig, Lifetimes, Limits, TlsSource, User, Vbr401Body, VbrRole};
 pub use hygiene::{HygieneReport, HygieneSettings};
 pub use inventory::Inventory;
+pub use memory::set_memory_release;
 pub use profile::{Profile, UnknownProfile};
 pub use state::{Counters, Fault, Product, ProductCounters};
 
@@ -281,7 +283,10 @@ impl Emulator {
             loop {
                 interval.tick().await;
                 match purge_state.upgrade() {
-                    Some(st) => st.purge_expired(),
+                    Some(st) => {
+                        st.purge_expired();
+                        memory::release_memory();
+                    }
                     None => break,
                 }
             }

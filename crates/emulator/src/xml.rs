@@ -174,6 +174,50 @@ impl Node {
     }
 }
 
+/// Renders `Node::el(root).child(Node::Inline { json_name, items })` (a root element with no
+/// attributes whose items sit directly inside it) exactly as [`Node::to_xml`] or
+/// [`Node::to_json`] would, one item at a time: a list of thousands of items (EM-10's logon
+/// sessions of a user) never exists as a whole tree in memory (R6).
+pub(crate) fn inline_document(
+    root: &'static str,
+    json_name: &'static str,
+    items: impl Iterator<Item = Node>,
+    json: bool,
+) -> String {
+    let mut out = String::with_capacity(1024);
+    if json {
+        out.push('{');
+        out.push_str(&Value::String(json_name.to_owned()).to_string());
+        out.push_str(":[");
+    } else {
+        out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+        // The root's start tag, as `write_xml` writes it for a root element.
+        Node::el(root).write_xml(&mut out, true);
+        out.truncate(out.len() - " />".len());
+        out.push('>');
+    }
+    let mut empty = true;
+    for item in items {
+        if json {
+            if !empty {
+                out.push(',');
+            }
+            out.push_str(&item.to_json().to_string());
+        } else {
+            item.write_xml(&mut out, false);
+        }
+        empty = false;
+    }
+    if json {
+        out.push_str("]}");
+    } else {
+        out.push_str("</");
+        out.push_str(root);
+        out.push('>');
+    }
+    out
+}
+
 fn scalar_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -291,5 +335,44 @@ mod tests {
         let xml = json_to_xml(&v, "ArrayOfThing", "Thing", "urn:x");
         assert!(xml.contains("<ArrayOfThing xmlns=\"urn:x\""));
         assert!(xml.contains("<Thing><A>1</A><B i:nil=\"true\" /><C><C><x>y</x></C></C></Thing>"));
+    }
+
+    fn session(n: u32) -> Node {
+        Node::el("LogonSession")
+            .attr("Href", format!("https://h/api/logonSessions/{n}&<"))
+            .attr("Type", "LogonSession")
+            .child(Node::List {
+                name: "Links",
+                items: vec![
+                    Node::el("Link").attr("Rel", "Up").attr("Name", Value::Null),
+                    Node::el("Link").attr("Rel", "Delete"),
+                ],
+            })
+            .child(Node::leaf("UserName", "a\"b"))
+            .child(Node::leaf("SessionId", n.to_string()))
+    }
+
+    #[test]
+    fn inline_document_renders_as_the_whole_tree_does() {
+        for count in [0, 1, 3] {
+            let tree = Node::el("LogonSessions").child(Node::Inline {
+                json_name: "LogonSessions",
+                items: (0..count).map(session).collect(),
+            });
+            let streamed_xml = inline_document(
+                "LogonSessions",
+                "LogonSessions",
+                (0..count).map(session),
+                false,
+            );
+            let streamed_json = inline_document(
+                "LogonSessions",
+                "LogonSessions",
+                (0..count).map(session),
+                true,
+            );
+            assert_eq!(streamed_xml, tree.to_xml(), "{count} items");
+            assert_eq!(streamed_json, tree.to_json().to_string(), "{count} items");
+        }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::behaviour::EmTokenForm;
 use crate::breaks::Break;
-use crate::common::{basic_credentials, query_param, wants_json};
+use crate::common::{basic_credentials, body_response, query_param, wants_json};
 use crate::config::EmRole;
 use crate::state::{
     Count, EmSession, EmStore, EmToken, EmTokenShape, Product, State, decode_em_token, dur_ms,
@@ -348,16 +348,21 @@ pub(super) async fn list_sessions(AxState(st): St, headers: HeaderMap) -> Respon
         .collect();
     mine.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(a.id.cmp(&b.id)));
     mine.insert(0, me);
-    let items = mine
-        .iter()
-        .map(|s| logon_session_node(&st, s, &user.name))
-        .collect();
-    // The vendor's reference shows the root `LogonSessions` with no attributes.
-    let node = Node::el("LogonSessions").child(Node::Inline {
-        json_name: "LogonSessions",
-        items,
-    });
-    render(StatusCode::OK, &node, wants_json(&headers))
+    // The vendor's reference shows the root `LogonSessions` with no attributes. Rendered one
+    // session at a time: a user may have thousands (R6).
+    let json = wants_json(&headers);
+    let body = crate::xml::inline_document(
+        "LogonSessions",
+        "LogonSessions",
+        mine.iter().map(|s| logon_session_node(&st, s, &user.name)),
+        json,
+    );
+    let content_type = if json {
+        "application/json; charset=utf-8"
+    } else {
+        "application/xml; charset=utf-8"
+    };
+    body_response(StatusCode::OK, content_type, body)
 }
 
 fn own_session(st: &State, me: &EmSession, id: &str) -> Option<EmSession> {
