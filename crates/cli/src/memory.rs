@@ -18,11 +18,11 @@ use libmimalloc_sys as ffi;
 
 /// mimalloc's `mi_option_purge_delay` (its position in `enum mi_option_e` of the v3
 /// `mimalloc.h` that the pinned libmimalloc-sys builds; the crate exports no constant for it):
-/// milliseconds before freed memory is purged (default 10; 0 purges at once).
+/// milliseconds before freed memory is purged (default 1000 in v3; 0 purges at once).
 const MI_OPTION_PURGE_DELAY: ffi::mi_option_t = 15;
 
 /// mimalloc's `mi_option_arena_purge_mult` (same header): a multiplier of the purge delay for
-/// arenas (default 10).
+/// arenas (default 1).
 const MI_OPTION_ARENA_PURGE_MULT: ffi::mi_option_t = 24;
 
 /// How long a worker waits for the others in [`release`] before it goes back to work.
@@ -91,8 +91,9 @@ pub fn release() {
 mod tests {
     use super::*;
 
-    /// The option numbers name the options meant: both default to 10 in the mimalloc built
-    /// (unless the environment sets them), and the neighbouring numbers do not.
+    /// The option numbers name the options meant: they read the defaults of those options in
+    /// the mimalloc built (`options.c` of v3: 1000 ms and 1, unless the environment sets them),
+    /// and the neighbouring numbers read theirs (0).
     #[test]
     fn option_numbers_are_purge_delay_and_arena_purge_mult() {
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some()
@@ -111,7 +112,7 @@ mod tests {
                 ffi::mi_option_get(MI_OPTION_ARENA_PURGE_MULT + 2),
             )
         };
-        assert_eq!((delay, mult), (10, 10));
+        assert_eq!((delay, mult), (1000, 1));
         // use_numa_nodes and disallow_arena_alloc default to 0.
         assert_eq!((numa, disallow), (0, 0));
     }
