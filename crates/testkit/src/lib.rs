@@ -82,6 +82,57 @@ fn missing<T>(what: &str) -> Option<T> {
     None
 }
 
+/// `cargo build --offline --locked -p PACKAGE --features FEATURE --example EXAMPLE` in this
+/// workspace (and so its target dir), with `env` set as given (`Some`) or removed (`None`).
+/// For tests that build an example behind a feature (the build-time full API).
+pub fn build_example(
+    package: &str,
+    feature: &str,
+    example: &str,
+    env: (&str, Option<&Path>),
+) -> std::process::Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.current_dir(repo_root()).args([
+        "build",
+        "--offline",
+        "--locked",
+        "--message-format=short",
+        "-p",
+        package,
+        "--features",
+        feature,
+        "--example",
+        example,
+    ]);
+    match env {
+        (name, Some(value)) => cmd.env(name, value),
+        (name, None) => cmd.env_remove(name),
+    };
+    cmd.output().expect("cargo runs")
+}
+
+/// The example `name` built next to the running test binary (`target/<profile>/examples/`).
+pub fn example_binary(name: &str) -> PathBuf {
+    let test_exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = test_exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
+    profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Standard output and standard error of `out`, for assertion messages.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,49 +12,14 @@ use restpoint_emulator::{Emulator, EmulatorConfig, Product, defaults};
 use restpoint_session::HttpOptions;
 use restpoint_vbr::published_spec::{MAX_SPEC_BYTES, fetch_published_spec};
 
-/// `cargo build -p restpoint-vbr --features full-api --example full_api`, offline and locked,
-/// in this workspace (and so its target dir), with `spec` as `RESTPOINT_VBR_SPEC` (or unset).
+/// The example `full_api` of `restpoint-vbr` built with `RESTPOINT_VBR_SPEC` = `spec` (or unset).
 fn build_example(spec: Option<&Path>) -> Output {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "build",
-            "--offline",
-            "--locked",
-            "--message-format=short",
-            "-p",
-            "restpoint-vbr",
-            "--features",
-            "full-api",
-            "--example",
-            "full_api",
-        ])
-        .env_remove("RESTPOINT_VBR_SPEC");
-    if let Some(spec) = spec {
-        cmd.env("RESTPOINT_VBR_SPEC", spec);
-    }
-    cmd.output().expect("cargo runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    restpoint_testkit::build_example(
+        "restpoint-vbr",
+        "full-api",
+        "full_api",
+        ("RESTPOINT_VBR_SPEC", spec),
     )
-}
-
-/// The example binary next to this test's own binary (`target/<profile>/examples/full_api`).
-fn example_binary() -> std::path::PathBuf {
-    let test_exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = test_exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    profile_dir
-        .join("examples")
-        .join(format!("full_api{}", std::env::consts::EXE_SUFFIX))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,7 +50,7 @@ async fn pull_generate_build_and_call_the_full_api() {
     let refused = tokio::task::spawn_blocking(|| build_example(None))
         .await
         .expect("the build thread finishes");
-    let message = text(&refused);
+    let message = restpoint_testkit::output_text(&refused);
     assert!(
         !refused.status.success(),
         "built without RESTPOINT_VBR_SPEC:\n{message}"
@@ -104,12 +69,12 @@ async fn pull_generate_build_and_call_the_full_api() {
     assert!(
         built.status.success(),
         "the example did not build:\n{}",
-        text(&built)
+        restpoint_testkit::output_text(&built)
     );
 
     // Run it against the emulator.
     emulator.admin().reset_counters();
-    let mut run = Command::new(example_binary());
+    let mut run = Command::new(restpoint_testkit::example_binary("full_api"));
     run.env("RESTPOINT_VBR_URL", emulator.vbr_url().as_str())
         .env("RESTPOINT_CA", &ca)
         .env("RESTPOINT_USER", defaults::ADMIN_USER)
@@ -117,7 +82,7 @@ async fn pull_generate_build_and_call_the_full_api() {
     let ran = tokio::task::spawn_blocking(move || run.output().expect("the example runs"))
         .await
         .expect("the example thread finishes");
-    let output = text(&ran);
+    let output = restpoint_testkit::output_text(&ran);
     assert!(ran.status.success(), "the example failed:\n{output}");
     let jobs: usize = output
         .lines()

@@ -10,49 +10,14 @@ use std::process::{Command, Output};
 
 use restpoint_emulator::{Emulator, EmulatorConfig, Product, defaults};
 
-/// `cargo build -p restpoint-zvm --features full-api --example full_api`, offline and locked,
-/// in this workspace (and so its target dir), with `spec` as `RESTPOINT_ZVM_SPEC` (or unset).
+/// The example `full_api` of `restpoint-zvm` built with `RESTPOINT_ZVM_SPEC` = `spec` (or unset).
 fn build_example(spec: Option<&Path>) -> Output {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "build",
-            "--offline",
-            "--locked",
-            "--message-format=short",
-            "-p",
-            "restpoint-zvm",
-            "--features",
-            "full-api",
-            "--example",
-            "full_api",
-        ])
-        .env_remove("RESTPOINT_ZVM_SPEC");
-    if let Some(spec) = spec {
-        cmd.env("RESTPOINT_ZVM_SPEC", spec);
-    }
-    cmd.output().expect("cargo runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    restpoint_testkit::build_example(
+        "restpoint-zvm",
+        "full-api",
+        "full_api",
+        ("RESTPOINT_ZVM_SPEC", spec),
     )
-}
-
-/// The example binary next to this test's own binary (`target/<profile>/examples/full_api`).
-fn example_binary() -> std::path::PathBuf {
-    let test_exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = test_exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    profile_dir
-        .join("examples")
-        .join(format!("full_api{}", std::env::consts::EXE_SUFFIX))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,7 +35,7 @@ async fn generate_build_and_call_the_full_api() {
     let refused = tokio::task::spawn_blocking(|| build_example(None))
         .await
         .expect("the build thread finishes");
-    let message = text(&refused);
+    let message = restpoint_testkit::output_text(&refused);
     assert!(
         !refused.status.success(),
         "built without RESTPOINT_ZVM_SPEC:\n{message}"
@@ -87,11 +52,11 @@ async fn generate_build_and_call_the_full_api() {
     assert!(
         built.status.success(),
         "the example did not build:\n{}",
-        text(&built)
+        restpoint_testkit::output_text(&built)
     );
 
     emulator.admin().reset_counters();
-    let mut run = Command::new(example_binary());
+    let mut run = Command::new(restpoint_testkit::example_binary("full_api"));
     run.env("RESTPOINT_ZVM_URL", emulator.zvm_url().as_str())
         .env("RESTPOINT_CA", &ca)
         .env("RESTPOINT_USER", defaults::ADMIN_USER)
@@ -99,7 +64,7 @@ async fn generate_build_and_call_the_full_api() {
     let ran = tokio::task::spawn_blocking(move || run.output().expect("the example runs"))
         .await
         .expect("the example thread finishes");
-    let output = text(&ran);
+    let output = restpoint_testkit::output_text(&ran);
     assert!(ran.status.success(), "the example failed:\n{output}");
     let vpgs: usize = output
         .lines()
